@@ -1,0 +1,208 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Alert builder: turns the pipeline's struct alert into the JSON alert document. Findings are
+ * copied by type, masked value, count and score; the unmasked value is never read here, so no
+ * code path can put it in an alert.
+ */
+#include "alert.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "raqib/rules.h"
+#include "raqib/schema.h"
+
+void alert_format_time(int64_t ts_ms, char *out, size_t out_len)
+{
+	time_t secs = (time_t)(ts_ms / 1000);
+	struct tm tm;
+
+	if (!gmtime_r(&secs, &tm)) {
+		snprintf(out, out_len, "1970-01-01T00:00:00.000Z");
+		return;
+	}
+	snprintf(out, out_len, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
+		 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (int)(ts_ms % 1000));
+}
+
+/* Sets key to a string when value is not NULL. Returns -1 on allocation failure. */
+static int set_str(json_t *obj, const char *key, const char *value)
+{
+	if (!value)
+		return 0;
+	return json_object_set_new(obj, key, json_string(value));
+}
+
+static int set_int(json_t *obj, const char *key, json_int_t value)
+{
+	return json_object_set_new(obj, key, json_integer(value));
+}
+
+/* Attaches sub to obj under key when it has members; consumes the reference. */
+static int set_obj(json_t *obj, const char *key, json_t *sub)
+{
+	if (!sub)
+		return -1;
+	if (json_object_size(sub) == 0) {
+		json_decref(sub);
+		return 0;
+	}
+	return json_object_set_new(obj, key, sub);
+}
+
+static json_t *build_event(const struct alert *a, const struct alert_identity *id)
+{
+	json_t *ev = json_object();
+	int err = 0;
+
+	if (!ev)
+		return NULL;
+	err |= set_str(ev, "id", id->event_id);
+	err |= set_str(ev, "kind", "alert");
+	err |= set_str(ev, "module", "raqib");
+	err |= set_str(ev, "dataset", a->kind == ALERT_KIND_FILE ? "raqib.file" : "raqib.network");
+	err |= json_object_set_new(ev, "category",
+				   json_pack("[s]", a->kind == ALERT_KIND_FILE ? "file" : "network"));
+	err |= set_int(ev, "severity", a->severity);
+	if (err) {
+		json_decref(ev);
+		return NULL;
+	}
+	return ev;
+}
+
+static json_t *build_process(const struct alert *a)
+{
+	json_t *p = json_object();
+	int err = 0;
+
+	if (!p || a->pid <= 0)
+		return p;
+	err |= set_int(p, "pid", a->pid);
+	err |= set_str(p, "name", a->process_name);
+	err |= set_str(p, "executable", a->process_executable);
+	if (a->ppid > 0)
+		err |= json_object_set_new(p, "parent", json_pack("{s:i}", "pid", a->ppid));
+	if (err) {
+		json_decref(p);
+		return NULL;
+	}
+	return p;
+}
+
+static json_t *build_endpoint(const char *ip, int port)
+{
+	json_t *e = json_object();
+	int err = 0;
+
+	if (!e || !ip)
+		return e;
+	err |= set_str(e, "ip", ip);
+	if (port > 0)
+		err |= set_int(e, "port", port);
+	if (err) {
+		json_decref(e);
+		return NULL;
+	}
+	return e;
+}
+
+static json_t *build_findings(const struct rules_verdict *v)
+{
+	json_t *list = json_array();
+
+	if (!list || !v)
+		return list;
+	for (size_t i = 0; i < v->n_findings; i++) {
+		const struct rules_finding *f = &v->findings[i];
+		/* two decimals: a float score printed in full reads 0.800000011920929 */
+		double score = (double)(int)(f->score * 100.0f + 0.5f) / 100.0;
+		json_t *item = json_pack("{s:s, s:s, s:s, s:i, s:f}", "type", f->type, "rule_id",
+					 f->rule_id, "masked", f->masked, "occurrences",
+					 (int)f->occurrences, "score", score);
+
+		if (!item || json_array_append_new(list, item)) {
+			json_decref(list);
+			return NULL;
+		}
+	}
+	return list;
+}
+
+static json_t *build_raqib(const struct alert *a, const struct alert_identity *id)
+{
+	const struct rules_verdict *v = a->verdict;
+	const char *level = v ? rules_level_name(v->level) : NULL;
+	json_t *r = json_object();
+	json_t *doc;
+	int err = 0;
+
+	if (!r)
+		return NULL;
+	err |= set_int(r, "schema_version", RAQIB_ALERT_SCHEMA_VERSION);
+	err |= json_object_set_new(r, "sequence", json_integer((json_int_t)id->sequence));
+	err |= set_str(r, "confidence", a->confidence);
+	err |= set_str(r, "why", a->why);
+	err |= set_str(r, "app", a->app);
+	err |= set_str(r, "ndpi_protocol", a->ndpi_protocol);
+	err |= set_str(r, "server_name", a->server_name);
+	err |= json_object_set_new(r, "findings", build_findings(v));
+	doc = json_pack("{s:b, s:b, s:b}", "official", v && v->is_official, "bulk_personal_data",
+			v && v->is_bulk, "partially_inspected", v && v->is_truncated);
+	if (doc && level)
+		err |= set_str(doc, "level", level);
+	err |= set_obj(r, "document", doc);
+	if (err) {
+		json_decref(r);
+		return NULL;
+	}
+	return r;
+}
+
+json_t *alert_to_json(const struct alert *a, const struct alert_identity *id)
+{
+	char ts[40];
+	json_t *doc = json_object();
+	json_t *sub;
+	int err = 0;
+
+	if (!doc)
+		return NULL;
+	alert_format_time(a->ts_ms, ts, sizeof(ts));
+	err |= set_str(doc, "@timestamp", ts);
+	err |= set_obj(doc, "event", build_event(a, id));
+	err |= json_object_set_new(doc, "host", json_pack("{s:s}", "name", id->host_name));
+	err |= json_object_set_new(doc, "agent", json_pack("{s:s, s:s, s:s}", "id", id->agent_id,
+							   "type", "raqib-agent", "version",
+							   id->agent_version));
+	err |= set_obj(doc, "rule", json_pack("{s:s, s:s}", "id", a->rule_id, "name", a->rule_name));
+	err |= set_obj(doc, "process", build_process(a));
+	if (a->uid >= 0) {
+		char uid[24];
+
+		snprintf(uid, sizeof(uid), "%lld", (long long)a->uid);
+		err |= json_object_set_new(doc, "user", json_pack("{s:s}", "id", uid));
+	}
+	sub = json_object();
+	if (sub && a->file_path) {
+		err |= set_str(sub, "path", a->file_path);
+		if (a->file_size >= 0)
+			err |= set_int(sub, "size", a->file_size);
+	}
+	err |= set_obj(doc, "file", sub);
+	err |= set_obj(doc, "source", build_endpoint(a->source_ip, a->source_port));
+	err |= set_obj(doc, "destination", build_endpoint(a->destination_ip, a->destination_port));
+	sub = json_object();
+	if (sub) {
+		err |= set_str(sub, "transport", a->transport);
+		err |= set_str(sub, "protocol", a->protocol);
+	}
+	err |= set_obj(doc, "network", sub);
+	err |= set_obj(doc, "raqib", build_raqib(a, id));
+	if (err) {
+		json_decref(doc);
+		return NULL;
+	}
+	return doc;
+}

@@ -1,0 +1,77 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * The alert the pipeline hands to the outbox: a plain struct of borrowed pointers, valid for
+ * the duration of the call that receives it. alert_to_json() turns it into the alert document
+ * (ECS field names where ECS has them, raqib.* for the rest; docs/alert-schema.md) and is the
+ * one place where findings are redacted: only masked values ever reach the document.
+ */
+#ifndef RAQIB_AGENT_ALERT_H
+#define RAQIB_AGENT_ALERT_H
+
+#include <stdint.h>
+
+#include <jansson.h>
+
+struct rules_verdict;
+
+enum alert_kind {
+	ALERT_KIND_FILE, /* a watched app read a sensitive file */
+	ALERT_KIND_NETWORK, /* sensitive content seen in a cleartext network stream */
+};
+
+struct alert {
+	enum alert_kind kind;
+	int64_t ts_ms; /* when the observed event happened, epoch milliseconds */
+	const char *rule_id;
+	const char *rule_name;
+	int severity; /* RAQIB_SEVERITY_* */
+	const char *confidence; /* "low", "medium" or "high" */
+	const char *why; /* one sentence for the analyst, no personal data */
+
+	/* Process (ALERT_KIND_FILE); pid 0 when unknown. */
+	int pid;
+	int ppid;
+	int64_t uid; /* -1 when unknown */
+	const char *process_name;
+	const char *process_executable;
+	const char *app; /* messaging app name from the catalog, or NULL */
+
+	/* File; NULL path when none. */
+	const char *file_path;
+	int64_t file_size; /* -1 when unknown */
+
+	/* Network (ALERT_KIND_NETWORK); NULL addresses when none. */
+	const char *source_ip;
+	int source_port;
+	const char *destination_ip;
+	int destination_port;
+	const char *transport; /* "tcp", "udp" */
+	const char *protocol; /* application protocol, lower case ("http") */
+	const char *ndpi_protocol; /* nDPI's name ("HTTP", "TLS.WhatsApp") */
+	const char *server_name; /* TLS SNI or HTTP Host, when known */
+
+	const struct rules_verdict *verdict;
+};
+
+/* Who emits the alert, and its place in that agent's sequence. */
+struct alert_identity {
+	const char *agent_id;
+	const char *agent_version;
+	const char *host_name;
+	uint64_t sequence;
+	const char *event_id; /* unique id of this alert (UUID) */
+};
+
+/*
+ * Where the pipeline hands its alerts. Returns 0 once the alert is accepted, or a negative
+ * errno; the alert and what it points to stay the caller's.
+ */
+typedef int (*alert_sink_fn)(void *ctx, const struct alert *alert);
+
+/* Builds the alert document. Returns a new reference (json_decref() it) or NULL on ENOMEM. */
+json_t *alert_to_json(const struct alert *alert, const struct alert_identity *id);
+
+/* Writes an RFC 3339 UTC timestamp with milliseconds ("2026-11-22T10:54:11.123Z"). */
+void alert_format_time(int64_t ts_ms, char *out, size_t out_len);
+
+#endif /* RAQIB_AGENT_ALERT_H */

@@ -1,0 +1,129 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * File inspection for the host path of the pipeline. The kernel event names the file by path
+ * and by (device, inode); the path may have changed since, so the file opened here is checked
+ * against the inode before its content is trusted, and /proc/PID/fd/N, which reopens exactly
+ * the file the app holds, is the fallback.
+ */
+#include "file_inspect.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define READ_CHUNK (64 * 1024)
+
+/* Opens path read-only without following it into a device or FIFO and without touching atime. */
+static int open_regular(const char *path, struct stat *st)
+{
+	int flags = O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK;
+	int fd = open(path, flags | O_NOATIME);
+
+	if (fd < 0 && errno == EPERM)
+		fd = open(path, flags); /* O_NOATIME needs ownership or CAP_FOWNER */
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, st) < 0) {
+		int err = -errno;
+
+		close(fd);
+		return err;
+	}
+	if (!S_ISREG(st->st_mode)) {
+		close(fd);
+		return -EINVAL;
+	}
+	return fd;
+}
+
+static bool same_file(const struct file_inspect_request *req, const struct stat *st)
+{
+	return !req->has_identity || (st->st_dev == req->dev && st->st_ino == req->ino);
+}
+
+static int open_checked(const struct file_inspect_request *req, struct stat *st,
+			const char **opened)
+{
+	int err = -ENOENT;
+
+	for (int i = 0; i < FILE_INSPECT_MAX_PATHS; i++) {
+		int fd;
+
+		if (!req->paths[i])
+			continue;
+		fd = open_regular(req->paths[i], st);
+		if (fd < 0) {
+			if (err == -ENOENT)
+				err = fd;
+			continue;
+		}
+		if (same_file(req, st)) {
+			*opened = req->paths[i];
+			return fd;
+		}
+		close(fd);
+		err = -ESTALE;
+	}
+	return err;
+}
+
+int file_inspect(struct rules_scan *scan, const struct file_inspect_request *req,
+		 struct file_inspect_result *out)
+{
+	struct stat st;
+	size_t total = 0;
+	char *buf;
+	int fd;
+	int err = 0;
+
+	memset(out, 0, sizeof(*out));
+	fd = open_checked(req, &st, &out->opened_path);
+	if (fd < 0)
+		return fd;
+	buf = malloc(READ_CHUNK);
+	if (!buf) {
+		close(fd);
+		return -ENOMEM;
+	}
+	while (total < req->max_bytes) {
+		size_t want = req->max_bytes - total < READ_CHUNK ? req->max_bytes - total : READ_CHUNK;
+		ssize_t n = read(fd, buf, want);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			err = -EIO;
+			break;
+		}
+		if (n == 0)
+			break;
+		err = rules_scan_feed(scan, buf, (size_t)n);
+		if (err)
+			break;
+		total += (size_t)n;
+	}
+	explicit_bzero(buf, READ_CHUNK);
+	free(buf);
+	close(fd);
+	/* Finishing also resets the context when a read failed, so it can serve the next file. */
+	if (!err)
+		err = rules_scan_finish(scan, &out->verdict);
+	else {
+		struct rules_verdict discard;
+
+		if (rules_scan_finish(scan, &discard) == 0)
+			rules_verdict_release(&discard);
+	}
+	if (err)
+		return err;
+	if ((int64_t)total < (int64_t)st.st_size)
+		out->verdict.is_truncated = true;
+	out->size = st.st_size;
+	out->mtime_ns = (int64_t)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec;
+	out->dev = st.st_dev;
+	out->ino = st.st_ino;
+	return 0;
+}

@@ -1,0 +1,52 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * Process table: what the agent knows of each live process (executable, parent, user, app
+ * identity), filled from exec and exit events. Bounded: past max_entries an insert is refused
+ * and counted, never grown without limit.
+ */
+#ifndef RAQIB_AGENT_PROC_TABLE_H
+#define RAQIB_AGENT_PROC_TABLE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "raqib/events.h"
+
+struct proc_table;
+
+struct proc_info {
+	uint32_t pid;
+	uint32_t ppid;
+	uint32_t uid;
+	uint64_t start_ns; /* with pid, identifies the process across pid reuse */
+	char comm[RAQIB_COMM_LEN];
+	char exe[RAQIB_PATH_MAX]; /* path passed to exec */
+	const char *app; /* messaging app name (static string), or NULL */
+	bool watched;
+};
+
+struct proc_table_stats {
+	size_t entries;
+	uint64_t refused; /* inserts refused because the table was full */
+};
+
+/* A table for at most max_entries processes. NULL + errno on failure. */
+struct proc_table *proc_table_new(size_t max_entries);
+void proc_table_free(struct proc_table *table);
+
+/* Inserts or replaces the entry of info->pid (an exec replaces the image). 0, -ENOSPC, -ENOMEM. */
+int proc_table_upsert(struct proc_table *table, const struct proc_info *info);
+
+/* The entry of pid, or NULL; valid until the next change to the table. */
+const struct proc_info *proc_table_lookup(const struct proc_table *table, uint32_t pid);
+
+/* Removes pid's entry if present. */
+void proc_table_remove(struct proc_table *table, uint32_t pid);
+
+void proc_table_get_stats(const struct proc_table *table, struct proc_table_stats *stats);
+
+/* Checks the table's invariants (every entry in its bucket, count matches). */
+bool proc_table_check(const struct proc_table *table);
+
+#endif /* RAQIB_AGENT_PROC_TABLE_H */

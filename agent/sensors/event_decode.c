@@ -1,0 +1,56 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Validation of ring-buffer records (see event_decode.h). The kernel side is ours, but a
+ * layout mismatch between an old object and a new agent, or a bug, must show up as counted bad
+ * records, never as a read past a buffer.
+ */
+#include "event_decode.h"
+
+#include <errno.h>
+#include <stddef.h>
+#include <string.h>
+
+/* Checks a record made of a fixed part and a NUL-terminated tail of tail_len bytes. */
+static int check_tail(size_t size, size_t tail_off, __u32 tail_len)
+{
+	if (size < tail_off + 1 || tail_len >= RAQIB_PATH_MAX)
+		return -EPROTO;
+	return size == tail_off + tail_len + 1 ? 0 : -EPROTO;
+}
+
+int event_decode(const void *data, size_t size, union event_buf *out)
+{
+	struct raqib_event_hdr hdr;
+	int err;
+
+	if (size < sizeof(hdr) || size > sizeof(*out))
+		return -EPROTO;
+	memcpy(&hdr, data, sizeof(hdr));
+	if (hdr.size != size)
+		return -EPROTO;
+	if (hdr.version != RAQIB_EVENT_VERSION)
+		return -EPROTONOSUPPORT;
+	memset(out, 0, sizeof(*out));
+	memcpy(out, data, size);
+	switch (hdr.kind) {
+	case RAQIB_EV_EXEC:
+		err = check_tail(size, offsetof(struct raqib_event_exec, filename),
+				 out->exec.filename_len);
+		if (!err)
+			out->exec.filename[out->exec.filename_len] = '\0';
+		break;
+	case RAQIB_EV_OPEN:
+		err = check_tail(size, offsetof(struct raqib_event_open, path), out->open.path_len);
+		if (!err)
+			out->open.path[out->open.path_len] = '\0';
+		break;
+	case RAQIB_EV_EXIT:
+		err = size == sizeof(struct raqib_event_exit) ? 0 : -EPROTO;
+		break;
+	default:
+		return -ENOENT;
+	}
+	if (!err)
+		out->hdr.comm[RAQIB_COMM_LEN - 1] = '\0';
+	return err;
+}

@@ -1,0 +1,38 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * Names shared by the agent (which writes alerts) and the collector (which reads and stores
+ * them): Redis keys, stream field names, the consumer group, and the alert schema version.
+ * The alert document itself is described in docs/alert-schema.md.
+ */
+#ifndef RAQIB_SCHEMA_H
+#define RAQIB_SCHEMA_H
+
+/* Version of the alert document (raqib.schema_version). */
+#define RAQIB_ALERT_SCHEMA_VERSION 1
+
+/* Stream the agents XADD alerts to, and the consumer group the collectors share. */
+#define RAQIB_STREAM_EVENTS "raqib:events"
+#define RAQIB_GROUP_COLLECTORS "collectors"
+/* Entries the collector could not accept, with the reason (dead-letter stream). */
+#define RAQIB_STREAM_DEAD "raqib:events:dead"
+
+/* Fields of one stream entry. */
+#define RAQIB_FIELD_AGENT "agent" /* agent id */
+#define RAQIB_FIELD_SEQ "seq" /* per-agent sequence number, decimal */
+#define RAQIB_FIELD_ALERT "alert" /* the alert JSON document */
+
+/* Stored alerts: one string per alert, and an index by time (score: epoch milliseconds). */
+#define RAQIB_KEY_ALERT_PREFIX "raqib:alert:" /* + "<agent>:<seq>" */
+#define RAQIB_KEY_ALERTS_BY_TIME "raqib:alerts"
+
+/* ECS event.severity values (numeric, as Elastic's detection rules use them). */
+#define RAQIB_SEVERITY_LOW 21
+#define RAQIB_SEVERITY_MEDIUM 47
+#define RAQIB_SEVERITY_HIGH 73
+#define RAQIB_SEVERITY_CRITICAL 99
+
+/* Default Redis endpoint, and the environment variable that overrides it. */
+#define RAQIB_REDIS_DEFAULT "127.0.0.1:6379"
+#define RAQIB_REDIS_ENV "RAQIB_REDIS"
+
+#endif /* RAQIB_SCHEMA_H */

@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-only
+# Installs the Debian 12 packages raqib needs to build, run and test. Idempotent: does nothing
+# when everything is already installed. Needs root (or sudo).
+set -eu
+
+PACKAGES=(
+	# build
+	cmake make gcc pkg-config clang llvm bpftool
+	libbpf-dev libpcap-dev libndpi-dev libhiredis-dev libjansson-dev libyaml-dev
+	libhyperscan-dev libssl-dev
+	# tests: unit, end to end, fuzzing
+	libcmocka-dev libclang-rt-14-dev redis-server redis-tools jq iproute2 util-linux procps
+	# peers measured against in benchmarks
+	libndpi-bin
+)
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+		missing+=("$p")
+	fi
+done
+if [ ${#missing[@]} -eq 0 ]; then
+	echo "install-deps: all ${#PACKAGES[@]} packages are installed"
+	exit 0
+fi
+if [ "$(id -u)" != 0 ]; then
+	echo "install-deps: missing packages: ${missing[*]}; run as root (sudo $0)" >&2
+	exit 1
+fi
+echo "install-deps: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update
+apt-get install -y --no-install-recommends "${missing[@]}"
+# Debian starts redis-server as a service on install; raqib's scripts and tests start their own
+# on free ports, so the packaged one is not needed (and may not be running in a container).

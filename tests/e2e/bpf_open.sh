@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-only
+# End to end, live host path with real BPF programs attached: stand-ins named like messaging
+# apps (copies of cat and bash called telegram-desktop) open documents of ../shared/corpus.
+#  - the app opening a classified letter with two CINs: one alert naming the app and the file;
+#  - a child process of the app (bash -> cat) opening a confidential letter: one alert, same app;
+#  - the app opening a file with no personal data: nothing;
+#  - an unwatched process (plain cat) opening a sensitive document: nothing.
+. "$(dirname "$0")/lib.sh"
+
+[ "$(id -u)" = 0 ] || skip "needs root to load BPF programs"
+[ -r /sys/kernel/btf/vmlinux ] || skip "kernel without BTF"
+
+DOCS=$RAQIB_SHARED_DIR/corpus/docs
+[ -r "$DOCS/doc_135.txt" ] || fail "corpus not found at $DOCS"
+start_redis
+
+mkdir -p "$TMP/bin"
+cp /bin/cat "$TMP/bin/telegram-desktop"
+mkdir -p "$TMP/shell" && cp /bin/bash "$TMP/shell/telegram-desktop"
+echo "nothing personal here" >"$TMP/clean.txt"
+
+"$AGENT" --redis "$REDIS" --agent-id e2e-bpf run --ready-file "$TMP/ready" 2>"$TMP/agent.err" &
+AGENT_PID=$!
+track "$AGENT_PID"
+for _ in $(seq 300); do
+	[ -e "$TMP/ready" ] && break
+	kill -0 "$AGENT_PID" 2>/dev/null || fail "agent exited: $(cat "$TMP/agent.err")"
+	sleep 0.1
+done
+[ -e "$TMP/ready" ] || fail "agent not ready after 30 s: $(cat "$TMP/agent.err")"
+
+"$TMP/bin/telegram-desktop" "$DOCS/doc_135.txt" >/dev/null
+"$TMP/shell/telegram-desktop" -c "cat '$DOCS/doc_284.txt' >/dev/null; true"
+"$TMP/bin/telegram-desktop" "$TMP/clean.txt" >/dev/null
+cat "$DOCS/doc_015.txt" "$DOCS/doc_003.txt" >/dev/null
+
+# The agent polls its ring buffer every 100 ms; wait for the two alerts, then stop it.
+for _ in $(seq 100); do
+	[ "$(rcli XLEN raqib:events)" -ge 2 ] && break
+	sleep 0.1
+done
+sleep 1 # what else would arrive (nothing should)
+kill -TERM "$AGENT_PID"
+wait "$AGENT_PID" || fail "agent exited with an error: $(cat "$TMP/agent.err")"
+
+"$COLLECTOR" --redis "$REDIS" --drain --quiet || fail "collector failed"
+[ "$(rcli ZCARD raqib:alerts)" = 2 ] || fail "expected 2 alerts, got $(rcli ZCARD raqib:alerts): $(stored_alerts)"
+stored_alerts >"$TMP/alerts.json"
+
+jq -c "select(.file.path == \"$DOCS/doc_135.txt\")" "$TMP/alerts.json" >"$TMP/a135"
+assert_jq '.rule.id == "raqib.file.sensitive_read_by_messaging_app"' <"$TMP/a135"
+assert_jq '.raqib.app == "Telegram" and .process.name == "telegram-deskto"' <"$TMP/a135"
+assert_jq ".process.executable == \"$TMP/bin/telegram-desktop\"" <"$TMP/a135"
+assert_jq '.file.size > 0 and .agent.id == "e2e-bpf" and .raqib.confidence == "medium"' <"$TMP/a135"
+assert_jq '[.raqib.findings[] | select(.type == "CIN")] | length == 2' <"$TMP/a135"
+assert_jq '[.raqib.findings[].masked] | sort == ["BJ8****", "SH2****"]' <"$TMP/a135"
+
+jq -c "select(.file.path == \"$DOCS/doc_284.txt\")" "$TMP/alerts.json" >"$TMP/a152"
+assert_jq '.raqib.app == "Telegram" and .process.name == "cat"' <"$TMP/a152"
+assert_jq '[.raqib.findings[] | select(.type == "CIN")] | length >= 1' <"$TMP/a152"
+
+assert_not_in_redis BJ82161 BJ-82161 SH25661 GA93543
+echo "PASS"

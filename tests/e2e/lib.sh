@@ -1,0 +1,128 @@
+# SPDX-License-Identifier: GPL-2.0-only
+# Shared helpers of the end-to-end tests: a private temporary directory, a real redis-server on
+# a free loopback port chosen at run time, background processes stopped by pid on every exit
+# path, and skip/fail conventions (exit 4 = skipped; with RAQIB_NO_SKIP set, a skip fails).
+set -eu
+
+: "${RAQIB_SOURCE_DIR:?run through ctest, or set RAQIB_SOURCE_DIR}"
+: "${RAQIB_BUILD_DIR:?run through ctest, or set RAQIB_BUILD_DIR}"
+RAQIB_SHARED_DIR=${RAQIB_SHARED_DIR:-$RAQIB_SOURCE_DIR/../shared}
+
+AGENT=$RAQIB_BUILD_DIR/agent/raqib-agent
+COLLECTOR=$RAQIB_BUILD_DIR/collector/raqib-collector
+CTL=$RAQIB_BUILD_DIR/collector/raqibctl
+DATA=$RAQIB_SOURCE_DIR/tests/data
+
+TMP=$(mktemp -d /tmp/raqib-e2e.XXXXXX)
+BG_PIDS=""
+REDIS_PORT=""
+
+cleanup() {
+	for pid in $BG_PIDS; do
+		kill "$pid" 2>/dev/null || true
+	done
+	for pid in $BG_PIDS; do
+		wait "$pid" 2>/dev/null || true
+	done
+	rm -rf "$TMP"
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM
+
+fail() {
+	echo "FAIL: $*" >&2
+	exit 1
+}
+
+skip() {
+	echo "SKIP: $*"
+	if [ -n "${RAQIB_NO_SKIP:-}" ]; then
+		echo "RAQIB_NO_SKIP is set: a skipped test fails" >&2
+		exit 1
+	fi
+	exit 4
+}
+
+# Remembers a background process to stop at exit.
+track() {
+	BG_PIDS="$BG_PIDS $1"
+}
+
+# A TCP port on 127.0.0.1 that nothing listens on now.
+free_port() {
+	local port
+	for _ in $(seq 100); do
+		port=$((20000 + RANDOM % 40000))
+		if [ -z "$(ss -Htln "sport = :$port")" ]; then
+			echo "$port"
+			return 0
+		fi
+	done
+	fail "no free port found"
+}
+
+# Starts redis-server in $TMP on a free loopback port; sets REDIS_PORT and REDIS.
+start_redis() {
+	command -v redis-server >/dev/null || fail "redis-server is not installed (scripts/install-deps.sh)"
+	for _ in 1 2 3; do
+		REDIS_PORT=$(free_port)
+		redis-server --bind 127.0.0.1 --port "$REDIS_PORT" --dir "$TMP" --save '' \
+			--appendonly no --daemonize no >"$TMP/redis.log" 2>&1 &
+		local pid=$!
+		track "$pid"
+		for _ in $(seq 100); do
+			if [ "$(redis-cli -p "$REDIS_PORT" ping 2>/dev/null)" = PONG ]; then
+				REDIS=127.0.0.1:$REDIS_PORT
+				return 0
+			fi
+			kill -0 "$pid" 2>/dev/null || break
+			sleep 0.1
+		done
+	done
+	fail "redis-server did not start: $(tail -3 "$TMP/redis.log")"
+}
+
+rcli() {
+	redis-cli -p "$REDIS_PORT" --raw "$@"
+}
+
+# Every value in the Redis database, for privacy checks: streams, strings, sorted sets.
+dump_redis() {
+	local key
+	for key in $(rcli --scan); do
+		case "$(rcli TYPE "$key")" in
+		stream) rcli XRANGE "$key" - + ;;
+		string) rcli GET "$key" ;;
+		zset) rcli ZRANGE "$key" 0 -1 ;;
+		hash) rcli HGETALL "$key" ;;
+		esac
+	done
+}
+
+# Asserts that none of the given strings appears anywhere in Redis.
+assert_not_in_redis() {
+	dump_redis >"$TMP/dump"
+	local value
+	for value in "$@"; do
+		if grep -qF -- "$value" "$TMP/dump"; then
+			fail "raw personal data '$value' reached Redis"
+		fi
+	done
+}
+
+# The stored alert documents, one JSON per line.
+stored_alerts() {
+	local member
+	for member in $(rcli ZRANGE raqib:alerts 0 -1); do
+		rcli GET "raqib:alert:$member"
+	done
+}
+
+# Asserts a jq expression holds for the JSON on stdin.
+assert_jq() {
+	local input
+	input=$(cat)
+	if ! printf '%s\n' "$input" | jq -e "$1" >/dev/null; then
+		fail "expected $1 to hold for: $input"
+	fi
+}

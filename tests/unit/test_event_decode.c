@@ -1,0 +1,92 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* Unit tests of ring-buffer record validation: sizes, versions, kinds, tails. */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "sensors/event_decode.h"
+
+static size_t make_open(union event_buf *rec, const char *path)
+{
+	size_t len = strlen(path);
+
+	memset(rec, 0, sizeof(*rec));
+	rec->open.hdr.kind = RAQIB_EV_OPEN;
+	rec->open.hdr.version = RAQIB_EVENT_VERSION;
+	rec->open.path_len = (__u32)len;
+	memcpy(rec->open.path, path, len + 1);
+	rec->open.hdr.size = (__u32)(offsetof(struct raqib_event_open, path) + len + 1);
+	memset(rec->open.hdr.comm, 'x', sizeof(rec->open.hdr.comm)); /* not terminated */
+	return rec->open.hdr.size;
+}
+
+static void test_valid_open(void **state)
+{
+	union event_buf rec, out;
+	size_t size = make_open(&rec, "/home/u/doc.pdf");
+
+	(void)state;
+	assert_int_equal(event_decode(&rec, size, &out), 0);
+	assert_string_equal(out.open.path, "/home/u/doc.pdf");
+	assert_int_equal(strlen(out.hdr.comm), RAQIB_COMM_LEN - 1);
+}
+
+static void test_size_mismatch(void **state)
+{
+	union event_buf rec, out;
+	size_t size = make_open(&rec, "/a");
+
+	(void)state;
+	assert_int_equal(event_decode(&rec, size - 1, &out), -EPROTO); /* header disagrees */
+	rec.open.hdr.size = (__u32)(size - 1);
+	assert_int_equal(event_decode(&rec, size - 1, &out), -EPROTO); /* tail disagrees */
+	size = make_open(&rec, "/a");
+	rec.open.path_len = RAQIB_PATH_MAX; /* out of bounds */
+	assert_int_equal(event_decode(&rec, size, &out), -EPROTO);
+	assert_int_equal(event_decode(&rec, 10, &out), -EPROTO); /* shorter than a header */
+	assert_int_equal(event_decode(&rec, sizeof(rec) + 8, &out), -EPROTO);
+}
+
+static void test_version_and_kind(void **state)
+{
+	union event_buf rec, out;
+	size_t size = make_open(&rec, "/a");
+
+	(void)state;
+	rec.hdr.version = RAQIB_EVENT_VERSION + 1;
+	assert_int_equal(event_decode(&rec, size, &out), -EPROTONOSUPPORT);
+	rec.hdr.version = RAQIB_EVENT_VERSION;
+	rec.hdr.kind = 99;
+	assert_int_equal(event_decode(&rec, size, &out), -ENOENT);
+}
+
+static void test_exit_is_fixed_size(void **state)
+{
+	union event_buf rec, out;
+
+	(void)state;
+	memset(&rec, 0, sizeof(rec));
+	rec.exit.hdr.kind = RAQIB_EV_EXIT;
+	rec.exit.hdr.version = RAQIB_EVENT_VERSION;
+	rec.exit.hdr.size = sizeof(rec.exit);
+	assert_int_equal(event_decode(&rec, sizeof(rec.exit), &out), 0);
+	rec.exit.hdr.size = sizeof(rec.exit) + 8;
+	assert_int_equal(event_decode(&rec, sizeof(rec.exit) + 8, &out), -EPROTO);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_valid_open),
+		cmocka_unit_test(test_size_mismatch),
+		cmocka_unit_test(test_version_and_kind),
+		cmocka_unit_test(test_exit_is_fixed_size),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
