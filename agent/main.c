@@ -22,7 +22,6 @@
 #include "raqib/redis_conn.h"
 #include "raqib/rules.h"
 #include "outbox/outbox.h"
-#include "pipeline/app_catalog.h"
 #include "pipeline/host_events.h"
 #include "pipeline/net_inspect.h"
 #include "sensors/bpf_sensor.h"
@@ -244,12 +243,9 @@ static double elapsed_s(const struct timespec *since)
 
 static int cmd_run(struct agent *agent)
 {
-	struct host_events_config cfg = {
-		.max_file_bytes = agent->opt.max_file_bytes,
-		.max_processes = 1u << 16,
-	};
-	const char *names[RAQIB_WATCH_NAMES_MAX];
-	size_t n_names = app_catalog_size();
+	struct host_events_config cfg = { .max_processes = 1u << 16 };
+	const char *const *names;
+	size_t n_names;
 	struct host_events *host = NULL;
 	struct bpf_sensor *sensor = NULL;
 	struct bpf_sensor_stats bs;
@@ -264,21 +260,25 @@ static int cmd_run(struct agent *agent)
 	}
 	if (agent_open_outbox(agent) || agent_load_rules(agent))
 		return 1;
+	extract_limits_default(&cfg.limits);
+	cfg.limits.max_read_bytes = agent->opt.max_file_bytes;
 	host = host_events_new(agent->rules, outbox_sink, agent->outbox, &cfg);
 	if (!host) {
 		log_error("run", "cannot start the host path: %s", strerror(errno));
 		return 1;
 	}
-	if (n_names > RAQIB_WATCH_NAMES_MAX)
+	names = rules_app_exe_names(agent->rules, &n_names);
+	if (n_names > RAQIB_WATCH_NAMES_MAX) {
+		log_warn("run", "the app catalog names %zu executables; the kernel watches the first %d",
+			 n_names, RAQIB_WATCH_NAMES_MAX);
 		n_names = RAQIB_WATCH_NAMES_MAX;
-	for (size_t i = 0; i < n_names; i++)
-		names[i] = app_catalog_entry(i)->exe_name;
+	}
 	sensor = bpf_sensor_new(names, n_names, host_events_on_event, host, err, sizeof(err));
 	if (!sensor) {
 		log_error("run", "%s", err);
 		goto out;
 	}
-	log_info("run", "watching %zu messaging-app executables", n_names);
+	log_info("run", "watching %zu app executables", n_names);
 	if (agent->opt.ready_file && write_ready_file(agent->opt.ready_file)) {
 		log_error("run", "cannot create ready file '%s': %s", agent->opt.ready_file,
 			  strerror(errno));

@@ -13,6 +13,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/evp.h>
+#include <openssl/sha.h>
+
 #include "validators.h"
 #include "verdict.h"
 
@@ -55,6 +58,38 @@ struct match_list {
 	int err;
 };
 
+/* The built-in rules are identified by the hash of their patterns. */
+static int hash_patterns(struct rules *rules)
+{
+	unsigned char md[SHA256_DIGEST_LENGTH];
+	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+	int ok = ctx && EVP_DigestInit_ex(ctx, EVP_sha256(), NULL);
+
+	for (unsigned i = 0; ok && i < PAT_COUNT; i++)
+		ok = EVP_DigestUpdate(ctx, builtin_patterns[i], strlen(builtin_patterns[i]) + 1);
+	ok = ok && EVP_DigestFinal_ex(ctx, md, NULL);
+	EVP_MD_CTX_free(ctx);
+	if (!ok)
+		return -ENOMEM;
+	for (int i = 0; i < SHA256_DIGEST_LENGTH; i++)
+		snprintf(rules->hash + 2 * i, 3, "%02x", md[i]);
+	return 0;
+}
+
+struct rules *rules_load(const char *path, struct rules_error *err)
+{
+	memset(err, 0, sizeof(*err));
+	snprintf(err->file, sizeof(err->file), "%s", path);
+	snprintf(err->text, sizeof(err->text), "rule packs are not supported by this build yet");
+	errno = ENOTSUP;
+	return NULL;
+}
+
+const char *rules_hash(const struct rules *rules)
+{
+	return rules->hash;
+}
+
 struct rules *rules_new_builtin(struct rules_error *err)
 {
 	unsigned flags[PAT_COUNT];
@@ -84,6 +119,10 @@ struct rules *rules_new_builtin(struct rules_error *err)
 		snprintf(err->text, sizeof(err->text), "cannot allocate hyperscan scratch");
 		goto err_free;
 	}
+	if (apps_collect_exe_names(rules) || hash_patterns(rules)) {
+		snprintf(err->text, sizeof(err->text), "out of memory");
+		goto err_free;
+	}
 	return rules;
 
 err_free:
@@ -98,6 +137,7 @@ void rules_free(struct rules *rules)
 		return;
 	hs_free_scratch(rules->scratch);
 	hs_free_database(rules->db);
+	free(rules->exe_names);
 	free(rules);
 }
 

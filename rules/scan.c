@@ -46,6 +46,14 @@ static void wipe_buffer(struct rules_scan *scan)
 	scan->truncated = false;
 }
 
+int rules_scan_begin_part(struct rules_scan *scan, enum rules_part part)
+{
+	/* The built-in detectors do not weigh parts; a line break keeps parts apart. */
+	if (part > RULES_PART_ATTACHMENT)
+		return -EINVAL;
+	return scan->len ? rules_scan_feed(scan, "\n", 1) : 0;
+}
+
 int rules_scan_feed(struct rules_scan *scan, const void *buf, size_t len)
 {
 	size_t room = RULES_SCAN_MAX_BYTES - scan->len;

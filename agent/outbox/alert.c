@@ -13,6 +13,16 @@
 #include "raqib/rules.h"
 #include "raqib/schema.h"
 
+void alert_hex(const unsigned char *bytes, size_t len, char *out, size_t out_len)
+{
+	size_t i;
+
+	for (i = 0; i < len && 2 * i + 2 < out_len; i++)
+		snprintf(out + 2 * i, 3, "%02x", bytes[i]);
+	if (out_len)
+		out[2 * i < out_len ? 2 * i : out_len - 1] = '\0';
+}
+
 void alert_format_time(int64_t ts_ms, char *out, size_t out_len)
 {
 	time_t secs = (time_t)(ts_ms / 1000);
@@ -189,6 +199,9 @@ json_t *alert_to_json(const struct alert *a, const struct alert_identity *id)
 		err |= set_str(sub, "path", a->file_path);
 		if (a->file_size >= 0)
 			err |= set_int(sub, "size", a->file_size);
+		if (a->file_sha256)
+			err |= json_object_set_new(sub, "hash",
+						   json_pack("{s:s}", "sha256", a->file_sha256));
 	}
 	err |= set_obj(doc, "file", sub);
 	err |= set_obj(doc, "source", build_endpoint(a->source_ip, a->source_port));

@@ -39,6 +39,7 @@ struct alert {
 	/* File; NULL path when none. */
 	const char *file_path;
 	int64_t file_size; /* -1 when unknown */
+	const char *file_sha256; /* hex, of the whole file; NULL when unknown */
 
 	/* Network (ALERT_KIND_NETWORK); NULL addresses when none. */
 	const char *source_ip;
@@ -70,6 +71,9 @@ typedef int (*alert_sink_fn)(void *ctx, const struct alert *alert);
 
 /* Builds the alert document. Returns a new reference (json_decref() it) or NULL on ENOMEM. */
 json_t *alert_to_json(const struct alert *alert, const struct alert_identity *id);
+
+/* Writes len bytes as lower-case hex into out (2 * len + 1 bytes). */
+void alert_hex(const unsigned char *bytes, size_t len, char *out, size_t out_len);
 
 /* Writes an RFC 3339 UTC timestamp with milliseconds ("2026-11-22T10:54:11.123Z"). */
 void alert_format_time(int64_t ts_ms, char *out, size_t out_len);

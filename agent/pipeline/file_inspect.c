@@ -9,12 +9,9 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-
-#define READ_CHUNK (64 * 1024)
 
 /* Opens path read-only without following it into a device or FIFO and without touching atime. */
 static int open_regular(const char *path, struct stat *st)
@@ -73,53 +70,26 @@ static int open_checked(const struct file_inspect_request *req, struct stat *st,
 int file_inspect(struct rules_scan *scan, const struct file_inspect_request *req,
 		 struct file_inspect_result *out)
 {
+	struct rules_verdict discard;
 	struct stat st;
-	size_t total = 0;
-	char *buf;
-	int fd;
-	int err = 0;
+	int fd, err;
 
 	memset(out, 0, sizeof(*out));
 	fd = open_checked(req, &st, &out->opened_path);
 	if (fd < 0)
 		return fd;
-	buf = malloc(READ_CHUNK);
-	if (!buf) {
-		close(fd);
-		return -ENOMEM;
-	}
-	while (total < req->max_bytes) {
-		size_t want = req->max_bytes - total < READ_CHUNK ? req->max_bytes - total : READ_CHUNK;
-		ssize_t n = read(fd, buf, want);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			err = -EIO;
-			break;
-		}
-		if (n == 0)
-			break;
-		err = rules_scan_feed(scan, buf, (size_t)n);
-		if (err)
-			break;
-		total += (size_t)n;
-	}
-	explicit_bzero(buf, READ_CHUNK);
-	free(buf);
+	err = extract_fd(fd, req->limits, scan, &out->extract);
 	close(fd);
-	/* Finishing also resets the context when a read failed, so it can serve the next file. */
-	if (!err)
-		err = rules_scan_finish(scan, &out->verdict);
-	else {
-		struct rules_verdict discard;
-
+	/* Finishing also resets the context after a failure, so it can serve the next file. */
+	if (err) {
 		if (rules_scan_finish(scan, &discard) == 0)
 			rules_verdict_release(&discard);
+		return err;
 	}
+	err = rules_scan_finish(scan, &out->verdict);
 	if (err)
 		return err;
-	if ((int64_t)total < (int64_t)st.st_size)
+	if (out->extract.status != EXTRACT_COMPLETE)
 		out->verdict.is_truncated = true;
 	out->size = st.st_size;
 	out->mtime_ns = (int64_t)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec;

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * File inspection: opens the file a watched app opened, checks it is the same file (device and
- * inode from the kernel event), reads it and runs the rules over its content.
+ * inode from the kernel event), extracts its text and runs the rules over it.
  */
 #ifndef RAQIB_AGENT_FILE_INSPECT_H
 #define RAQIB_AGENT_FILE_INSPECT_H
@@ -12,6 +12,7 @@
 #include <sys/types.h>
 
 #include "raqib/rules.h"
+#include "extract/extract.h"
 
 #define FILE_INSPECT_MAX_PATHS 3
 
@@ -21,11 +22,12 @@ struct file_inspect_request {
 	bool has_identity; /* dev and ino below are known */
 	dev_t dev;
 	ino_t ino;
-	size_t max_bytes; /* read at most this much; the verdict says when the file was longer */
+	const struct extract_limits *limits;
 };
 
 struct file_inspect_result {
 	struct rules_verdict verdict; /* caller releases with rules_verdict_release() */
+	struct extract_result extract; /* type, partial inspection, SHA-256 */
 	const char *opened_path; /* the request path that was inspected */
 	int64_t size;
 	int64_t mtime_ns;
@@ -37,6 +39,7 @@ struct file_inspect_result {
  * Inspects the file with scan (a context of the rules to apply). Returns 0 and fills out, or a
  * negative errno: -ENOENT when no path can be opened, -ESTALE when they all name another file
  * than dev/ino, -EINVAL when it is not a regular file, -EIO on a read error, -ENOMEM.
+ * A file only partly inspected (limits, damage) is a result: see out->extract.status.
  */
 int file_inspect(struct rules_scan *scan, const struct file_inspect_request *req,
 		 struct file_inspect_result *out);

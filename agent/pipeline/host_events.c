@@ -19,7 +19,6 @@
 
 #include "raqib/log.h"
 #include "raqib/schema.h"
-#include "app_catalog.h"
 #include "file_inspect.h"
 #include "proc_table.h"
 
@@ -77,13 +76,6 @@ void host_events_free(struct host_events *h)
 	free(h);
 }
 
-static const char *base_name(const char *path)
-{
-	const char *slash = strrchr(path, '/');
-
-	return slash ? slash + 1 : path;
-}
-
 static void on_exec(struct host_events *h, const struct raqib_event_exec *ev)
 {
 	struct proc_info info = {
@@ -93,18 +85,16 @@ static void on_exec(struct host_events *h, const struct raqib_event_exec *ev)
 		.start_ns = ev->hdr.proc_start_ns,
 		.watched = ev->flags & RAQIB_EVF_WATCHED,
 	};
-	const struct app_entry *app = app_catalog_match_exe(base_name(ev->filename));
 	const struct proc_info *prev;
 
 	h->stats.execs++;
 	memcpy(info.comm, ev->hdr.comm, sizeof(info.comm));
 	info.comm[sizeof(info.comm) - 1] = '\0';
 	snprintf(info.exe, sizeof(info.exe), "%s", ev->filename);
-	if (!app)
-		app = app_catalog_match_comm(info.comm);
-	if (app) {
-		info.app = app->app;
-	} else if (info.watched) {
+	info.app = rules_app_by_exe(h->rules, ev->filename);
+	if (!info.app)
+		info.app = rules_app_by_comm(h->rules, info.comm);
+	if (!info.app && info.watched) {
 		/*
 		 * A watched process that execs something else stays part of its app: the image it
 		 * replaces (exec without fork) or its parent (a helper the app started) names it.
@@ -119,11 +109,11 @@ static void on_exec(struct host_events *h, const struct raqib_event_exec *ev)
 }
 
 /* Fills info for a process that started before the agent, from /proc. */
-static void describe_unknown(const struct raqib_event_hdr *hdr, struct proc_info *info)
+static void describe_unknown(const struct host_events *h, const struct raqib_event_hdr *hdr,
+			     struct proc_info *info)
 {
 	char link[64];
 	ssize_t n;
-	const struct app_entry *app;
 
 	memset(info, 0, sizeof(*info));
 	info->pid = hdr->pid;
@@ -136,10 +126,9 @@ static void describe_unknown(const struct raqib_event_hdr *hdr, struct proc_info
 	snprintf(link, sizeof(link), "/proc/%u/exe", hdr->pid);
 	n = readlink(link, info->exe, sizeof(info->exe) - 1);
 	info->exe[n > 0 ? n : 0] = '\0';
-	app = info->exe[0] ? app_catalog_match_exe(base_name(info->exe)) : NULL;
-	if (!app)
-		app = app_catalog_match_comm(info->comm);
-	info->app = app ? app->app : NULL;
+	info->app = info->exe[0] ? rules_app_by_exe(h->rules, info->exe) : NULL;
+	if (!info->app)
+		info->app = rules_app_by_comm(h->rules, info->comm);
 }
 
 static bool seen_before(struct host_events *h, const struct seen_key *key)
@@ -150,15 +139,6 @@ static bool seen_before(struct host_events *h, const struct seen_key *key)
 	h->seen[h->seen_next] = *key;
 	h->seen_next = (h->seen_next + 1) % SEEN_SLOTS;
 	return false;
-}
-
-static int severity_of(const struct rules_verdict *v)
-{
-	if (v->level >= RULES_LEVEL_SECRET)
-		return RAQIB_SEVERITY_CRITICAL;
-	if (v->is_official || v->level != RULES_LEVEL_NONE || v->is_bulk)
-		return RAQIB_SEVERITY_HIGH;
-	return RAQIB_SEVERITY_MEDIUM;
 }
 
 /* The path the app used, made absolute against its working directory when it was relative. */
@@ -183,29 +163,47 @@ static void display_path(const struct raqib_event_open *ev, char *out, size_t ou
 		snprintf(out, out_len, "%s", ev->path);
 }
 
-static void raise_alert(struct host_events *h, const struct raqib_event_open *ev,
-			const struct proc_info *proc, const char *path,
+static void raise_alert(struct host_events *h, const struct proc_info *proc, const char *path,
 			const struct file_inspect_result *res)
 {
+	char sha256[65], uid[16];
+	struct rules_event_info info = {
+		.event = RULES_EVENT_FILE_READ,
+		.app = proc->app,
+		.user = uid,
+		.file_path = path,
+		.sha256 = sha256,
+		.is_encrypted_container = res->extract.status == EXTRACT_ENCRYPTED,
+	};
+	struct rules_decision decision;
 	struct timespec now;
 	struct alert alert = {
 		.kind = ALERT_KIND_FILE,
-		.rule_id = "raqib.file.sensitive_read_by_messaging_app",
-		.rule_name = "Sensitive file opened by a messaging app",
-		.severity = severity_of(&res->verdict),
-		.confidence = "medium",
 		.why = "a messaging app opened a file holding personal data or an official document; no upload matched yet",
 		.pid = (int)proc->pid,
 		.ppid = (int)proc->ppid,
 		.uid = proc->uid,
 		.process_name = proc->comm,
 		.process_executable = proc->exe[0] ? proc->exe : NULL,
-		.app = proc->app,
+		.app = proc->app ? proc->app->name : NULL,
 		.file_path = path,
 		.file_size = res->size,
+		.file_sha256 = res->extract.sha256_complete ? sha256 : NULL,
 		.verdict = &res->verdict,
 	};
 
+	alert_hex(res->extract.sha256, sizeof(res->extract.sha256), sha256, sizeof(sha256));
+	snprintf(uid, sizeof(uid), "%u", proc->uid);
+	if (rules_decide(h->rules, &res->verdict, &info, &decision) || !decision.matched)
+		return;
+	if (decision.mode == RULES_MODE_SHADOW) {
+		h->stats.shadow++;
+		return;
+	}
+	alert.rule_id = decision.rule_id;
+	alert.rule_name = decision.rule_name;
+	alert.severity = decision.severity;
+	alert.confidence = decision.confidence;
 	clock_gettime(CLOCK_REALTIME, &now);
 	alert.ts_ms = (int64_t)now.tv_sec * 1000 + now.tv_nsec / 1000000;
 	if (h->sink(h->sink_ctx, &alert) == 0)
@@ -222,7 +220,7 @@ static void on_open(struct host_events *h, const struct raqib_event_open *ev)
 		/* the kernel's dev_t packs major << 20 | minor; userspace's does not */
 		.dev = makedev((unsigned)(ev->dev >> 20), (unsigned)(ev->dev & 0xfffff)),
 		.ino = (ino_t)ev->ino,
-		.max_bytes = h->config.max_file_bytes,
+		.limits = &h->config.limits,
 	};
 	const struct proc_info *proc = proc_table_lookup(h->procs, ev->hdr.pid);
 	struct proc_info unknown;
@@ -232,7 +230,7 @@ static void on_open(struct host_events *h, const struct raqib_event_open *ev)
 
 	h->stats.opens++;
 	if (!proc || proc->start_ns != ev->hdr.proc_start_ns) {
-		describe_unknown(&ev->hdr, &unknown);
+		describe_unknown(h, &ev->hdr, &unknown);
 		proc = &unknown;
 	}
 	/* Through /proc/PID/ the path resolves in the app's own mount namespace and cwd. */
@@ -268,7 +266,7 @@ static void on_open(struct host_events *h, const struct raqib_event_open *ev)
 		if (seen_before(h, &key))
 			h->stats.duplicates++;
 		else
-			raise_alert(h, ev, proc, shown, &res);
+			raise_alert(h, proc, shown, &res);
 	}
 	rules_verdict_release(&res.verdict);
 }

@@ -12,6 +12,7 @@
 
 #include "raqib/events.h"
 #include "raqib/rules.h"
+#include "extract/extract.h"
 #include "outbox/alert.h"
 
 struct host_events;
@@ -23,7 +24,7 @@ struct host_events;
 typedef int (*host_event_sink_fn)(void *ctx, const struct raqib_event_hdr *hdr);
 
 struct host_events_config {
-	size_t max_file_bytes; /* bytes of a file inspected at most */
+	struct extract_limits limits; /* per file inspected */
 	size_t max_processes; /* process table bound */
 };
 
@@ -35,6 +36,7 @@ struct host_events_stats {
 	uint64_t inspect_failed; /* file gone, replaced, unreadable */
 	uint64_t duplicates; /* same file opened again by the same process: no new alert */
 	uint64_t alerts;
+	uint64_t shadow; /* decisions of rules in shadow mode: counted, not alerted */
 	uint64_t alerts_failed; /* the sink refused the alert */
 	uint64_t proc_refused; /* process table full */
 };

@@ -297,26 +297,15 @@ static void protocol_names(struct net_inspect *net, const struct flow_state *st,
 	lower[i] = '\0';
 }
 
-static int severity_of(const struct rules_verdict *v)
-{
-	if (v->level >= RULES_LEVEL_SECRET)
-		return RAQIB_SEVERITY_CRITICAL;
-	if (v->is_official || v->level != RULES_LEVEL_NONE || v->is_bulk)
-		return RAQIB_SEVERITY_HIGH;
-	return RAQIB_SEVERITY_MEDIUM;
-}
-
 static void raise_alert(struct net_inspect *net, const struct flow *flow,
 			const struct flow_state *st, const struct rules_verdict *verdict)
 {
 	char src[INET6_ADDRSTRLEN], dst[INET6_ADDRSTRLEN], proto[32], full[64];
+	struct rules_event_info info = { .event = RULES_EVENT_CLEARTEXT };
+	struct rules_decision decision;
 	struct alert alert = {
 		.kind = ALERT_KIND_NETWORK,
 		.ts_ms = (int64_t)(flow->last_us / 1000),
-		.rule_id = "raqib.net.sensitive_cleartext_upload",
-		.rule_name = "Sensitive content sent in clear",
-		.severity = severity_of(verdict),
-		.confidence = st->gap ? "medium" : "high",
 		.why = "a client sent personal data or an official document in a cleartext stream",
 		.uid = -1,
 		.file_size = -1,
@@ -334,6 +323,21 @@ static void raise_alert(struct net_inspect *net, const struct flow *flow,
 	format_addr(flow->key.family, flow->client_addr, src, sizeof(src));
 	format_addr(flow->key.family, flow->server_addr, dst, sizeof(dst));
 	protocol_names(net, st, proto, sizeof(proto), full, sizeof(full));
+	info.app = rules_app_by_ndpi(net->rules, full);
+	if (!info.app && st->server_name[0])
+		info.app = rules_app_by_server_name(net->rules, st->server_name);
+	if (rules_decide(net->rules, verdict, &info, &decision) || !decision.matched)
+		return;
+	if (decision.mode == RULES_MODE_SHADOW) {
+		net->stats.shadow++;
+		return;
+	}
+	alert.rule_id = decision.rule_id;
+	alert.rule_name = decision.rule_name;
+	alert.severity = decision.severity;
+	/* a gap in the stream means the content was partly guessed around */
+	alert.confidence = st->gap ? "medium" : decision.confidence;
+	alert.app = info.app ? info.app->name : NULL;
 	if (net->sink(net->sink_ctx, &alert) == 0)
 		net->stats.alerts++;
 	else

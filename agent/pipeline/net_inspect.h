@@ -31,6 +31,7 @@ struct net_inspect_stats {
 	uint64_t streams_scanned;
 	uint64_t stream_gaps; /* TCP segments that did not follow the previous one */
 	uint64_t alerts;
+	uint64_t shadow; /* decisions of rules in shadow mode: counted, not alerted */
 	uint64_t alerts_failed;
 };
 

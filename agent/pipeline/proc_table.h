@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "raqib/events.h"
+#include "raqib/rules.h"
 
 struct proc_table;
 
@@ -22,7 +23,7 @@ struct proc_info {
 	uint64_t start_ns; /* with pid, identifies the process across pid reuse */
 	char comm[RAQIB_COMM_LEN];
 	char exe[RAQIB_PATH_MAX]; /* path passed to exec */
-	const char *app; /* messaging app name (static string), or NULL */
+	const struct rules_app *app; /* app from the catalog (owned by the rules), or NULL */
 	bool watched;
 };
 

@@ -63,6 +63,16 @@ struct rules_verdict {
 };
 
 /*
+ * Loads and compiles the rule packs at path (a directory of *.yml packs, or one file) as a
+ * whole. Returns NULL with errno and err (file, line, column, reason) filled when any pack is
+ * refused; the caller keeps whatever rules it had.
+ */
+struct rules *rules_load(const char *path, struct rules_error *err);
+
+/* Hex SHA-256 identifying the loaded packs (content of every pack, in load order). */
+const char *rules_hash(const struct rules *rules);
+
+/*
  * Builds the rules compiled into the binary (the walking skeleton's two detectors: CIN with a
  * context word, RIB with its mod-97 key). Returns NULL with errno and err filled on failure.
  */
@@ -73,6 +83,25 @@ void rules_free(struct rules *rules);
 
 /* Opens a scan context for one stream (a file, a TCP stream, TLS plaintext). NULL + errno. */
 struct rules_scan *rules_scan_new(const struct rules *rules);
+
+/*
+ * Parts of a document, announced by the extractor before their text so that the rules can
+ * weigh them: classification marks count in headers and footers, letterheads in the first
+ * lines of the body, column headers at the top of a table. Text fed before any call is BODY.
+ * Within TABLE and SHEET parts, each line is one row and cells are separated by TAB; the
+ * first row holds the column headers.
+ */
+enum rules_part {
+	RULES_PART_BODY,
+	RULES_PART_HEADER, /* page header (DOCX header*.xml, repeated page top) */
+	RULES_PART_FOOTER,
+	RULES_PART_TABLE, /* a table inside the body */
+	RULES_PART_SHEET, /* one spreadsheet sheet */
+	RULES_PART_ATTACHMENT, /* an attachment or archive member: a new document within */
+};
+
+/* Starts a new part of the stream. Returns 0 or -EINVAL. */
+int rules_scan_begin_part(struct rules_scan *scan, enum rules_part part);
 
 /* Feeds the next chunk of the stream. Returns 0, or -ENOMEM. */
 int rules_scan_feed(struct rules_scan *scan, const void *buf, size_t len);
@@ -98,5 +127,99 @@ bool rules_verdict_is_sensitive(const struct rules_verdict *verdict);
 
 /* "SECRET", "TOP_SECRET"...; NULL for RULES_LEVEL_NONE. */
 const char *rules_level_name(enum rules_level level);
+
+/*
+ * The app catalog (rules of kind `app`): which executables are messaging apps or browsers, and
+ * how to recognise their servers. Entries are owned by the rules and valid until rules_free().
+ */
+enum rules_app_kind {
+	RULES_APP_MESSAGING, /* a messaging client: WhatsApp Desktop, Telegram Desktop... */
+	RULES_APP_BROWSER, /* messaging only when its flows go to a messaging web origin */
+};
+
+struct rules_app {
+	const char *id; /* "whatsapp" */
+	const char *name; /* "WhatsApp", shown in alerts */
+	enum rules_app_kind kind;
+	/*
+	 * How an uploaded file grows on the wire, for matching an upload to a file read:
+	 * expected bytes = size * (1 + overhead_ratio) + overhead_bytes, each side within
+	 * tolerance_ratio. WhatsApp: AES-CBC rounding + 10-byte MAC; Signal: up to ~5 % padding.
+	 */
+	double overhead_ratio;
+	uint64_t overhead_bytes;
+	double tolerance_ratio;
+	/* Uploads may be split over several flows of the app instance (Telegram's parts). */
+	bool upload_spans_flows;
+};
+
+size_t rules_app_count(const struct rules *rules);
+const struct rules_app *rules_app_at(const struct rules *rules, size_t i);
+
+/*
+ * The app an executable belongs to, from its path as exec saw it (deb /usr/bin/..., /opt/...,
+ * snap /snap/..., flatpak .../app/<id>/..., AppImage mounts): NULL when none.
+ */
+const struct rules_app *rules_app_by_exe(const struct rules *rules, const char *exe_path);
+
+/* The app whose executable name the kernel's comm (first 15 bytes) matches, or NULL. */
+const struct rules_app *rules_app_by_comm(const struct rules *rules, const char *comm);
+
+/*
+ * Executable names (no directory) of every app, for the kernel's watch list; *n set to their
+ * number. Owned by the rules.
+ */
+const char *const *rules_app_exe_names(const struct rules *rules, size_t *n);
+
+/* The app a server name belongs to (TLS SNI, DNS name, HTTP Host: pattern match), or NULL. */
+const struct rules_app *rules_app_by_server_name(const struct rules *rules, const char *host);
+
+/* The app an nDPI protocol name belongs to ("WhatsApp", "TLS.WhatsAppFiles"), or NULL. */
+const struct rules_app *rules_app_by_ndpi(const struct rules *rules, const char *ndpi_name);
+
+/* The app an IP address belongs to (the catalog's ranges), or NULL. family: AF_INET(6). */
+const struct rules_app *rules_app_by_ip(const struct rules *rules, int family, const void *addr);
+
+/*
+ * Policy (rules of kind `policy` and `exception`): given what was seen and the verdict on its
+ * content, whether to alert, under which rule and how severely.
+ */
+enum rules_event {
+	RULES_EVENT_FILE_READ, /* a watched app opened a file; no upload matched (yet) */
+	RULES_EVENT_FILE_UPLOAD, /* that file then left for the app's servers, size matching */
+	RULES_EVENT_CLEARTEXT, /* content seen in a cleartext network stream */
+	RULES_EVENT_TLS_PLAINTEXT, /* content seen in TLS plaintext (uprobes) */
+	RULES_EVENT_DATA_AT_REST, /* `raqib-agent scan` */
+};
+
+/* What the policy knows of the event besides the verdict; NULL fields are unknown. */
+struct rules_event_info {
+	enum rules_event event;
+	const struct rules_app *app;
+	const char *host_name;
+	const char *user; /* user name or uid */
+	const char *file_path;
+	const char *sha256; /* hex, of the file */
+	bool is_encrypted_container; /* password-protected archive or document */
+};
+
+enum rules_mode {
+	RULES_MODE_ALERT,
+	RULES_MODE_SHADOW, /* counted, never alerted: for trying a rule in production */
+};
+
+struct rules_decision {
+	bool matched; /* a policy rule applies and no exception cancels it */
+	enum rules_mode mode;
+	char rule_id[RULES_ID_MAX];
+	char rule_name[128];
+	int severity; /* RAQIB_SEVERITY_* (include/raqib/schema.h) */
+	char confidence[8]; /* "low", "medium", "high" */
+	unsigned rule_version;
+};
+
+/* Decides. Returns 0 and fills out (out->matched false when nothing applies). */
+int rules_decide(const struct rules *rules, const struct rules_verdict *verdict,
+		 const struct rules_event_info *info, struct rules_decision *out);
 
 #endif /* RAQIB_RULES_H */

@@ -18,9 +18,11 @@
 #include <cmocka.h>
 
 #include "raqib/rules.h"
+#include "outbox/alert.h"
 #include "pipeline/file_inspect.h"
 
 struct fixture {
+	struct extract_limits limits;
 	struct rules *rules;
 	struct rules_scan *scan;
 	char path[64];
@@ -37,6 +39,7 @@ static int setup(void **state)
 
 	if (!f)
 		return -1;
+	extract_limits_default(&f->limits);
 	f->rules = rules_new_builtin(&err);
 	f->scan = f->rules ? rules_scan_new(f->rules) : NULL;
 	snprintf(f->path, sizeof(f->path), "/tmp/raqib-fi-XXXXXX");
@@ -68,12 +71,20 @@ static void test_same_file_is_inspected(void **state)
 		.has_identity = true,
 		.dev = f->st.st_dev,
 		.ino = f->st.st_ino,
-		.max_bytes = 1 << 20,
+		.limits = &f->limits,
 	};
 	struct file_inspect_result res;
+	/* sha256 of the content, as `sha256sum` prints it */
+	static const char want_sha[] =
+		"c859b7cb24d654315a8e17c6e89419398b9817fa3a8afe31c8a0aab0d9057896";
+	char sha[65];
 
 	assert_int_equal(file_inspect(f->scan, &req, &res), 0);
 	assert_string_equal(res.opened_path, f->path);
+	assert_true(res.extract.sha256_complete);
+	alert_hex(res.extract.sha256, 32, sha, sizeof(sha));
+	assert_string_equal(sha, want_sha);
+	assert_int_equal(res.extract.status, EXTRACT_COMPLETE);
 	assert_int_equal(res.size, sizeof(content) - 1);
 	assert_int_equal(res.verdict.n_findings, 1);
 	assert_string_equal(res.verdict.findings[0].type, "CIN");
@@ -89,7 +100,7 @@ static void test_other_file_is_refused(void **state)
 		.has_identity = true,
 		.dev = f->st.st_dev,
 		.ino = f->st.st_ino + 1,
-		.max_bytes = 1 << 20,
+		.limits = &f->limits,
 	};
 	struct file_inspect_result res;
 
@@ -104,14 +115,18 @@ static void test_other_file_is_refused(void **state)
 static void test_read_limit_marks_truncation(void **state)
 {
 	struct fixture *f = *state;
+	struct extract_limits small = f->limits;
 	struct file_inspect_request req = {
 		.paths = { f->path },
-		.max_bytes = 10, /* stops before the CIN */
+		.limits = &small,
 	};
 	struct file_inspect_result res;
 
+	small.max_read_bytes = 10; /* stops before the CIN */
 	assert_int_equal(file_inspect(f->scan, &req, &res), 0);
 	assert_true(res.verdict.is_truncated);
+	assert_int_equal(res.extract.status, EXTRACT_PARTIAL);
+	assert_false(res.extract.sha256_complete);
 	assert_int_equal(res.verdict.n_findings, 0);
 	rules_verdict_release(&res.verdict);
 }

@@ -10,9 +10,13 @@
 #include <stdint.h>
 #include <string.h>
 
+#include <arpa/inet.h>
+#include <sys/socket.h>
+
 #include <cmocka.h>
 
 #include "raqib/rules.h"
+#include "raqib/schema.h"
 
 /* 0077800001234567890123 + key 96: valid. */
 #define RIB_OK "007780000123456789012396"
@@ -181,6 +185,53 @@ static void test_level_names(void **state)
 	assert_string_equal(rules_level_name(RULES_LEVEL_RESTRICTED), "RESTRICTED");
 }
 
+static void test_app_catalog(void **state)
+{
+	struct in_addr telegram_dc, other;
+	size_t n = 0;
+	const char *const *names = rules_app_exe_names(*state, &n);
+
+	assert_true(n > 5);
+	assert_non_null(names[0]);
+	assert_string_equal(rules_app_by_exe(*state, "/usr/bin/telegram-desktop")->id, "telegram");
+	assert_string_equal(rules_app_by_exe(*state, "/opt/Signal/signal-desktop")->name, "Signal");
+	assert_null(rules_app_by_exe(*state, "/usr/bin/cat"));
+	/* comm keeps 15 bytes: "telegram-desktop" becomes "telegram-deskto" */
+	assert_string_equal(rules_app_by_comm(*state, "telegram-deskto")->id, "telegram");
+	assert_null(rules_app_by_comm(*state, "telegram-desk"));
+	assert_string_equal(rules_app_by_server_name(*state, "mmg-fna.whatsapp.net")->id, "whatsapp");
+	assert_null(rules_app_by_server_name(*state, "notwhatsapp.net"));
+	assert_string_equal(rules_app_by_ndpi(*state, "TLS.WhatsAppFiles")->id, "whatsapp");
+	assert_null(rules_app_by_ndpi(*state, "TLS.Google"));
+	assert_int_equal(inet_pton(AF_INET, "91.108.56.130", &telegram_dc), 1);
+	assert_int_equal(inet_pton(AF_INET, "91.108.60.1", &other), 1);
+	assert_string_equal(rules_app_by_ip(*state, AF_INET, &telegram_dc)->id, "telegram");
+	assert_null(rules_app_by_ip(*state, AF_INET, &other));
+	assert_int_equal(rules_app_by_exe(*state, "/usr/bin/firefox")->kind, RULES_APP_BROWSER);
+}
+
+static void test_decide(void **state)
+{
+	struct rules_verdict v = scan_text(state, "CIN : BK734021");
+	struct rules_event_info info = { .event = RULES_EVENT_FILE_READ };
+	struct rules_decision d;
+
+	assert_int_equal(rules_decide(*state, &v, &info, &d), 0);
+	assert_true(d.matched);
+	assert_int_equal(d.mode, RULES_MODE_ALERT);
+	assert_string_equal(d.rule_id, "raqib.file.sensitive_read_by_messaging_app");
+	assert_int_equal(d.severity, RAQIB_SEVERITY_MEDIUM);
+	v.level = RULES_LEVEL_TOP_SECRET;
+	assert_int_equal(rules_decide(*state, &v, &info, &d), 0);
+	assert_int_equal(d.severity, RAQIB_SEVERITY_CRITICAL);
+	rules_verdict_release(&v);
+	v = scan_text(state, "rien de personnel");
+	assert_int_equal(rules_decide(*state, &v, &info, &d), 0);
+	assert_false(d.matched);
+	rules_verdict_release(&v);
+	assert_int_equal(strlen(rules_hash(*state)), 64);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -195,6 +246,8 @@ int main(void)
 		cmocka_unit_test(test_chunks_match_like_one_buffer),
 		cmocka_unit_test(test_empty_input),
 		cmocka_unit_test(test_level_names),
+		cmocka_unit_test(test_app_catalog),
+		cmocka_unit_test(test_decide),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
