@@ -148,6 +148,15 @@ struct flow *flow_table_get(struct flow_table *t, const struct flow_key *key, co
 	return f;
 }
 
+struct flow *flow_table_find(const struct flow_table *t, const struct flow_key *key)
+{
+	struct flow *f = t->buckets[hash_key(key) & (t->n_buckets - 1)];
+
+	while (f && memcmp(&f->key, key, sizeof(*key)) != 0)
+		f = f->hash_next;
+	return f;
+}
+
 enum flow_dir flow_direction(const struct flow *f, const uint8_t *src, uint16_t sport)
 {
 	size_t addr_len = f->key.family == AF_INET ? 4 : 16;

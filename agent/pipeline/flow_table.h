@@ -84,6 +84,9 @@ struct flow *flow_table_get(struct flow_table *table, const struct flow_key *key
 			    const uint8_t *src, uint16_t sport, const uint8_t *dst, uint16_t dport,
 			    uint64_t now_us, bool *created);
 
+/* The flow of key, or NULL; does not change the LRU order. */
+struct flow *flow_table_find(const struct flow_table *table, const struct flow_key *key);
+
 /* Direction of a packet sent by src/sport in flow. */
 enum flow_dir flow_direction(const struct flow *flow, const uint8_t *src, uint16_t sport);
 

@@ -208,6 +208,11 @@ void bpf_sensor_free(struct bpf_sensor *s)
 	free(s);
 }
 
+int bpf_sensor_fd(const struct bpf_sensor *s)
+{
+	return ring_buffer__epoll_fd(s->rb);
+}
+
 int bpf_sensor_poll(struct bpf_sensor *s, int timeout_ms)
 {
 	int n = ring_buffer__poll(s->rb, timeout_ms);

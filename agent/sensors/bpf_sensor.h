@@ -39,6 +39,9 @@ struct bpf_sensor *bpf_sensor_new(const char *const *watch_names, size_t n_names
 /* Detaches everything and frees the sensor; accepts NULL. */
 void bpf_sensor_free(struct bpf_sensor *sensor);
 
+/* A file descriptor that becomes readable when records wait (for the agent's event loop). */
+int bpf_sensor_fd(const struct bpf_sensor *sensor);
+
 /*
  * Waits up to timeout_ms for records and handles every record queued. Returns the number
  * handled or a negative errno (-EINTR is not returned: a signal just ends the wait).

@@ -27,6 +27,11 @@ void bpf_sensor_free(struct bpf_sensor *sensor)
 {
 }
 
+int bpf_sensor_fd(const struct bpf_sensor *sensor)
+{
+	return -ENOTSUP;
+}
+
 int bpf_sensor_poll(struct bpf_sensor *sensor, int timeout_ms)
 {
 	return -ENOTSUP;

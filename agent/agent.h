@@ -1,0 +1,57 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * What main() builds for every command of raqib-agent and passes down: the parsed global
+ * options, the rules, the outbox. Each command (cmd_*.c) parses its own options and builds the
+ * sensors and pipeline stages it needs on top.
+ */
+#ifndef RAQIB_AGENT_AGENT_H
+#define RAQIB_AGENT_AGENT_H
+
+#include <signal.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "raqib/log.h"
+#include "raqib/redis_conn.h"
+#include "raqib/rules.h"
+
+struct outbox;
+
+#define AGENT_EXIT_OK 0
+#define AGENT_EXIT_ERROR 1
+#define AGENT_EXIT_USAGE 2
+
+struct agent {
+	volatile sig_atomic_t *stop; /* set by SIGINT/SIGTERM */
+	struct raqib_redis_addr redis;
+	char host_name[256];
+	char agent_id[65];
+	struct rules *rules;
+	struct outbox *outbox;
+};
+
+/* Connects the outbox to Redis; logs the reason and returns -EIO on failure. */
+int agent_open_outbox(struct agent *agent);
+
+/* Builds the rules; logs the reason and returns -EINVAL on failure. */
+int agent_load_rules(struct agent *agent);
+
+/* Logs the outbox's counters. */
+void agent_log_outbox(const struct agent *agent);
+
+/* Frees what the agent holds. */
+void agent_release(struct agent *agent);
+
+/* Prints raqib-agent's usage (all commands and options). */
+void agent_usage(FILE *out);
+
+/* Option helpers: 0, or -EINVAL for anything but a positive decimal number. */
+int agent_parse_u64(const char *text, uint64_t *out);
+
+/* Commands: parse their own options from argv (argv[0] is the command), return an exit status. */
+int cmd_run(struct agent *agent, int argc, char **argv);
+int cmd_replay(struct agent *agent, int argc, char **argv);
+
+#endif /* RAQIB_AGENT_AGENT_H */

@@ -1,0 +1,184 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * raqib-agent run: the live agent. Builds the host path (BPF sensor → host_events → outbox)
+ * and runs the event loop until a signal or --duration.
+ */
+#include "agent.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "loop.h"
+#include "outbox/outbox.h"
+#include "pipeline/host_events.h"
+#include "sensors/bpf_sensor.h"
+
+/* Records are queued without wakeups; the ring buffer is drained at least this often. */
+#define RINGBUF_DRAIN_MS 100
+
+struct run_options {
+	uint64_t duration_s; /* 0: until a signal */
+	const char *ready_file;
+	uint64_t max_file_bytes;
+};
+
+static int write_ready_file(const char *path)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+
+	if (fd < 0)
+		return -errno;
+	close(fd);
+	return 0;
+}
+
+static int parse_options(int argc, char **argv, struct run_options *opt)
+{
+	static const struct option options[] = {
+		{ "duration", required_argument, NULL, 'd' },
+		{ "ready-file", required_argument, NULL, 'R' },
+		{ "max-file-bytes", required_argument, NULL, 'M' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c;
+
+	optind = 0;
+	while ((c = getopt_long(argc, argv, "+d:h", options, NULL)) != -1) {
+		switch (c) {
+		case 'd':
+			if (agent_parse_u64(optarg, &opt->duration_s)) {
+				log_error("agent", "invalid --duration '%s': expected seconds > 0",
+					  optarg);
+				return AGENT_EXIT_USAGE;
+			}
+			break;
+		case 'R':
+			opt->ready_file = optarg;
+			break;
+		case 'M':
+			if (agent_parse_u64(optarg, &opt->max_file_bytes)) {
+				log_error("agent", "invalid --max-file-bytes '%s': expected bytes > 0",
+					  optarg);
+				return AGENT_EXIT_USAGE;
+			}
+			break;
+		case 'h':
+			agent_usage(stdout);
+			return -1;
+		default:
+			return AGENT_EXIT_USAGE;
+		}
+	}
+	if (optind != argc) {
+		log_error("agent", "wrong arguments for 'run': see raqib-agent --help");
+		return AGENT_EXIT_USAGE;
+	}
+	return 0;
+}
+
+static int on_ringbuf(void *ctx, int fd)
+{
+	int n = bpf_sensor_poll(ctx, 0);
+
+	(void)fd;
+	return n < 0 ? n : 0;
+}
+
+static int on_drain(void *ctx, uint64_t now_ms)
+{
+	int n = bpf_sensor_poll(ctx, 0);
+
+	(void)now_ms;
+	return n < 0 ? n : 0;
+}
+
+static void log_counters(struct bpf_sensor *sensor, struct host_events *host)
+{
+	struct bpf_sensor_stats bs;
+	struct host_events_stats hs;
+
+	bpf_sensor_get_stats(sensor, &bs);
+	host_events_get_stats(host, &hs);
+	log_info("run",
+		 "%llu records (%llu bad, %llu dropped in kernel), %llu opens, %llu files inspected, %llu alerts",
+		 (unsigned long long)bs.records, (unsigned long long)bs.bad_records,
+		 (unsigned long long)(bs.drops_ringbuf + bs.drops_watch_full + bs.drops_args_full),
+		 (unsigned long long)hs.opens, (unsigned long long)hs.inspected,
+		 (unsigned long long)hs.alerts);
+}
+
+int cmd_run(struct agent *agent, int argc, char **argv)
+{
+	struct run_options opt = { .max_file_bytes = 64u << 20 };
+	struct host_events_config cfg = { .max_processes = 1u << 16 };
+	struct host_events *host = NULL;
+	struct bpf_sensor *sensor = NULL;
+	struct host_events_stats hs;
+	struct loop *loop = NULL;
+	const char *const *names;
+	size_t n_names;
+	char err[512];
+	int ret = AGENT_EXIT_ERROR, rc;
+
+	rc = parse_options(argc, argv, &opt);
+	if (rc)
+		return rc < 0 ? AGENT_EXIT_OK : rc;
+	if (bpf_sensor_preflight(err, sizeof(err))) {
+		log_error("run", "%s", err);
+		return AGENT_EXIT_ERROR;
+	}
+	if (agent_open_outbox(agent) || agent_load_rules(agent))
+		return AGENT_EXIT_ERROR;
+	extract_limits_default(&cfg.limits);
+	cfg.limits.max_read_bytes = opt.max_file_bytes;
+	host = host_events_new(agent->rules, outbox_sink, agent->outbox, &cfg);
+	loop = loop_new();
+	if (!host || !loop) {
+		log_error("run", "cannot start the host path: %s", strerror(errno));
+		goto out;
+	}
+	names = rules_app_exe_names(agent->rules, &n_names);
+	if (n_names > RAQIB_WATCH_NAMES_MAX) {
+		log_warn("run", "the app catalog names %zu executables; the kernel watches the first %d",
+			 n_names, RAQIB_WATCH_NAMES_MAX);
+		n_names = RAQIB_WATCH_NAMES_MAX;
+	}
+	sensor = bpf_sensor_new(names, n_names, host_events_on_event, host, err, sizeof(err));
+	if (!sensor) {
+		log_error("run", "%s", err);
+		goto out;
+	}
+	rc = loop_add_fd(loop, bpf_sensor_fd(sensor), on_ringbuf, sensor);
+	if (!rc)
+		rc = loop_add_timer(loop, RINGBUF_DRAIN_MS, on_drain, sensor);
+	if (rc) {
+		log_error("run", "cannot watch the BPF ring buffer: %s", strerror(-rc));
+		goto out;
+	}
+	log_info("run", "watching %zu app executables", n_names);
+	if (opt.ready_file && write_ready_file(opt.ready_file)) {
+		log_error("run", "cannot create ready file '%s': %s", opt.ready_file,
+			  strerror(errno));
+		goto out;
+	}
+	rc = loop_run(loop, agent->stop, opt.duration_s * 1000);
+	bpf_sensor_poll(sensor, 0); /* what was queued before the stop */
+	if (rc) {
+		log_error("run", "cannot read the BPF ring buffer: %s", strerror(-rc));
+		goto out;
+	}
+	host_events_get_stats(host, &hs);
+	ret = hs.alerts_failed ? AGENT_EXIT_ERROR : AGENT_EXIT_OK;
+out:
+	if (sensor)
+		log_counters(sensor, host);
+	bpf_sensor_free(sensor);
+	loop_free(loop);
+	host_events_free(host);
+	agent_log_outbox(agent);
+	return ret;
+}
