@@ -29,11 +29,19 @@ int agent_load_rules(struct agent *agent)
 {
 	struct rules_error rerr;
 
-	agent->rules = rules_new_builtin(&rerr);
+	agent->rules = agent->rules_path ? rules_load(agent->rules_path, &rerr)
+					 : rules_new_builtin(&rerr);
 	if (!agent->rules) {
-		log_error("rules", "cannot build the rules: %s", rerr.text);
+		if (rerr.line)
+			log_error("rules", "%s:%u:%u: %s", rerr.file, rerr.line, rerr.column,
+				  rerr.text);
+		else if (rerr.file[0])
+			log_error("rules", "%s: %s", rerr.file, rerr.text);
+		else
+			log_error("rules", "cannot build the rules: %s", rerr.text);
 		return -EINVAL;
 	}
+	log_debug("rules", "loaded rules %.12s", rules_hash(agent->rules));
 	return 0;
 }
 

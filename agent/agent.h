@@ -22,12 +22,15 @@ struct outbox;
 #define AGENT_EXIT_OK 0
 #define AGENT_EXIT_ERROR 1
 #define AGENT_EXIT_USAGE 2
+/* scan follows grep: 0 found, 1 nothing found, 2 an error of any kind */
+#define AGENT_EXIT_USAGE_GREP 2
 
 struct agent {
 	volatile sig_atomic_t *stop; /* set by SIGINT/SIGTERM */
 	struct raqib_redis_addr redis;
 	char host_name[256];
 	char agent_id[65];
+	const char *rules_path; /* --rules or $RAQIB_RULES; NULL: the embedded default packs */
 	struct rules *rules;
 	struct outbox *outbox;
 };
@@ -35,7 +38,8 @@ struct agent {
 /* Connects the outbox to Redis; logs the reason and returns -EIO on failure. */
 int agent_open_outbox(struct agent *agent);
 
-/* Builds the rules; logs the reason and returns -EINVAL on failure. */
+/* Loads the rules (agent->rules_path, else the embedded default packs); logs the file, line,
+ * column and reason and returns -EINVAL on failure. */
 int agent_load_rules(struct agent *agent);
 
 /* Logs the outbox's counters. */
@@ -53,5 +57,7 @@ int agent_parse_u64(const char *text, uint64_t *out);
 /* Commands: parse their own options from argv (argv[0] is the command), return an exit status. */
 int cmd_run(struct agent *agent, int argc, char **argv);
 int cmd_replay(struct agent *agent, int argc, char **argv);
+int cmd_scan(struct agent *agent, int argc, char **argv);
+int cmd_check(struct agent *agent, int argc, char **argv);
 
 #endif /* RAQIB_AGENT_AGENT_H */

@@ -33,11 +33,15 @@ static const char usage_text[] =
 	"Commands:\n"
 	"  run                  watch live: messaging apps opening sensitive files (eBPF; root)\n"
 	"  replay FILE          inspect a capture file (pcap or pcapng) offline\n"
+	"  scan PATH...         inspect files and directories at rest with the rules\n"
+	"  check [PATH]         validate rule packs (PATH, --rules, or the built-in ones)\n"
 	"\n"
 	"Options (before the command):\n"
 	"  -r, --redis HOST:PORT     Redis to send alerts to (default: $RAQIB_REDIS, else\n"
 	"                            127.0.0.1:6379)\n"
 	"      --agent-id ID         agent id in alerts (default: the host name)\n"
+	"      --rules PATH          rule packs: a directory of .yml packs or one pack (default:\n"
+	"                            $RAQIB_RULES, else the packs built in)\n"
 	"  -v, --verbose             log debug messages (twice: library internals too)\n"
 	"  -q, --quiet               log errors only\n"
 	"  -h, --help                show this help and exit\n"
@@ -48,12 +52,23 @@ static const char usage_text[] =
 	"      --ready-file PATH     create PATH once the sensors are attached\n"
 	"      --max-file-bytes N    bytes of a file inspected at most (default: 67108864)\n"
 	"\n"
+	"Options of scan (exit status like grep: 0 found, 1 nothing found, 2 error):\n"
+	"      --json                one JSON line per file (masked values)\n"
+	"      --format FORMAT       text (default), json, or score (lines for corpus/score.py)\n"
+	"      --explain             say why each finding fired: rule, score, checksum, context\n"
+	"      --hidden              also scan hidden files and directories\n"
+	"      --digest              print each file's similarity digest (for fingerprint rules)\n"
+	"      --max-file-bytes N    (also) bytes of a file inspected at most\n"
+	"\n"
 	"Examples:\n"
 	"  sudo raqib-agent run\n"
 	"      watch until stopped, alerts to the local Redis\n"
 	"  raqib-agent --redis 10.0.0.5:6379 replay upload.pcap\n"
 	"      report sensitive cleartext uploads found in a capture\n"
 	"  RAQIB_REDIS=127.0.0.1:6390 sudo -E raqib-agent run --duration 60\n"
+	"  raqib-agent scan --explain ~/Documents\n"
+	"      list the files holding personal data or official documents, and why\n"
+	"  raqib-agent --rules ./my-packs scan --format score corpus/ > predictions.jsonl\n"
 	"\n"
 	"Exit status: 0 on success, 1 on an error (bad capture, Redis unreachable, missing\n"
 	"privileges), 2 on a usage error.\n";
@@ -103,6 +118,8 @@ static const struct {
 } commands[] = {
 	{ "run", cmd_run },
 	{ "replay", cmd_replay },
+	{ "scan", cmd_scan },
+	{ "check", cmd_check },
 };
 
 int main(int argc, char **argv)
@@ -110,6 +127,7 @@ int main(int argc, char **argv)
 	static const struct option long_options[] = {
 		{ "redis", required_argument, NULL, 'r' },
 		{ "agent-id", required_argument, NULL, 'A' },
+		{ "rules", required_argument, NULL, 'R' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
@@ -131,6 +149,9 @@ int main(int argc, char **argv)
 		case 'A':
 			agent_id = optarg;
 			break;
+		case 'R':
+			agent.rules_path = optarg;
+			break;
 		case 'v':
 			if (level < RAQIB_LOG_TRACE)
 				level++;
@@ -150,8 +171,13 @@ int main(int argc, char **argv)
 		}
 	}
 	log_set_level(level);
+	if (!agent.rules_path) {
+		const char *env = getenv("RAQIB_RULES"); /* NOLINT(concurrency-mt-unsafe) */
+
+		agent.rules_path = env && *env ? env : NULL;
+	}
 	if (optind >= argc) {
-		log_error("agent", "no command given (run, replay)");
+		log_error("agent", "no command given (run, replay, scan, check)");
 		fputs("Try 'raqib-agent --help' for more information.\n", stderr);
 		return AGENT_EXIT_USAGE;
 	}
@@ -176,6 +202,6 @@ int main(int argc, char **argv)
 			return ret;
 		}
 	}
-	log_error("agent", "unknown command '%s' (run, replay)", argv[optind]);
+	log_error("agent", "unknown command '%s' (run, replay, scan, check)", argv[optind]);
 	return AGENT_EXIT_USAGE;
 }

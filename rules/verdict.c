@@ -1,15 +1,17 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * Verdicts of the detection engine: the distinct values found per type, their masked forms,
- * and the release that wipes them. Values are personal data, so every buffer that held one is
- * cleared before it is freed.
+ * Findings and verdicts of the detection engine: distinct values per type with their masked
+ * forms, and the release that wipes them. Values are personal data, so every buffer that held
+ * one is cleared before it is freed.
  */
 #include "verdict.h"
 
 #include <errno.h>
-#include <stdlib.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+
+#include "engine.h"
 
 void mask_value(const char *value, char *out, size_t out_len)
 {
@@ -24,50 +26,132 @@ void mask_value(const char *value, char *out, size_t out_len)
 	out[i] = '\0';
 }
 
-int verdict_add(struct rules_verdict *v, const char *type, const char *rule_id, const char *value,
-		float score, uint64_t offset)
+static uint32_t hash_pair(const char *type, const char *value)
 {
-	struct rules_finding *f;
-	size_t i;
+	uint32_t h = 2166136261u;
 
-	if (strlen(value) >= RULES_VALUE_MAX)
-		return -E2BIG;
-	for (i = 0; i < v->n_findings; i++) {
-		f = &v->findings[i];
-		if (strcmp(f->type, type) == 0 && strcmp(f->value, value) == 0) {
-			f->occurrences++;
-			if (score > f->score)
-				f->score = score;
-			return 0;
-		}
-	}
-	/* Grow by one; findings per stream are few, and the old array is wiped before free. */
-	f = calloc(v->n_findings + 1, sizeof(*f));
-	if (!f)
+	for (const char *p = type; *p; p++)
+		h = (h ^ (uint8_t)*p) * 16777619u;
+	h = (h ^ 0xffu) * 16777619u;
+	for (const char *p = value; *p; p++)
+		h = (h ^ (uint8_t)*p) * 16777619u;
+	return h;
+}
+
+static int rehash(struct finding_set *s, size_t n_slots)
+{
+	uint32_t *slots = calloc(n_slots, sizeof(*slots));
+
+	if (!slots)
 		return -ENOMEM;
-	if (v->n_findings) {
-		memcpy(f, v->findings, v->n_findings * sizeof(*f));
-		explicit_bzero(v->findings, v->n_findings * sizeof(*f));
+	for (size_t i = 0; i < s->n; i++) {
+		size_t k = hash_pair(s->items[i].type, s->items[i].value) & (n_slots - 1);
+
+		while (slots[k])
+			k = (k + 1) & (n_slots - 1);
+		slots[k] = (uint32_t)i + 1;
 	}
-	free(v->findings);
-	v->findings = f;
-	f = &v->findings[v->n_findings++];
-	snprintf(f->type, sizeof(f->type), "%s", type);
-	snprintf(f->rule_id, sizeof(f->rule_id), "%s", rule_id);
-	snprintf(f->value, sizeof(f->value), "%s", value);
-	mask_value(value, f->masked, sizeof(f->masked));
-	f->occurrences = 1;
-	f->score = score;
-	f->first_offset = offset;
+	free(s->slots);
+	s->slots = slots;
+	s->n_slots = n_slots;
 	return 0;
 }
 
-size_t verdict_count_type(const struct rules_verdict *v, const char *type)
+static int grow_items(struct finding_set *s)
+{
+	size_t cap = s->cap ? s->cap * 2 : 16;
+	struct rules_finding *items = calloc(cap, sizeof(*items));
+
+	if (!items)
+		return -ENOMEM;
+	if (s->n) {
+		memcpy(items, s->items, s->n * sizeof(*items));
+		explicit_bzero(s->items, s->n * sizeof(*items));
+	}
+	free(s->items);
+	s->items = items;
+	s->cap = cap;
+	return 0;
+}
+
+int finding_set_add(struct finding_set *s, const struct occurrence *o)
+{
+	struct rules_finding *f;
+	size_t k;
+
+	if (strlen(o->value) >= RULES_VALUE_MAX)
+		return 0; /* longer than any identifier we know: not one */
+	if (!s->n_slots && rehash(s, 64))
+		return -ENOMEM;
+	k = hash_pair(o->type, o->value) & (s->n_slots - 1);
+	for (; s->slots[k]; k = (k + 1) & (s->n_slots - 1)) {
+		f = &s->items[s->slots[k] - 1];
+		if (strcmp(f->type, o->type) == 0 && strcmp(f->value, o->value) == 0) {
+			f->occurrences++;
+			if (o->score > f->score)
+				f->score = o->score;
+			if (o->checksum)
+				f->checksum = true;
+			if (!f->context[0] && o->context)
+				snprintf(f->context, sizeof(f->context), "%s", o->context);
+			return 0;
+		}
+	}
+	if (s->max && s->n >= s->max) {
+		s->overflow = true;
+		return 0;
+	}
+	if (s->n == s->cap && grow_items(s))
+		return -ENOMEM;
+	f = &s->items[s->n];
+	snprintf(f->type, sizeof(f->type), "%s", o->type);
+	snprintf(f->rule_id, sizeof(f->rule_id), "%s", o->rule_id);
+	snprintf(f->value, sizeof(f->value), "%s", o->value);
+	mask_value(o->value, f->masked, sizeof(f->masked));
+	f->occurrences = 1;
+	f->score = o->score;
+	f->first_offset = o->offset;
+	f->checksum = o->checksum;
+	f->shadow = o->shadow;
+	if (o->context)
+		snprintf(f->context, sizeof(f->context), "%s", o->context);
+	s->slots[k] = (uint32_t)++s->n;
+	if (s->n * 2 > s->n_slots)
+		return rehash(s, s->n_slots * 2);
+	return 0;
+}
+
+void finding_set_move_to(struct finding_set *s, struct rules_verdict *v)
+{
+	v->findings = s->items;
+	v->n_findings = s->n;
+	if (s->overflow)
+		v->is_truncated = true;
+	free(s->slots);
+	s->items = NULL;
+	s->slots = NULL;
+	s->n = s->cap = s->n_slots = 0;
+	s->overflow = false;
+}
+
+void finding_set_clear(struct finding_set *s)
+{
+	if (s->items)
+		explicit_bzero(s->items, s->cap * sizeof(*s->items));
+	free(s->items);
+	free(s->slots);
+	s->items = NULL;
+	s->slots = NULL;
+	s->n = s->cap = s->n_slots = 0;
+	s->overflow = false;
+}
+
+size_t rules_verdict_count(const struct rules_verdict *v, const char *type)
 {
 	size_t n = 0;
 
 	for (size_t i = 0; i < v->n_findings; i++)
-		n += strcmp(v->findings[i].type, type) == 0;
+		n += !v->findings[i].shadow && strcmp(v->findings[i].type, type) == 0;
 	return n;
 }
 
@@ -83,7 +167,11 @@ void rules_verdict_release(struct rules_verdict *verdict)
 
 bool rules_verdict_is_sensitive(const struct rules_verdict *verdict)
 {
-	return verdict->n_findings > 0 || verdict->is_official || verdict->level != RULES_LEVEL_NONE;
+	for (size_t i = 0; i < verdict->n_findings; i++)
+		if (!verdict->findings[i].shadow)
+			return true;
+	return verdict->is_official || verdict->level != RULES_LEVEL_NONE ||
+	       verdict->fingerprint[0];
 }
 
 const char *rules_level_name(enum rules_level level)

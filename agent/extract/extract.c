@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * Text extraction of the walking skeleton: every input is taken as text and fed as is, hashed
- * on the way. The format-aware extractors (PDF, Office, OpenDocument, mail, archives, encodings)
- * replace the body of extract_fd() and extract_buffer() without changing their contract.
+ * Text extraction: every input is taken as plain text in the encoding its first bytes show
+ * (text_decode.c), converted to UTF-8 and hashed on the way. The format-aware extractors (PDF,
+ * Office, OpenDocument, mail, archives) plug in here without changing the contract.
  */
 #include "extract.h"
 
@@ -13,6 +13,8 @@
 #include <unistd.h>
 
 #include <openssl/evp.h>
+
+#include "text_decode.h"
 
 #define READ_CHUNK (64 * 1024)
 
@@ -47,14 +49,25 @@ static void begin(struct extract_result *out)
 	snprintf(out->mime_type, sizeof(out->mime_type), "text/plain");
 }
 
-static int feed(struct rules_scan *scan, EVP_MD_CTX *md, const void *buf, size_t len,
-		struct extract_result *out)
+static int feed(struct rules_scan *scan, EVP_MD_CTX *md, struct text_decoder *dec,
+		const void *buf, size_t len, struct extract_result *out)
 {
 	if (!EVP_DigestUpdate(md, buf, len))
 		return -ENOMEM;
 	out->bytes_read += len;
-	out->text_bytes += len;
-	return rules_scan_feed(scan, buf, len);
+	return text_decoder_feed(dec, buf, len, scan, &out->text_bytes);
+}
+
+/* Decoding is chosen from the first bytes; then every chunk goes through the same decoder. */
+static int start_decoding(struct text_decoder *dec, const void *head, size_t len,
+			  struct extract_result *out)
+{
+	int err = text_decoder_init(dec, head, len);
+
+	if (!err)
+		snprintf(out->mime_type, sizeof(out->mime_type), "text/plain; charset=%s",
+			 dec->encoding);
+	return err;
 }
 
 static int finish_hash(EVP_MD_CTX *md, struct extract_result *out, bool complete)
@@ -74,7 +87,8 @@ int extract_fd(int fd, const struct extract_limits *limits, struct rules_scan *s
 	       struct extract_result *out)
 {
 	EVP_MD_CTX *md = EVP_MD_CTX_new();
-	bool complete = false;
+	struct text_decoder dec = { .cd = (iconv_t)-1 };
+	bool complete = false, started = false;
 	char *buf = malloc(READ_CHUNK);
 	int err = 0;
 
@@ -107,11 +121,17 @@ int extract_fd(int fd, const struct extract_limits *limits, struct rules_scan *s
 			complete = true;
 			break;
 		}
-		err = feed(scan, md, buf, (size_t)n, out);
+		if (!started) {
+			err = start_decoding(&dec, buf, (size_t)n, out);
+			started = true;
+		}
+		if (!err)
+			err = feed(scan, md, &dec, buf, (size_t)n, out);
 	}
 	if (!err)
 		err = finish_hash(md, out, complete);
 out:
+	text_decoder_release(&dec);
 	if (buf)
 		explicit_bzero(buf, READ_CHUNK);
 	free(buf);
@@ -123,6 +143,7 @@ int extract_buffer(const void *buf, size_t len, const struct extract_limits *lim
 		   struct rules_scan *scan, struct extract_result *out)
 {
 	EVP_MD_CTX *md = EVP_MD_CTX_new();
+	struct text_decoder dec = { .cd = (iconv_t)-1 };
 	size_t take = len < limits->max_read_bytes ? len : (size_t)limits->max_read_bytes;
 	int err;
 
@@ -131,9 +152,12 @@ int extract_buffer(const void *buf, size_t len, const struct extract_limits *lim
 		EVP_MD_CTX_free(md);
 		return -ENOMEM;
 	}
-	err = feed(scan, md, buf, take, out);
+	err = start_decoding(&dec, buf, take < READ_CHUNK ? take : READ_CHUNK, out);
+	if (!err)
+		err = feed(scan, md, &dec, buf, take, out);
 	if (!err)
 		err = finish_hash(md, out, take == len);
+	text_decoder_release(&dec);
 	EVP_MD_CTX_free(md);
 	return err;
 }

@@ -128,10 +128,13 @@ static json_t *build_findings(const struct rules_verdict *v)
 		const struct rules_finding *f = &v->findings[i];
 		/* two decimals: a float score printed in full reads 0.800000011920929 */
 		double score = (double)(int)(f->score * 100.0f + 0.5f) / 100.0;
-		json_t *item = json_pack("{s:s, s:s, s:s, s:i, s:f}", "type", f->type, "rule_id",
-					 f->rule_id, "masked", f->masked, "occurrences",
-					 (int)f->occurrences, "score", score);
+		json_t *item;
 
+		if (f->shadow)
+			continue; /* rules in shadow mode are counted, never alerted on */
+		item = json_pack("{s:s, s:s, s:s, s:i, s:f}", "type", f->type, "rule_id", f->rule_id,
+				 "masked", f->masked, "occurrences", (int)f->occurrences, "score",
+				 score);
 		if (!item || json_array_append_new(list, item)) {
 			json_decref(list);
 			return NULL;

@@ -167,7 +167,7 @@ int outbox_send(struct outbox *outbox, const struct alert *alert)
 	make_event_id(event_id, sizeof(event_id));
 	id.sequence = ++outbox->sequence;
 	doc = alert_to_json(alert, &id);
-	json = doc ? json_dumps(doc, JSON_COMPACT) : NULL;
+	json = doc ? json_dumps(doc, JSON_COMPACT | JSON_REAL_PRECISION(6)) : NULL;
 	json_decref(doc);
 	if (!json) {
 		outbox->stats.failed++;

@@ -23,6 +23,7 @@
 #include "raqib/log.h"
 #include "raqib/schema.h"
 #include "flow_table.h"
+#include "smtp_filter.h"
 
 /* nDPI needs a handful of packets per flow; past this it is asked for its best guess. */
 #define NDPI_MAX_PACKETS 64
@@ -54,6 +55,8 @@ struct flow_state {
 	bool gap;
 	uint8_t fin_seen; /* bit per enum flow_dir */
 	bool ended;
+	bool smtp; /* scan only message content (smtp_filter) */
+	struct smtp_filter smtp_filter;
 	char server_name[sizeof(((struct ndpi_flow_struct *)0)->host_server_name)];
 };
 
@@ -246,6 +249,11 @@ static void classify(struct net_inspect *net, struct flow_state *st, const struc
 	}
 }
 
+static int feed_scan(void *ctx, const uint8_t *data, size_t len)
+{
+	return rules_scan_feed(ctx, data, len);
+}
+
 /* Feeds the client's payload in sequence order; what is already seen is not fed twice. */
 static void feed_payload(struct net_inspect *net, struct flow_state *st, const struct parsed *p)
 {
@@ -273,7 +281,8 @@ static void feed_payload(struct net_inspect *net, struct flow_state *st, const s
 		if (!st->scan)
 			return;
 	}
-	if (rules_scan_feed(st->scan, data, len) == 0)
+	if ((st->smtp ? smtp_filter_feed(&st->smtp_filter, data, len, feed_scan, st->scan)
+		      : rules_scan_feed(st->scan, data, len)) == 0)
 		st->next_seq = p->seq + (uint32_t)p->payload_len;
 }
 
@@ -420,6 +429,8 @@ int net_inspect_on_packet(void *ctx, const struct packet *pkt)
 			return 0;
 		}
 		memset(st->ndpi_flow, 0, SIZEOF_FLOW_STRUCT);
+		/* SMTP submission and relay ports: the envelope is not content */
+		st->smtp = p.proto == IPPROTO_TCP && (p.dport == 25 || p.dport == 587);
 		flow->user = st;
 	}
 	st = flow->user;

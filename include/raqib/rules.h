@@ -49,7 +49,11 @@ struct rules_finding {
 	char masked[RULES_VALUE_MAX]; /* the value with all but its first characters masked */
 	unsigned occurrences; /* times seen in the stream */
 	float score; /* highest confidence among occurrences, 0..1 */
-	uint64_t first_offset; /* byte offset of the first occurrence in the fed stream */
+	uint64_t first_offset; /* offset of the first occurrence in the normalised stream */
+	/* Why it fired (for --explain; never personal data): */
+	bool checksum; /* a checksum validated it */
+	bool shadow; /* found by a rule in shadow mode: counted, never alerted on */
+	char context[32]; /* the context word seen, "column header", or "" */
 };
 
 /* What a scan concluded. Filled by rules_scan_finish(); freed by rules_verdict_release(). */
@@ -60,6 +64,11 @@ struct rules_verdict {
 	enum rules_level level; /* classification mark, RULES_LEVEL_NONE if none */
 	bool is_bulk; /* identifiers of 5 or more distinct persons */
 	bool is_truncated; /* not everything was scanned (a size or finding limit was reached) */
+	int official_score; /* points of the official-document evidence (best document) */
+	char official_evidence[160]; /* the signals that earned them: "letterhead+3 reference+2" */
+	char fingerprint[RULES_ID_MAX]; /* id of a registered document matched, "" if none */
+	unsigned fingerprint_similarity; /* 0..100; 100 for an exact SHA-256 match */
+	char text_digest[160]; /* ssdeep of the normalised text, when asked for; else "" */
 };
 
 /*
@@ -72,6 +81,15 @@ struct rules *rules_load(const char *path, struct rules_error *err);
 /* Hex SHA-256 identifying the loaded packs (content of every pack, in load order). */
 const char *rules_hash(const struct rules *rules);
 
+/* How many rules of each kind a rule set holds (enabled ones, and all). */
+struct rules_summary {
+	size_t detectors, markers, apps, fingerprints, policies, exceptions;
+	size_t disabled, shadow;
+	size_t patterns; /* compiled into the Hyperscan database */
+};
+
+void rules_summarize(const struct rules *rules, struct rules_summary *out);
+
 /*
  * Builds the rules compiled into the binary (the walking skeleton's two detectors: CIN with a
  * context word, RIB with its mod-97 key). Returns NULL with errno and err filled on failure.
@@ -81,8 +99,31 @@ struct rules *rules_new_builtin(struct rules_error *err);
 /* Releases rules; accepts NULL. Verdicts already produced stay valid. */
 void rules_free(struct rules *rules);
 
-/* Opens a scan context for one stream (a file, a TCP stream, TLS plaintext). NULL + errno. */
+/*
+ * A worker holds what scanning needs per thread rather than per stream (Hyperscan scratch, the
+ * normalised batch): many streams scanned by one thread share one worker, so each stream costs
+ * only its small state (rules_scan_state_size()). Not thread-safe; must outlive its streams.
+ */
+struct rules_worker;
+
+struct rules_worker *rules_worker_new(const struct rules *rules);
+void rules_worker_free(struct rules_worker *worker);
+
+/* Opens a scan context for one stream (a file, a TCP stream, TLS plaintext), with its own
+ * worker. NULL + errno. */
 struct rules_scan *rules_scan_new(const struct rules *rules);
+
+/* The same, sharing worker with other streams of the same thread. NULL + errno. */
+struct rules_scan *rules_scan_new_shared(const struct rules *rules, struct rules_worker *worker);
+
+/* Bytes of per-stream state (without the findings collected so far and without a worker). */
+size_t rules_scan_state_size(void);
+
+/*
+ * Asks for the similarity digest (ssdeep) of the normalised text of the current stream, given
+ * in the verdict's text_digest: what a fingerprint rule registers. Costs a rolling hash per byte.
+ */
+void rules_scan_want_digest(struct rules_scan *scan);
 
 /*
  * Parts of a document, announced by the extractor before their text so that the rules can
@@ -118,6 +159,16 @@ void rules_scan_free(struct rules_scan *scan);
 /* Scans one buffer as a whole stream. Returns 0 or a negative errno; fills out. */
 int rules_scan_buffer(const struct rules *rules, const void *buf, size_t len,
 		      struct rules_verdict *out);
+
+/* Distinct values of entity type in the verdict (findings of shadow rules left out). */
+size_t rules_verdict_count(const struct rules_verdict *verdict, const char *type);
+
+/*
+ * Marks the verdict with the registered document (rules of kind fingerprint) whose SHA-256 is
+ * sha256_hex (the file's bytes), if any. Returns true on a match.
+ */
+bool rules_verdict_match_sha256(const struct rules *rules, struct rules_verdict *verdict,
+				const char *sha256_hex);
 
 /* Wipes the values and frees the findings; the verdict is empty afterwards. Accepts NULL. */
 void rules_verdict_release(struct rules_verdict *verdict);

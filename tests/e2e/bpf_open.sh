@@ -54,13 +54,13 @@ stored_alerts | jq -c "select(.file.path | startswith(\"$TMP/\"))" >"$TMP/alerts
 [ "$(wc -l <"$TMP/alerts.json")" = 2 ] || fail "expected 2 alerts, got: $(cat "$TMP/alerts.json")"
 
 jq -c "select(.file.path == \"$DOCS/doc_135.txt\")" "$TMP/alerts.json" >"$TMP/a135"
-assert_jq '.rule.id == "raqib.file.sensitive_read_by_messaging_app"' <"$TMP/a135"
+assert_jq '.rule.id == "policy.read.classified" and .raqib.document.level == "TOP_SECRET"' <"$TMP/a135"
 assert_jq '.raqib.app == "Telegram" and .process.name == "telegram-deskto"' <"$TMP/a135"
 assert_jq ".process.executable == \"$TMP/bin/telegram-desktop\"" <"$TMP/a135"
 assert_jq '.file.size > 0 and .agent.id == "e2e-bpf" and .raqib.confidence == "medium"' <"$TMP/a135"
 assert_jq ".file.hash.sha256 == \"$(sha256sum "$DOCS/doc_135.txt" | cut -d' ' -f1)\"" <"$TMP/a135"
 assert_jq '[.raqib.findings[] | select(.type == "CIN")] | length == 2' <"$TMP/a135"
-assert_jq '[.raqib.findings[].masked] | sort == ["BJ8****", "SH2****"]' <"$TMP/a135"
+assert_jq '[.raqib.findings[] | select(.type == "CIN") | .masked] | sort == ["BJ8****", "SH2****"]' <"$TMP/a135"
 
 jq -c "select(.file.path == \"$DOCS/doc_284.txt\")" "$TMP/alerts.json" >"$TMP/a152"
 assert_jq '.raqib.app == "Telegram" and .process.name == "cat"' <"$TMP/a152"

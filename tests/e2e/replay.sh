@@ -16,19 +16,19 @@ start_redis
 [ "$(rcli XPENDING raqib:events collectors | head -1)" = 0 ] || fail "entries left unacknowledged"
 
 stored_alerts >"$TMP/alerts.json"
-assert_jq '.rule.id == "raqib.net.sensitive_cleartext_upload"' <"$TMP/alerts.json"
+assert_jq '.rule.id == "policy.network.personal_data" and .event.severity == 47' <"$TMP/alerts.json"
 assert_jq '.agent.id == "e2e-replay" and .event.kind == "alert" and (.event.id | length) == 36' <"$TMP/alerts.json"
 assert_jq '.destination.ip == "127.0.0.1" and .destination.port == 18080' <"$TMP/alerts.json"
 assert_jq '.network.protocol == "http" and .network.transport == "tcp"' <"$TMP/alerts.json"
-assert_jq '[.raqib.findings[] | select(.type == "CIN")] | length == 1' <"$TMP/alerts.json"
-assert_jq '[.raqib.findings[] | select(.type == "CIN")][0].masked == "BK73****"' <"$TMP/alerts.json"
+assert_jq '[.raqib.findings[] | select(.type == "CIN")] | length == 2' <"$TMP/alerts.json"
+assert_jq '[.raqib.findings[] | select(.type == "CIN") | .masked] | sort == ["BK73****", "JA50****"]' <"$TMP/alerts.json"
 assert_jq '[.raqib.findings[] | select(.type == "RIB")] | length == 2' <"$TMP/alerts.json"
 assert_jq '[.raqib.findings[] | has("value")] | any | not' <"$TMP/alerts.json"
-assert_not_in_redis BK734021 007780000123456789012396 "0001234567890123" 230510000045781206339194
+assert_not_in_redis BK734021 JA501287 007780000123456789012396 "0001234567890123" 230510000045781206339194
 
 "$CTL" --redis "$REDIS" alerts >"$TMP/table" || fail "raqibctl failed"
 grep -q "http 127.0.0.1:18080" "$TMP/table" || fail "table lacks the destination: $(cat "$TMP/table")"
-grep -q "RIB:2 CIN:1" "$TMP/table" || fail "table lacks the findings: $(cat "$TMP/table")"
+grep -q "RIB:2 CIN:2" "$TMP/table" || fail "table lacks the findings: $(cat "$TMP/table")"
 "$CTL" --redis "$REDIS" alerts --json >"$TMP/lines" || fail "raqibctl --json failed"
 [ "$(jq -s length "$TMP/lines")" = 1 ] || fail "expected one JSON line"
 

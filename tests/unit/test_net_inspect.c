@@ -3,7 +3,9 @@
  * Unit tests of the network path, replaying captures into it with an alert sink that records
  * what it gets: the bundled HTTP upload of a synthetic document raises exactly one alert with
  * the destination, the protocol and masked findings; the real captures of ../shared/pcaps
- * (messaging apps, TLS, cleartext mail and FTP without Moroccan personal data) raise none.
+ * (messaging apps, TLS, cleartext mail and FTP without Moroccan personal data) raise none:
+ * in particular the SMTP envelope and headers of smtp.pcap, 350 recipients' addresses, are not
+ * taken for message content.
  */
 #include <dirent.h>
 #include <setjmp.h>
@@ -74,14 +76,15 @@ static void test_http_upload_alert(void **state)
 	assert_string_equal(r.destination, "127.0.0.1");
 	assert_int_equal(r.destination_port, 18080);
 	assert_string_equal(r.protocol, "http");
+	/* BK734021 has a context word on its line, JA501287 the CIN column header */
 	for (size_t i = 0; i < r.n_findings; i++) {
 		if (strcmp(r.types[i], "CIN") == 0) {
 			cin++;
-			assert_string_equal(r.masked[i], "BK73****");
+			assert_true(!strcmp(r.masked[i], "BK73****") || !strcmp(r.masked[i], "JA50****"));
 		}
 		rib += strcmp(r.types[i], "RIB") == 0;
 	}
-	assert_int_equal(cin, 1);
+	assert_int_equal(cin, 2);
 	assert_int_equal(rib, 2);
 	assert_int_equal(ns.stream_gaps, 0);
 	assert_int_equal(ns.malformed, 0);
