@@ -25,13 +25,13 @@ int agent_open_outbox(struct agent *agent)
 	return 0;
 }
 
-int agent_load_rules(struct agent *agent)
+int agent_reload_rules(struct agent *agent, struct rules **fresh)
 {
 	struct rules_error rerr;
 
-	agent->rules = agent->rules_path ? rules_load(agent->rules_path, &rerr)
-					 : rules_new_builtin(&rerr);
-	if (!agent->rules) {
+	*fresh = agent->rules_path ? rules_load(agent->rules_path, &rerr)
+				   : rules_new_builtin(&rerr);
+	if (!*fresh) {
 		if (rerr.line)
 			log_error("rules", "%s:%u:%u: %s", rerr.file, rerr.line, rerr.column,
 				  rerr.text);
@@ -41,8 +41,16 @@ int agent_load_rules(struct agent *agent)
 			log_error("rules", "cannot build the rules: %s", rerr.text);
 		return -EINVAL;
 	}
-	log_debug("rules", "loaded rules %.12s", rules_hash(agent->rules));
 	return 0;
+}
+
+int agent_load_rules(struct agent *agent)
+{
+	int err = agent_reload_rules(agent, &agent->rules);
+
+	if (!err)
+		log_debug("rules", "loaded rules %.12s", rules_hash(agent->rules));
+	return err;
 }
 
 void agent_log_outbox(const struct agent *agent)

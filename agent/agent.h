@@ -27,6 +27,7 @@ struct outbox;
 
 struct agent {
 	volatile sig_atomic_t *stop; /* set by SIGINT/SIGTERM */
+	volatile sig_atomic_t *reload; /* set by SIGHUP: load the rules again */
 	struct raqib_redis_addr redis;
 	char host_name[256];
 	char agent_id[65];
@@ -41,6 +42,12 @@ int agent_open_outbox(struct agent *agent);
 /* Loads the rules (agent->rules_path, else the embedded default packs); logs the file, line,
  * column and reason and returns -EINVAL on failure. */
 int agent_load_rules(struct agent *agent);
+
+/*
+ * Loads the rules again into *fresh (same source as agent_load_rules). On failure logs the file,
+ * line, column and reason and returns -EINVAL; the agent keeps its rules.
+ */
+int agent_reload_rules(struct agent *agent, struct rules **fresh);
 
 /* Logs the outbox's counters. */
 void agent_log_outbox(const struct agent *agent);

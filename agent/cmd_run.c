@@ -18,6 +18,8 @@
 
 /* Records are queued without wakeups; the ring buffer is drained at least this often. */
 #define RINGBUF_DRAIN_MS 100
+/* How soon a SIGHUP is acted on. */
+#define RELOAD_CHECK_MS 200
 
 struct run_options {
 	uint64_t duration_s; /* 0: until a signal */
@@ -96,6 +98,44 @@ static int on_drain(void *ctx, uint64_t now_ms)
 	return n < 0 ? n : 0;
 }
 
+struct reload_ctx {
+	struct agent *agent;
+	struct host_events *host;
+	struct bpf_sensor *sensor;
+};
+
+/* SIGHUP: the rules are loaded again; packs that are refused leave the running rules in place. */
+static int on_reload_check(void *ctx, uint64_t now_ms)
+{
+	struct reload_ctx *rc = ctx;
+	struct rules *fresh, *old = rc->agent->rules;
+	const char *const *names;
+	size_t n;
+
+	(void)now_ms;
+	if (!*rc->agent->reload)
+		return 0;
+	*rc->agent->reload = 0;
+	if (agent_reload_rules(rc->agent, &fresh)) {
+		log_warn("run", "rules not reloaded: keeping rules %.12s", rules_hash(old));
+		return 0;
+	}
+	if (host_events_set_rules(rc->host, fresh)) {
+		log_error("run", "cannot switch to the new rules: out of memory; keeping the old ones");
+		rules_free(fresh);
+		return 0;
+	}
+	names = rules_app_exe_names(fresh, &n);
+	if (n > RAQIB_WATCH_NAMES_MAX)
+		n = RAQIB_WATCH_NAMES_MAX;
+	if (bpf_sensor_set_watch_names(rc->sensor, names, n))
+		log_error("run", "cannot update the kernel's watch list; new apps are not watched");
+	rc->agent->rules = fresh;
+	rules_free(old);
+	log_info("run", "reloaded rules %.12s (%zu app executables)", rules_hash(fresh), n);
+	return 0;
+}
+
 static void log_counters(struct bpf_sensor *sensor, struct host_events *host)
 {
 	struct bpf_sensor_stats bs;
@@ -118,6 +158,7 @@ int cmd_run(struct agent *agent, int argc, char **argv)
 	struct host_events *host = NULL;
 	struct bpf_sensor *sensor = NULL;
 	struct host_events_stats hs;
+	struct reload_ctx reload;
 	struct loop *loop = NULL;
 	const char *const *names;
 	size_t n_names;
@@ -152,9 +193,12 @@ int cmd_run(struct agent *agent, int argc, char **argv)
 		log_error("run", "%s", err);
 		goto out;
 	}
+	reload = (struct reload_ctx){ .agent = agent, .host = host, .sensor = sensor };
 	rc = loop_add_fd(loop, bpf_sensor_fd(sensor), on_ringbuf, sensor);
 	if (!rc)
 		rc = loop_add_timer(loop, RINGBUF_DRAIN_MS, on_drain, sensor);
+	if (!rc)
+		rc = loop_add_timer(loop, RELOAD_CHECK_MS, on_reload_check, &reload);
 	if (rc) {
 		log_error("run", "cannot watch the BPF ring buffer: %s", strerror(-rc));
 		goto out;

@@ -23,6 +23,7 @@
 #endif
 
 static volatile sig_atomic_t stop_requested;
+static volatile sig_atomic_t reload_requested;
 
 static const char usage_text[] =
 	"Usage: raqib-agent [OPTIONS] COMMAND [COMMAND OPTIONS] [ARGS]\n"
@@ -80,8 +81,10 @@ void agent_usage(FILE *out)
 
 static void on_signal(int sig)
 {
-	(void)sig;
-	stop_requested = 1;
+	if (sig == SIGHUP)
+		reload_requested = 1;
+	else
+		stop_requested = 1;
 }
 
 static int install_signals(void)
@@ -89,7 +92,8 @@ static int install_signals(void)
 	struct sigaction sa = { .sa_handler = on_signal };
 
 	sigemptyset(&sa.sa_mask);
-	if (sigaction(SIGINT, &sa, NULL) || sigaction(SIGTERM, &sa, NULL))
+	if (sigaction(SIGINT, &sa, NULL) || sigaction(SIGTERM, &sa, NULL) ||
+	    sigaction(SIGHUP, &sa, NULL))
 		return -errno;
 	signal(SIGPIPE, SIG_IGN); /* a dropped Redis connection is an error return, not a death */
 	return 0;
@@ -134,7 +138,7 @@ int main(int argc, char **argv)
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct agent agent = { .stop = &stop_requested };
+	struct agent agent = { .stop = &stop_requested, .reload = &reload_requested };
 	enum raqib_log_level level = RAQIB_LOG_INFO;
 	const char *redis = NULL, *agent_id = NULL, *source;
 	int c, ret;

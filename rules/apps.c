@@ -23,6 +23,14 @@ const struct rules_app *rules_app_at(const struct rules *r, size_t i)
 	return i < r->n_apps ? &r->apps[i].app : NULL;
 }
 
+const struct rules_app *rules_app_by_id(const struct rules *r, const char *id)
+{
+	for (size_t i = 0; id && i < r->n_apps; i++)
+		if (!strcmp(r->apps[i].app.id, id))
+			return &r->apps[i].app;
+	return NULL;
+}
+
 static const char *base_name(const char *path)
 {
 	const char *slash = strrchr(path, '/');

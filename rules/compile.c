@@ -288,23 +288,21 @@ static void free_build(struct pattern_build *b)
 /*
  * A literal word as a Hyperscan expression: normalised like the text, every ASCII character
  * that is not a letter or digit escaped as \xHH, other bytes kept (Hyperscan matches bytes).
- * prefix is prepended raw (for line_start markers). *flags_out gets the word-boundary flags.
+ * *flags_out gets the word-boundary flags, *len_out the normalised length.
  */
-static char *literal_expr(struct arena *arena, const char *word, const char *prefix,
-			  uint8_t *flags_out)
+static char *literal_expr(struct arena *arena, const char *word, uint8_t *flags_out,
+			  uint16_t *len_out)
 {
 	char norm[1024];
 	long len = normalize_string(word, norm, sizeof(norm));
-	size_t plen = strlen(prefix), o;
+	size_t o = 0;
 	char *expr;
 
 	if (len <= 0)
 		return NULL;
-	expr = arena_alloc(arena, plen + (size_t)len * 4 + 1);
+	expr = arena_alloc(arena, (size_t)len * 4 + 1);
 	if (!expr)
 		return NULL;
-	memcpy(expr, prefix, plen);
-	o = plen;
 	for (long i = 0; i < len; i++) {
 		unsigned char c = (unsigned char)norm[i];
 
@@ -315,29 +313,37 @@ static char *literal_expr(struct arena *arena, const char *word, const char *pre
 	}
 	expr[o] = '\0';
 	*flags_out = 0;
-	if ((unsigned char)norm[0] < 0x80 && isalnum((unsigned char)norm[0]) && !*prefix)
+	*len_out = (uint16_t)len;
+	if ((unsigned char)norm[0] < 0x80 && isalnum((unsigned char)norm[0]))
 		*flags_out |= PAT_WORD_LEFT;
 	if ((unsigned char)norm[len - 1] < 0x80 && isalnum((unsigned char)norm[len - 1]))
 		*flags_out |= PAT_WORD_RIGHT;
 	return expr;
 }
 
-/* A regular expression normalised like the text (its Arabic letters folded the same way). */
+/* A regular expression normalised like the text (its Arabic letters folded the same way);
+ * NULL when out of memory or empty once normalised. */
 static char *regex_expr(struct arena *arena, const char *regex)
 {
-	char norm[4096];
-	long len = normalize_string(regex, norm, sizeof(norm));
+	size_t cap = NORMALIZE_OUT_MAX(strlen(regex)) + 1;
+	char *norm = arena_alloc(arena, cap);
+	long len = norm ? normalize_string(regex, norm, cap) : -1;
 
-	return len > 0 ? arena_strndup(arena, norm, (size_t)len) : NULL;
+	return len > 0 ? norm : NULL;
+}
+
+/* ^ and $ stand for the ends of a line only where the expression uses them: the flag costs. */
+static unsigned multiline_flag(const char *expr)
+{
+	return strchr(expr, '^') || strchr(expr, '$') ? HS_FLAG_MULTILINE : 0;
 }
 
 static int add_words(struct pattern_build *b, const struct str_list *words, uint8_t role,
-		     size_t rule, const struct rule_meta *meta, const char *prefix,
-		     struct rules_error *err_out)
+		     size_t rule, const struct rule_meta *meta, struct rules_error *err_out)
 {
 	for (size_t i = 0; i < words->n; i++) {
 		struct pattern_ref ref = { .role = role, .rule = (uint16_t)rule, .item = (uint16_t)i };
-		char *expr = literal_expr(b->arena, words->items[i], prefix, &ref.flags);
+		char *expr = literal_expr(b->arena, words->items[i], &ref.flags, &ref.lit_len);
 		int err;
 
 		if (!expr) {
@@ -347,22 +353,27 @@ static int add_words(struct pattern_build *b, const struct str_list *words, uint
 				 words->items[i]);
 			return error_at(err_out, meta, 0, 0, text);
 		}
-		err = add_pattern(b, expr,
-				  HS_FLAG_CASELESS | HS_FLAG_SOM_LEFTMOST | HS_FLAG_MULTILINE, ref,
-				  meta, 0, 0);
+		/* a literal's start is its end minus its length: no start-of-match tracking, which
+		 * costs Hyperscan much */
+		ref.flags |= PAT_LITERAL;
+		err = add_pattern(b, expr, HS_FLAG_CASELESS, ref, meta, 0, 0);
 		if (err)
 			return err;
 	}
 	return 0;
 }
 
-static int collect_patterns(struct rules *r, struct pattern_build *b, struct rules_error *e)
+/*
+ * Patterns go to one of two databases: markers that only count in the first or last lines of a
+ * document (zone != anywhere) to the zone database, run on those lines only; everything else to
+ * the main database, run on every line. zone selects which is being built.
+ */
+static int collect_patterns(struct rules *r, struct pattern_build *b, struct rules_error *e,
+			    bool zone)
 {
-	/* decoration that may precede a line_start marker: spaces, dashes, stars, quotes */
-	static const char line_start_prefix[] = "^(?:[ \\t*>\"'(\\[-]|\\xc2\\xab|\\xe2\\x80\\xa2){0,8}";
 	int err = 0;
 
-	for (size_t d = 0; d < r->n_detectors && !err; d++) {
+	for (size_t d = 0; d < r->n_detectors && !err && !zone; d++) {
 		const struct detector *det = &r->detectors[d];
 
 		if (!det->meta.enabled)
@@ -374,24 +385,32 @@ static int collect_patterns(struct rules *r, struct pattern_build *b, struct rul
 						   .rule = (uint16_t)d,
 						   .item = (uint16_t)p };
 			char *expr = regex_expr(&r->arena, det->patterns[p].regex);
+			unsigned flags;
 
-			err = expr ? add_pattern(b, expr, HS_FLAG_SOM_LEFTMOST | HS_FLAG_MULTILINE,
-						 ref, &det->meta, det->patterns[p].line,
-						 det->patterns[p].column)
-				   : -ENOMEM;
+			if (!expr)
+				return error_at(e, &det->meta, det->patterns[p].line,
+						det->patterns[p].column, "pattern is empty once normalised");
+			flags = multiline_flag(expr);
+			/* an address is delimited by its own characters around the @: the start is
+			 * found from the end (detect.c), sparing Hyperscan the costly tracking */
+			if (det->validator == VAL_EMAIL)
+				ref.flags |= PAT_NO_SOM;
+			else
+				flags |= HS_FLAG_SOM_LEFTMOST;
+			err = add_pattern(b, expr, flags, ref, &det->meta, det->patterns[p].line,
+					  det->patterns[p].column);
 		}
 		if (!err)
-			err = add_words(b, &det->ctx_words, ROLE_CONTEXT, d, &det->meta, "", e);
+			err = add_words(b, &det->ctx_words, ROLE_CONTEXT, d, &det->meta, e);
 		if (!err)
-			err = add_words(b, &det->neg_words, ROLE_NEGATIVE, d, &det->meta, "", e);
+			err = add_words(b, &det->neg_words, ROLE_NEGATIVE, d, &det->meta, e);
 	}
 	for (size_t m = 0; m < r->n_markers && !err; m++) {
 		const struct marker *mk = &r->markers[m];
 
-		if (!mk->meta.enabled || mk->whole_line)
+		if (!mk->meta.enabled || mk->whole_line || (mk->zone != ZONE_ANYWHERE) != zone)
 			continue;
-		err = add_words(b, &mk->phrases, ROLE_MARKER, m, &mk->meta,
-				mk->line_start ? line_start_prefix : "", e);
+		err = add_words(b, &mk->phrases, ROLE_MARKER, m, &mk->meta, e);
 		for (size_t i = 0; i < mk->regexes.n && !err; i++) {
 			/* a marker regex only says "this line has it": no start of match needed,
 			 * which keeps bounded repeats cheap for Hyperscan */
@@ -400,51 +419,81 @@ static int collect_patterns(struct rules *r, struct pattern_build *b, struct rul
 						   .item = (uint16_t)(mk->phrases.n + i) };
 			char *expr = regex_expr(&r->arena, mk->regexes.items[i]);
 
-			err = expr ? add_pattern(b, expr,
-						 HS_FLAG_CASELESS | HS_FLAG_MULTILINE,
-						 ref, &mk->meta, 0, 0)
-				   : -ENOMEM;
+			if (!expr)
+				return error_at(e, &mk->meta, 0, 0, "regex is empty once normalised");
+			err = add_pattern(b, expr, HS_FLAG_CASELESS | multiline_flag(expr), ref,
+					  &mk->meta, 0, 0);
 		}
 	}
 	return err;
 }
 
+/* Compiles one database from b; ids continue from first_id in the shared pattern map. */
+static int compile_one(struct rules *r, struct pattern_build *b, hs_database_t **db,
+		       struct rules_error *err)
+{
+	hs_compile_error_t *cerr = NULL;
+
+	if (hs_compile_multi((const char *const *)b->expr, b->flags, b->ids, (unsigned)b->n,
+			     HS_MODE_BLOCK, NULL, db, &cerr) != HS_SUCCESS) {
+		char text[200];
+		int i = cerr->expression;
+		int rc = -EINVAL;
+
+		snprintf(text, sizeof(text), "pattern refused by Hyperscan: %.120s", cerr->message);
+		if (i >= 0 && (size_t)i < b->n)
+			rc = error_at(err, b->metas[i], b->lines[i], b->columns[i], text);
+		else
+			snprintf(err->text, sizeof(err->text), "%s", text);
+		hs_free_compile_error(cerr);
+		return rc;
+	}
+	if (hs_alloc_scratch(*db, &r->scratch) != HS_SUCCESS) {
+		snprintf(err->text, sizeof(err->text), "cannot allocate Hyperscan scratch");
+		return -ENOMEM;
+	}
+	return 0;
+}
+
 static int compile_database(struct rules *r, struct rules_error *err)
 {
 	struct pattern_build b = { .arena = &r->arena };
-	hs_compile_error_t *cerr = NULL;
-	int rc = collect_patterns(r, &b, err);
+	size_t n_main;
+	int rc = collect_patterns(r, &b, err, false);
 
+	n_main = b.n;
+	if (!rc)
+		rc = collect_patterns(r, &b, err, true);
 	if (rc == -E2BIG)
 		snprintf(err->text, sizeof(err->text), "more than 65535 patterns in the rule set");
 	else if (rc == -ENOMEM)
 		snprintf(err->text, sizeof(err->text), "out of memory");
 	if (rc)
 		goto out;
-	if (b.n == 0) {
+	if (n_main == 0) {
 		rc = -EINVAL;
 		snprintf(err->text, sizeof(err->text), "the rule set has no enabled pattern");
 		goto out;
 	}
-	if (hs_compile_multi((const char *const *)b.expr, b.flags, b.ids, (unsigned)b.n,
-			     HS_MODE_BLOCK, NULL, &r->db, &cerr) != HS_SUCCESS) {
-		char text[200];
-		int i = cerr->expression;
+	/* the zone patterns follow the main ones in b: compile each range as its own database */
+	{
+		struct pattern_build zone = b;
 
-		snprintf(text, sizeof(text), "pattern refused by Hyperscan: %.120s", cerr->message);
-		if (i >= 0 && (size_t)i < b.n)
-			rc = error_at(err, b.metas[i], b.lines[i], b.columns[i], text);
-		else
-			snprintf(err->text, sizeof(err->text), "%s", text);
-		hs_free_compile_error(cerr);
-		rc = -EINVAL;
-		goto out;
+		b.n = n_main;
+		rc = compile_one(r, &b, &r->db, err);
+		zone.expr += n_main;
+		zone.flags += n_main;
+		zone.ids += n_main;
+		zone.metas += n_main;
+		zone.lines += n_main;
+		zone.columns += n_main;
+		zone.n -= n_main;
+		b.n += zone.n;
+		if (!rc && zone.n)
+			rc = compile_one(r, &zone, &r->zone_db, err);
 	}
-	if (hs_alloc_scratch(r->db, &r->scratch) != HS_SUCCESS) {
-		rc = -ENOMEM;
-		snprintf(err->text, sizeof(err->text), "cannot allocate Hyperscan scratch");
+	if (rc)
 		goto out;
-	}
 	r->patterns = b.refs;
 	b.refs = NULL;
 	r->n_patterns = b.n;
@@ -519,6 +568,7 @@ void rules_free(struct rules *r)
 		return;
 	hs_free_scratch(r->scratch);
 	hs_free_database(r->db);
+	hs_free_database(r->zone_db);
 	free(r->patterns);
 	free(r->detectors);
 	free(r->markers);
@@ -599,6 +649,15 @@ out:
 		return NULL;
 	}
 	return r;
+}
+
+struct rules *rules_load_text(const char *name, const char *text, size_t len,
+			      struct rules_error *err)
+{
+	struct pack_source src = { name, text, len };
+
+	memset(err, 0, sizeof(*err));
+	return build(&src, 1, err);
 }
 
 struct rules *rules_new_builtin(struct rules_error *err)

@@ -74,6 +74,24 @@ static bool is_email_char(char c)
 	return is_alnum_byte(c) || c == '.' || c == '_' || c == '%' || c == '+' || c == '-';
 }
 
+/*
+ * Start of an e-mail address that ends at to: back to its '@', then over the characters a local
+ * part may hold (the pattern runs without start-of-match tracking, see compile.c).
+ */
+static uint32_t email_start(const struct line *line, uint32_t to)
+{
+	uint32_t at = to;
+
+	while (at > 0 && line->text[at - 1] != '@')
+		at--;
+	if (at == 0)
+		return to;
+	at--;
+	while (at > 0 && is_email_char(line->text[at - 1]))
+		at--;
+	return at;
+}
+
 /* Boundaries of a detector candidate: nothing glued to it that would make it another token. */
 static bool candidate_bounded(const struct line *line, const struct detector *d, uint32_t from,
 			      uint32_t to)
@@ -156,21 +174,25 @@ static bool evaluate(struct rules_scan *scan, const struct line *line, const str
 	enum validation v;
 	float adjust;
 
-	if (!candidate_bounded(line, d, m->from, m->to))
+	uint32_t from = m->from;
+
+	if (ref->flags & PAT_NO_SOM)
+		from = email_start(line, m->to);
+	if (!candidate_bounded(line, d, from, m->to))
 		return false;
-	v = validate(d->validator, line->text + m->from, m->to - m->from, c->value,
-		     sizeof(c->value), &adjust);
+	v = validate(d->validator, line->text + from, m->to - from, c->value, sizeof(c->value),
+		     &adjust);
 	if (v == VALIDATION_REJECT)
 		return false;
 	c->detector = ref->rule;
 	c->priority = d->priority;
-	c->from = m->from;
+	c->from = from;
 	c->to = m->to;
 	c->checksum = v == VALIDATION_CHECKSUM;
 	c->score = (c->checksum ? d->checksum_score : d->score) + adjust;
-	c->context = find_context(r, line, ref->rule, m->from, m->to, ROLE_CONTEXT, d->ctx_before,
+	c->context = find_context(r, line, ref->rule, from, m->to, ROLE_CONTEXT, d->ctx_before,
 				  d->ctx_after);
-	in_column = column_names(scan, line, ref->rule, m->from);
+	in_column = column_names(scan, line, ref->rule, from);
 	if (!c->context && in_column)
 		c->context = "column header";
 	if ((ref->flags & PAT_COLUMN_ONLY) && !in_column)
@@ -179,7 +201,7 @@ static bool evaluate(struct rules_scan *scan, const struct line *line, const str
 		c->score += d->ctx_boost;
 	else if (d->ctx_required && !c->checksum)
 		return false;
-	if (d->neg_words.n && find_context(r, line, ref->rule, m->from, m->to, ROLE_NEGATIVE,
+	if (d->neg_words.n && find_context(r, line, ref->rule, from, m->to, ROLE_NEGATIVE,
 					   d->neg_before, 0))
 		c->score -= d->neg_penalty;
 	if (c->score > 1.0f)

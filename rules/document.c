@@ -58,34 +58,71 @@ static void check_marks(struct rules_scan *scan, const char *key)
 	}
 }
 
-void document_line(struct rules_scan *scan, const struct line *line)
+/* Only decoration before pos on the line: spaces, dashes, stars, quotes, « and •. */
+static bool at_line_start(const struct line *line, size_t pos)
+{
+	for (size_t i = 0; i < pos;) {
+		const unsigned char *s = (const unsigned char *)line->text + i;
+
+		if (strchr(" \t*>\"'([-", s[0]) && s[0])
+			i++;
+		else if (pos - i >= 2 && s[0] == 0xc2 && s[1] == 0xab)
+			i += 2;
+		else if (pos - i >= 3 && s[0] == 0xe2 && s[1] == 0x80 && s[2] == 0xa2)
+			i += 3;
+		else
+			return false;
+		if (i > 24)
+			return false;
+	}
+	return true;
+}
+
+static void markers_of(struct rules_scan *scan, const struct line *line,
+		       const struct match *matches, size_t n)
 {
 	const struct rules *r = scan->rules;
-	struct doc_state *doc = &scan->doc;
-	char key[TAIL_KEY_MAX];
 
-	for (size_t i = 0; i < line->n_matches; i++) {
-		const struct match *m = &line->matches[i];
+	for (size_t i = 0; i < n; i++) {
+		const struct match *m = &matches[i];
 		const struct pattern_ref *ref = &r->patterns[m->id];
 		const struct marker *mk;
 
 		if (ref->role != ROLE_MARKER)
 			continue;
 		mk = &r->markers[ref->rule];
-		if (in_zone(mk->zone, line) && word_boundary_ok(line, m, ref->flags))
-			record_signal(doc, mk);
+		if (in_zone(mk->zone, line) && word_boundary_ok(line, m, ref->flags) &&
+		    (!mk->line_start || at_line_start(line, m->from)))
+			record_signal(&scan->doc, mk);
 	}
+}
+
+void document_line(struct rules_scan *scan, const struct line *line)
+{
+	struct doc_state *doc = &scan->doc;
+	char key[TAIL_KEY_MAX];
+
+	markers_of(scan, line, line->matches, line->n_matches);
+	markers_of(scan, line, line->zone_matches, line->n_zone_matches);
 	if (line->empty)
 		return;
-	/* a mark line is short; a longer line cannot equal a mark */
-	if (line->len < 2 * TAIL_KEY_MAX)
-		mark_key(line->text, line->len, key, sizeof(key));
-	else
+	if (line->top || line->bottom) {
+		/* a mark line is short; a longer line cannot equal a mark */
 		key[0] = '\0';
-	if (line->top || line->bottom)
+		if (line->len < 2 * TAIL_KEY_MAX)
+			mark_key(line->text, line->len, key, sizeof(key));
 		check_marks(scan, key);
+	}
 	if (scan->part != RULES_PART_HEADER && scan->part != RULES_PART_FOOTER) {
-		memcpy(doc->tail[doc->tail_next], key, sizeof(key));
+		/* kept raw: keys are made at the end, for the last lines only */
+		char *slot = doc->tail[doc->tail_next];
+
+		if (line->len < TAIL_KEY_MAX) {
+			memcpy(slot, line->text, line->len);
+			slot[line->len] = '\0';
+		} else {
+			slot[0] = '\0';
+		}
 		doc->tail_next = (doc->tail_next + 1) % TAIL_LINES;
 		if (doc->tail_count < TAIL_LINES)
 			doc->tail_count++;
@@ -102,8 +139,13 @@ void document_end(struct rules_scan *scan)
 	bool official;
 
 	/* the last lines of the document may hold a mark too */
-	for (unsigned i = 1; i <= last; i++)
-		check_marks(scan, doc->tail[(doc->tail_next + TAIL_LINES - i) % TAIL_LINES]);
+	for (unsigned i = 1; i <= last; i++) {
+		const char *raw = doc->tail[(doc->tail_next + TAIL_LINES - i) % TAIL_LINES];
+		char key[TAIL_KEY_MAX];
+
+		mark_key(raw, strlen(raw), key, sizeof(key));
+		check_marks(scan, key);
+	}
 	scan->doc_evidence[0] = '\0';
 	for (int sig = 0; sig < SIG_COUNT; sig++) {
 		if (!doc->signal_seen[sig])

@@ -178,6 +178,7 @@ enum pattern_role {
 #define PAT_WORD_LEFT 0x2 /* a letter or digit must not touch its start (Latin keywords) */
 #define PAT_WORD_RIGHT 0x4
 #define PAT_NO_SOM 0x8 /* compiled without start of match: only its end is known */
+#define PAT_LITERAL 0x10 /* a literal of lit_len bytes: its start is its end minus that */
 
 /* What a Hyperscan pattern id stands for. */
 struct pattern_ref {
@@ -185,6 +186,7 @@ struct pattern_ref {
 	uint8_t flags; /* PAT_* */
 	uint16_t rule; /* index in detectors[] or markers[] */
 	uint16_t item; /* index of the pattern or word in its rule (for --explain) */
+	uint16_t lit_len; /* PAT_LITERAL: bytes of the normalised literal */
 };
 
 struct rules {
@@ -203,8 +205,9 @@ struct rules {
 	size_t n_exceptions;
 	struct rules_settings settings;
 
-	hs_database_t *db; /* block mode, every pattern */
-	hs_scratch_t *scratch; /* prototype that workers clone */
+	hs_database_t *db; /* block mode, every pattern needed on every line */
+	hs_database_t *zone_db; /* markers of the top and bottom zones: run on those lines only */
+	hs_scratch_t *scratch; /* prototype that workers clone (serves both databases) */
 	struct pattern_ref *patterns;
 	size_t n_patterns;
 	const char **exe_names; /* every app's executable names (arena strings) */

@@ -97,7 +97,7 @@ static uint8_t ascii_special(uint8_t b)
 
 size_t normalizer_feed(struct normalizer *n, const uint8_t *in, size_t len, uint8_t *out)
 {
-	size_t i = 0, o = 0;
+	size_t i = 0, o = 0, keep = 0; /* in[keep..i) is unchanged text not copied yet */
 
 	/* finish a code point the previous chunk cut */
 	while (n->carry_len && i < len) {
@@ -122,56 +122,75 @@ size_t normalizer_feed(struct normalizer *n, const uint8_t *in, size_t len, uint
 			n->carry_len = 0;
 		}
 	}
+	keep = i;
+	/*
+	 * Most bytes stay as they are (ASCII, and letters the table leaves alone): they are copied in
+	 * runs, and only what changes is emitted on its own.
+	 */
 	while (i < len) {
-		size_t run = i;
+		uint8_t b = in[i];
 		unsigned sl;
 		int32_t c;
 
-		while (run < len && plain[in[run]])
-			run++;
-		memcpy(out + o, in + i, run - i);
-		o += run - i;
-		i = run;
-		if (i == len)
-			break;
-		if (in[i] < 0x80) {
-			out[o++] = ascii_special(in[i++]);
-			continue;
-		}
-		sl = seq_len(in[i]);
-		if (sl == 0) {
-			memcpy(out + o, replacement_char, 3);
-			o += 3;
+		if (plain[b]) {
 			i++;
 			continue;
 		}
-		if (i + sl > len) {
+		if (b < 0x80) {
+			memcpy(out + o, in + keep, i - keep);
+			o += i - keep;
+			out[o++] = ascii_special(b);
+			keep = ++i;
+			continue;
+		}
+		/* two-byte sequences (Arabic, Latin accents): decoded inline, the common case */
+		if (b >= 0xc2 && b <= 0xdf && i + 1 < len && (in[i + 1] & 0xc0) == 0x80) {
+			c = (int32_t)(b & 0x1f) << 6 | (in[i + 1] & 0x3f);
+			sl = 2;
+			if (!norm_index[c]) {
+				i += 2;
+				continue;
+			}
+			goto changed;
+		}
+		sl = seq_len(b);
+		if (sl && i + sl > len) {
 			/* cut by the chunk border: keep it, unless it is already invalid */
 			bool ok = true;
 
 			for (size_t k = i + 1; k < len; k++)
 				ok = ok && (in[k] & 0xc0) == 0x80;
-			if (!ok) {
-				memcpy(out + o, replacement_char, 3);
-				o += 3;
-				i++;
-				continue;
+			if (ok) {
+				memcpy(out + o, in + keep, i - keep);
+				o += i - keep;
+				memcpy(n->carry, in + i, len - i);
+				n->carry_len = (uint8_t)(len - i);
+				return o;
 			}
-			memcpy(n->carry, in + i, len - i);
-			n->carry_len = (uint8_t)(len - i);
-			break;
 		}
-		c = decode(in + i, sl);
+		c = sl && i + sl <= len ? decode(in + i, sl) : -1;
+		if (c >= 0 && (c >= 0x10000 || !norm_index[c])) {
+			i += sl; /* unchanged: part of the run */
+			continue;
+		}
+changed:
+		memcpy(out + o, in + keep, i - keep);
+		o += i - keep;
 		if (c < 0) {
 			memcpy(out + o, replacement_char, 3);
 			o += 3;
 			i++;
-			continue;
+		} else {
+			uint32_t idx = norm_index[c];
+
+			memcpy(out + o, norm_pool + idx, norm_pool[idx - 1]);
+			o += norm_pool[idx - 1];
+			i += sl;
 		}
-		o += emit(c, in + i, sl, out + o);
-		i += sl;
+		keep = i;
 	}
-	return o;
+	memcpy(out + o, in + keep, i - keep);
+	return o + (i - keep);
 }
 
 size_t normalizer_flush(struct normalizer *n, uint8_t *out)

@@ -138,6 +138,7 @@ static int on_match(unsigned id, unsigned long long from, unsigned long long to,
 		    void *ctx)
 {
 	struct rules_worker *w = ctx;
+	const struct pattern_ref *ref = &w->rules->patterns[id];
 
 	(void)flags;
 	if (w->n_matches == w->matches_cap) {
@@ -156,10 +157,42 @@ static int on_match(unsigned id, unsigned long long from, unsigned long long to,
 		w->matches = m;
 		w->matches_cap = cap;
 	}
-	if (w->rules->patterns[id].flags & PAT_NO_SOM)
+	if (ref->flags & PAT_LITERAL)
+		from = to - ref->lit_len;
+	else if (ref->flags & PAT_NO_SOM)
 		from = to; /* only the end is known: the match is placed there */
 	w->matches[w->n_matches++] = (struct match){ id, (uint32_t)from, (uint32_t)to };
 	return 0;
+}
+
+static int on_zone_match(unsigned id, unsigned long long from, unsigned long long to,
+			 unsigned flags, void *ctx)
+{
+	struct rules_worker *w = ctx;
+	const struct pattern_ref *ref = &w->rules->patterns[id];
+
+	(void)flags;
+	if (w->n_zone_matches == sizeof(w->zone_matches) / sizeof(w->zone_matches[0]))
+		return 1; /* a first line with hundreds of markers: enough evidence */
+	if (ref->flags & PAT_LITERAL)
+		from = to - ref->lit_len;
+	else
+		from = to;
+	w->zone_matches[w->n_zone_matches++] = (struct match){ id, (uint32_t)from, (uint32_t)to };
+	return 0;
+}
+
+/* Runs the zone database on a line of the top or bottom zone. */
+static void scan_zone(struct rules_scan *scan, struct line *line)
+{
+	struct rules_worker *w = scan->worker;
+
+	w->n_zone_matches = 0;
+	if (scan->rules->zone_db && (line->top || line->bottom) && line->len)
+		hs_scan(scan->rules->zone_db, line->text, (unsigned)line->len, 0, w->scratch,
+			on_zone_match, w);
+	line->zone_matches = w->zone_matches;
+	line->n_zone_matches = w->n_zone_matches;
 }
 
 static int cmp_match_end(const void *a, const void *b)
@@ -246,6 +279,7 @@ static int scan_batch(struct rules_scan *scan, char *text, size_t len, uint32_t 
 		line.offset = scan->offset + ls;
 		line.empty = is_blank(line.text, line.len);
 		place_line(scan, &line, !(first && scan->continuation));
+		scan_zone(scan, &line);
 		document_line(scan, &line);
 		err = detect_line(scan, &line);
 		first = false;

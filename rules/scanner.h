@@ -55,6 +55,8 @@ struct rules_worker {
 	struct match *matches;
 	size_t n_matches, matches_cap;
 	int match_err;
+	struct match zone_matches[256]; /* zone-database matches of the line being placed */
+	size_t n_zone_matches;
 	struct candidate cands[MAX_CANDIDATES];
 };
 
@@ -65,7 +67,7 @@ struct doc_state {
 	bool signal_seen[SIG_COUNT];
 	bool anchor;
 	enum rules_level level;
-	char tail[TAIL_LINES][TAIL_KEY_MAX]; /* mark keys of the last non-empty lines */
+	char tail[TAIL_LINES][TAIL_KEY_MAX]; /* the last non-empty lines, if short ("" if not) */
 	unsigned tail_next, tail_count;
 };
 
@@ -108,6 +110,8 @@ struct line {
 	size_t len;
 	const struct match *matches;
 	size_t n_matches;
+	const struct match *zone_matches; /* of markers that only count in top/bottom lines */
+	size_t n_zone_matches;
 	uint64_t offset; /* of the line in the normalised stream */
 	bool top; /* in the top zone: first lines of the document, page header */
 	bool bottom; /* in a page footer */

@@ -143,9 +143,9 @@ static enum validation check_phone(const char *text, size_t len, char *value, si
 	/* "+212 (0)6 ..." keeps a trunk 0 after the country code */
 	if (strlen(nsn) == 10 && nsn[0] == '0')
 		nsn++;
-	if (strlen(nsn) != 9 || nsn[0] < '5' || nsn[0] > '8')
+	if (strlen(nsn) != 9 || nsn[0] < '5' || nsn[0] > '8' || value_len < 10)
 		return VALIDATION_REJECT;
-	snprintf(value, value_len, "%s", nsn);
+	memcpy(value, nsn, 10);
 	return VALIDATION_SHAPE;
 }
 
@@ -228,7 +228,9 @@ enum validation validate(enum validator_kind kind, const char *text, size_t len,
 		break;
 	}
 	n = compact(text, len, v, sizeof(v), kind == VAL_IBAN_MA);
-	snprintf(value, value_len, "%s", v);
+	if (n >= value_len)
+		return VALIDATION_REJECT;
+	memcpy(value, v, n + 1);
 	switch (kind) {
 	case VAL_NONE:
 	case VAL_DIGITS:

@@ -8,11 +8,12 @@ PACKAGES=(
 	# build
 	cmake make gcc pkg-config clang llvm bpftool
 	libbpf-dev libpcap-dev libndpi-dev libhiredis-dev libjansson-dev libyaml-dev
-	libhyperscan-dev libssl-dev
+	libhyperscan-dev libssl-dev libicu-dev libfuzzy-dev
 	# tests: unit, end to end, fuzzing
 	libcmocka-dev libclang-rt-14-dev redis-server redis-tools jq iproute2 util-linux procps
+	python3
 	# peers measured against in benchmarks
-	libndpi-bin
+	libndpi-bin ripgrep python3-yaml
 )
 
 missing=()

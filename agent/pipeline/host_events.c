@@ -292,6 +292,32 @@ int host_events_on_event(void *ctx, const struct raqib_event_hdr *hdr)
 	return 0;
 }
 
+static void refresh_app(void *ctx, struct proc_info *info)
+{
+	const struct rules *rules = ctx;
+	const struct rules_app *app = rules_app_by_exe(rules, info->exe);
+
+	if (!app)
+		app = rules_app_by_comm(rules, info->comm);
+	/* a helper process keeps the app of its tree, by id in the new catalog */
+	if (!app && info->watched && info->app)
+		app = rules_app_by_id(rules, info->app->id);
+	info->app = app;
+}
+
+int host_events_set_rules(struct host_events *h, const struct rules *rules)
+{
+	struct rules_scan *scan = rules_scan_new(rules);
+
+	if (!scan)
+		return -ENOMEM;
+	rules_scan_free(h->scan);
+	h->scan = scan;
+	h->rules = rules;
+	proc_table_foreach(h->procs, refresh_app, (void *)rules);
+	return 0;
+}
+
 void host_events_get_stats(const struct host_events *h, struct host_events_stats *stats)
 {
 	struct proc_table_stats ps;

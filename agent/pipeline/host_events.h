@@ -52,6 +52,13 @@ void host_events_free(struct host_events *host);
  */
 int host_events_on_event(void *ctx, const struct raqib_event_hdr *hdr);
 
+/*
+ * Switches to new rules (after a reload): later files are inspected with them, and the apps of
+ * known processes are looked up again. The old rules may be freed once this returns. Returns 0
+ * or -ENOMEM (the old rules then stay in use).
+ */
+int host_events_set_rules(struct host_events *host, const struct rules *rules);
+
 void host_events_get_stats(const struct host_events *host, struct host_events_stats *stats);
 
 #endif /* RAQIB_AGENT_HOST_EVENTS_H */

@@ -103,6 +103,14 @@ const struct proc_info *proc_table_lookup(const struct proc_table *t, uint32_t p
 	return n ? &n->info : NULL;
 }
 
+void proc_table_foreach(struct proc_table *t, void (*fn)(void *ctx, struct proc_info *info),
+			void *ctx)
+{
+	for (size_t i = 0; i < t->n_buckets; i++)
+		for (struct proc_node *n = t->buckets[i]; n; n = n->next)
+			fn(ctx, &n->info);
+}
+
 void proc_table_remove(struct proc_table *t, uint32_t pid)
 {
 	struct proc_node **link = &t->buckets[bucket_of(t, pid)];

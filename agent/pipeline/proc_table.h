@@ -42,6 +42,10 @@ int proc_table_upsert(struct proc_table *table, const struct proc_info *info);
 /* The entry of pid, or NULL; valid until the next change to the table. */
 const struct proc_info *proc_table_lookup(const struct proc_table *table, uint32_t pid);
 
+/* Calls fn for every entry (which fn may change, but not the table). */
+void proc_table_foreach(struct proc_table *table, void (*fn)(void *ctx, struct proc_info *info),
+			void *ctx);
+
 /* Removes pid's entry if present. */
 void proc_table_remove(struct proc_table *table, uint32_t pid);
 

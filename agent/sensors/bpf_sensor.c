@@ -153,6 +153,20 @@ static int fill_watch_names(struct bpf_sensor *s, const char *const *names, size
 	return 0;
 }
 
+int bpf_sensor_set_watch_names(struct bpf_sensor *s, const char *const *names, size_t n)
+{
+	int fd = bpf_map__fd(s->skel->maps.raqib_watch_names);
+	char key[RAQIB_COMM_LEN];
+
+	/* empty the map, then fill it again: names that left the catalog stop being watched for
+	 * new processes (running ones keep their state until they exit) */
+	while (bpf_map_get_next_key(fd, NULL, key) == 0) {
+		if (bpf_map_delete_elem(fd, key))
+			return -errno;
+	}
+	return fill_watch_names(s, names, n);
+}
+
 struct bpf_sensor *bpf_sensor_new(const char *const *watch_names, size_t n_names,
 				  host_event_sink_fn sink, void *ctx, char *err, size_t err_len)
 {

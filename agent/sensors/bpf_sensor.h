@@ -36,6 +36,10 @@ int bpf_sensor_preflight(char *err, size_t err_len);
 struct bpf_sensor *bpf_sensor_new(const char *const *watch_names, size_t n_names,
 				  host_event_sink_fn sink, void *ctx, char *err, size_t err_len);
 
+/* Replaces the kernel's watch list (after a rules reload). Returns 0 or a negative errno. */
+int bpf_sensor_set_watch_names(struct bpf_sensor *sensor, const char *const *watch_names,
+			       size_t n_names);
+
 /* Detaches everything and frees the sensor; accepts NULL. */
 void bpf_sensor_free(struct bpf_sensor *sensor);
 

@@ -23,6 +23,12 @@ struct bpf_sensor *bpf_sensor_new(const char *const *watch_names, size_t n_names
 	return NULL;
 }
 
+int bpf_sensor_set_watch_names(struct bpf_sensor *sensor, const char *const *watch_names,
+			       size_t n_names)
+{
+	return -ENOTSUP;
+}
+
 void bpf_sensor_free(struct bpf_sensor *sensor)
 {
 }

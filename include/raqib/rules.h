@@ -78,6 +78,13 @@ struct rules_verdict {
  */
 struct rules *rules_load(const char *path, struct rules_error *err);
 
+/*
+ * Loads one pack held in memory (name is used in errors and the hash). For tests, fuzzing and
+ * packs that come from elsewhere than files. Same contract as rules_load().
+ */
+struct rules *rules_load_text(const char *name, const char *text, size_t len,
+			      struct rules_error *err);
+
 /* Hex SHA-256 identifying the loaded packs (content of every pack, in load order). */
 const char *rules_hash(const struct rules *rules);
 
@@ -205,6 +212,9 @@ struct rules_app {
 };
 
 size_t rules_app_count(const struct rules *rules);
+
+/* The app whose id is id ("whatsapp"), or NULL: to carry an app across a rules reload. */
+const struct rules_app *rules_app_by_id(const struct rules *rules, const char *id);
 const struct rules_app *rules_app_at(const struct rules *rules, size_t i);
 
 /*
