@@ -16,6 +16,9 @@ DATA=$RAQIB_SOURCE_DIR/tests/data
 TMP=$(mktemp -d /tmp/raqib-e2e.XXXXXX)
 BG_PIDS=""
 REDIS_PORT=""
+# Every agent's spool and every key stay in this test's directory (agents create their keys
+# there; the collector reads them from there).
+export RAQIB_SPOOL=$TMP/spool RAQIB_KEYS=$TMP/keys
 
 cleanup() {
 	for pid in $BG_PIDS; do
@@ -125,4 +128,25 @@ assert_jq() {
 	if ! printf '%s\n' "$input" | jq -e "$1" >/dev/null; then
 		fail "expected $1 to hold for: $input"
 	fi
+}
+
+# The hex key of agent $1 in $RAQIB_KEYS, made when missing (as raqibctl agent-add does).
+agent_key() {
+	local file=$RAQIB_KEYS/$1.key
+	if [ ! -e "$file" ]; then
+		mkdir -p -m 700 "$RAQIB_KEYS"
+		(umask 077 && openssl rand -hex 32 >"$file")
+	fi
+	cat "$file"
+}
+
+# The signature (field sig) of a stream entry: agent $1, sequence $2, alert document $3.
+sign_entry() {
+	printf 'raqib-alert-v1\n%s\n%s\n%s' "$1" "$2" "$3" |
+		openssl dgst -sha256 -mac HMAC -macopt "hexkey:$(agent_key "$1")" -r | cut -d' ' -f1
+}
+
+# XADDs a signed entry to raqib:events: agent $1, sequence $2, alert document $3.
+xadd_signed() {
+	rcli XADD raqib:events '*' agent "$1" seq "$2" alert "$3" sig "$(sign_entry "$1" "$2" "$3")" >/dev/null
 }
