@@ -171,6 +171,7 @@ int spool_record_decode(const uint8_t *buf, size_t len, struct spool_record *rec
 
 struct state {
 	uint64_t gen, acked_seq, ceiling;
+	uint64_t issued_seq; /* highest number given out (or skipped) when the state was written */
 	bool clean;
 	char boot_id[BOOT_ID_BYTES];
 };
@@ -200,6 +201,7 @@ static bool decode_state(const uint8_t *p, struct state *st)
 	st->ceiling = get_u64(p + 24);
 	st->clean = p[32] != 0;
 	memcpy(st->boot_id, p + 40, BOOT_ID_BYTES);
+	st->issued_seq = get_u64(p + 80);
 	st->boot_id[BOOT_ID_BYTES - 1] = '\0';
 	return true;
 }
@@ -239,6 +241,7 @@ static int save_state(struct spool *s, bool clean, bool sync)
 	put_u64(p + 24, s->ceiling);
 	p[32] = clean;
 	memcpy(p + 40, s->boot_id, BOOT_ID_BYTES);
+	put_u64(p + 80, s->last_seq);
 	put_u32(p + STATE_SLOT_BYTES - 4, (uint32_t)crc32(crc32(0L, Z_NULL, 0), p,
 							  STATE_SLOT_BYTES - 4));
 	if (s->ops.pwrite(s->state_fd, p, sizeof(p), off) != (ssize_t)sizeof(p))
@@ -604,6 +607,9 @@ static void resume_sequence(struct spool *s, const struct state *st, bool have_s
 			    uint64_t max_seq)
 {
 	s->last_seq = max_seq > s->acked_seq ? max_seq : s->acked_seq;
+	/* numbers skipped by an earlier recovery stay skipped */
+	if (have_state && st->issued_seq > s->last_seq)
+		s->last_seq = st->issued_seq;
 	if (have_state && !st->clean && strcmp(st->boot_id, s->boot_id) != 0 &&
 	    st->ceiling > s->last_seq) {
 		s->stats.seq_skipped = st->ceiling - s->last_seq;

@@ -7,9 +7,11 @@
  *
  * On disk, in one directory owned by one agent (a lock file keeps a second process out):
  *
- *   <first-seq>.seg   segments: records appended one after the other; a new segment starts
- *                     past segment_bytes, and a segment goes once all its records are acked
+ *   <number>.seg      segments (numbered in order): records appended one after the other; a new
+ *                     one starts past segment_bytes and after each open, and a segment goes
+ *                     once all its records are acked
  *   state             two checksummed slots written in turn: the last acknowledged sequence,
+ *                     the highest number given out,
  *                     the sequence ceiling reserved on disk, the boot id, a clean-close flag
  *   lock              flock()ed while the spool is open
  *
