@@ -42,6 +42,11 @@
 #define LOG_INTERVAL_MS 10000
 #define IDLE_WAIT_MS 1000
 
+struct batch_item {
+	uint64_t seq;
+	size_t off, len; /* in batch_buf */
+};
+
 struct outbox {
 	struct raqib_redis_addr redis_addr;
 	char agent_id[65];
@@ -80,8 +85,11 @@ struct outbox {
 	unsigned backoff_ms;
 	uint64_t next_try_ms;
 	bool outage_logged;
-	uint64_t *batch_seqs;
+	struct batch_item *batch; /* the records being sent, copied into batch_buf */
 	size_t batch_n;
+	char *batch_buf;
+	size_t batch_used, batch_cap;
+	bool sender_idle; /* waiting for work: outbox_send() wakes it (under lock) */
 	struct heartbeat_fields *hb_sending;
 };
 
@@ -295,25 +303,54 @@ static void command_failed(struct outbox *o, const char *what, const redisReply 
 	disconnect(o);
 }
 
-/* spool_record_fn: queues one signed XADD on the connection (no I/O yet). */
-static int queue_xadd(void *ctx, const struct spool_record *rec)
+/*
+ * spool_record_fn: copies one record out of the spool, so that signing and queueing happen
+ * without the lock the event loop needs to append.
+ */
+static int copy_record(void *ctx, const struct spool_record *rec)
 {
 	struct outbox *o = ctx;
-	char seq[24], sig[RAQIB_MAC_HEX_BYTES];
-	const char *argv[11] = { "XADD", RAQIB_STREAM_EVENTS, "*", RAQIB_FIELD_AGENT, o->agent_id,
-				 RAQIB_FIELD_SEQ, seq, RAQIB_FIELD_ALERT, (const char *)rec->data,
-				 RAQIB_FIELD_SIG, sig };
-	size_t lens[11];
 
-	snprintf(seq, sizeof(seq), "%" PRIu64, rec->seq);
-	if (raqib_alert_mac(&o->agent_key, o->agent_id, rec->seq, (const char *)rec->data,
-			    rec->len, sig))
-		return -ENOMEM;
-	for (int i = 0; i < 11; i++)
-		lens[i] = i == 8 ? rec->len : strlen(argv[i]);
-	if (redisAppendCommandArgv(o->redis, 11, argv, lens) != REDIS_OK)
-		return -ENOMEM;
-	o->batch_seqs[o->batch_n++] = rec->seq;
+	if (o->batch_used + rec->len > o->batch_cap) {
+		size_t cap = o->batch_cap ? o->batch_cap : 1u << 16;
+		char *buf;
+
+		while (cap < o->batch_used + rec->len)
+			cap *= 2;
+		buf = realloc(o->batch_buf, cap);
+		if (!buf)
+			return -ENOMEM;
+		o->batch_buf = buf;
+		o->batch_cap = cap;
+	}
+	memcpy(o->batch_buf + o->batch_used, rec->data, rec->len);
+	o->batch[o->batch_n++] = (struct batch_item){ .seq = rec->seq,
+						      .off = o->batch_used,
+						      .len = rec->len };
+	o->batch_used += rec->len;
+	return 0;
+}
+
+/* Queues one signed XADD per copied record on the connection (no I/O yet). */
+static int queue_xadds(struct outbox *o)
+{
+	for (size_t i = 0; i < o->batch_n; i++) {
+		const struct batch_item *b = &o->batch[i];
+		char seq[24], sig[RAQIB_MAC_HEX_BYTES];
+		const char *argv[11] = { "XADD", RAQIB_STREAM_EVENTS, "*", RAQIB_FIELD_AGENT,
+					 o->agent_id, RAQIB_FIELD_SEQ, seq, RAQIB_FIELD_ALERT,
+					 o->batch_buf + b->off, RAQIB_FIELD_SIG, sig };
+		size_t lens[11];
+
+		snprintf(seq, sizeof(seq), "%" PRIu64, b->seq);
+		if (raqib_alert_mac(&o->agent_key, o->agent_id, b->seq, o->batch_buf + b->off,
+				    b->len, sig))
+			return -ENOMEM;
+		for (int k = 0; k < 11; k++)
+			lens[k] = k == 8 ? b->len : strlen(argv[k]);
+		if (redisAppendCommandArgv(o->redis, 11, argv, lens) != REDIS_OK)
+			return -ENOMEM;
+	}
 	return 0;
 }
 
@@ -413,7 +450,9 @@ static void wait_for_work(struct outbox *o, bool has_work)
 		ts.tv_sec++;
 		ts.tv_nsec -= 1000000000;
 	}
+	o->sender_idle = true;
 	pthread_cond_timedwait(&o->wake, &o->lock, &ts);
+	o->sender_idle = false;
 }
 
 /* One round (lock held on entry and exit): the heartbeat, then one batch of the spool. */
@@ -453,11 +492,12 @@ static void deliver(struct outbox *o)
 		pthread_cond_broadcast(&o->progress);
 	}
 	o->batch_n = 0;
-	rc = spool_read(o->spool, o->batch_records, BATCH_BYTES, queue_xadd, o);
-	if (rc < 0) {
+	o->batch_used = 0;
+	rc = spool_read(o->spool, o->batch_records, BATCH_BYTES, copy_record, o);
+	if (rc < 0 || (size_t)rc != o->batch_n) {
 		if (log_is_due(&o->write_log_ms))
 			log_error("outbox", "cannot read spool '%s': %s", o->spool_dir,
-				  strerror(-rc));
+				  strerror(rc < 0 ? -rc : ENOMEM));
 		back_off(o);
 		return;
 	}
@@ -465,9 +505,13 @@ static void deliver(struct outbox *o)
 	if (n == 0)
 		return;
 	pthread_mutex_unlock(&o->lock);
-	ok = read_replies(o, n);
+	rc = queue_xadds(o);
+	/* an allocation failure leaves the connection's buffer in an unknown state */
+	if (rc)
+		disconnect(o);
+	ok = rc ? 0 : read_replies(o, n);
 	pthread_mutex_lock(&o->lock);
-	if (ok && spool_ack(o->spool, o->batch_seqs[ok - 1]) && log_is_due(&o->write_log_ms))
+	if (ok && spool_ack(o->spool, o->batch[ok - 1].seq) && log_is_due(&o->write_log_ms))
 		log_warn("outbox", "cannot record delivery in spool '%s'", o->spool_dir);
 	o->stats.sent += ok;
 	o->stats.connected = o->redis != NULL;
@@ -604,10 +648,10 @@ struct outbox *outbox_new(const struct outbox_config *cfg, char *err, size_t err
 	o->backoff_max_ms = cfg->backoff_max_ms ? cfg->backoff_max_ms : BACKOFF_MAX_MS_DEFAULT;
 	o->fsync = cfg->spool.fsync;
 	o->fsync_interval_ms = cfg->spool.fsync_interval_ms;
-	o->batch_seqs = calloc(o->batch_records, sizeof(*o->batch_seqs));
+	o->batch = calloc(o->batch_records, sizeof(*o->batch));
 	o->hb_next = calloc(1, sizeof(*o->hb_next));
 	o->hb_sending = calloc(1, sizeof(*o->hb_sending));
-	if (!o->batch_seqs || !o->hb_next || !o->hb_sending) {
+	if (!o->batch || !o->hb_next || !o->hb_sending) {
 		snprintf(err, err_len, "out of memory");
 		goto err_free;
 	}
@@ -662,7 +706,8 @@ void outbox_free(struct outbox *o)
 	disconnect(o);
 	spool_close(o->spool);
 	wipe_secrets(o);
-	free(o->batch_seqs);
+	free(o->batch);
+	free(o->batch_buf);
 	free(o->hb_next);
 	free(o->hb_sending);
 	pthread_mutex_destroy(&o->lock);
@@ -794,7 +839,9 @@ int outbox_send(struct outbox *o, const struct alert *alert)
 		o->stats.accepted++;
 		o->stats.findings += count_findings(alert->verdict);
 		o->stats.last_sequence = seq;
-		pthread_cond_signal(&o->wake);
+		/* a busy sender reads the spool again when it is done: no wake-up per alert */
+		if (o->sender_idle)
+			pthread_cond_signal(&o->wake);
 	} else if (rc == -ENOSPC) {
 		/* refused by the policy, or by the disk before the policy's limit */
 		refused(o, alert->severity, admitted);
