@@ -126,9 +126,12 @@ int agent_flush_outbox(struct agent *agent, unsigned timeout_ms)
 	if (!agent->outbox || outbox_flush(agent->outbox, timeout_ms) == 0)
 		return 0;
 	outbox_get_stats(agent->outbox, &st);
-	log_warn("outbox",
-		 "%llu alerts not delivered yet: kept in the spool, sent by the next run of this agent",
-		 (unsigned long long)st.spool.pending);
+	if (st.spool.pending)
+		log_warn("outbox",
+			 "%llu alerts not delivered yet: kept in the spool, sent by the next run of this agent",
+			 (unsigned long long)st.spool.pending);
+	else
+		log_warn("outbox", "redis did not answer: the last heartbeat was not written");
 	return -ETIMEDOUT;
 }
 
