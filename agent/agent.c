@@ -20,8 +20,8 @@
 
 #define REDIS_TIMEOUT_MS 3000
 #define SPOOL_MAX_BYTES_DEFAULT (256u << 20)
-#define SPOOL_SEGMENT_BYTES (4u << 20)
-#define HEARTBEAT_MS_DEFAULT 5000
+#define SPOOL_SEGMENT_BYTES	(4u << 20)
+#define HEARTBEAT_MS_DEFAULT	5000
 
 static int64_t epoch_ms(void)
 {
@@ -72,7 +72,8 @@ int agent_open_outbox(struct agent *agent)
 		agent->started_ms = epoch_ms();
 	if (agent->spool_fsync && outbox_parse_fsync(agent->spool_fsync, &cfg.spool.fsync,
 						     &cfg.spool.fsync_interval_ms)) {
-		log_error("agent", "invalid --spool-fsync '%s': expected always, never or milliseconds",
+		log_error("agent",
+			  "invalid --spool-fsync '%s': expected always, never or milliseconds",
 			  agent->spool_fsync);
 		return -EINVAL;
 	}
@@ -127,9 +128,10 @@ int agent_flush_outbox(struct agent *agent, unsigned timeout_ms)
 		return 0;
 	outbox_get_stats(agent->outbox, &st);
 	if (st.spool.pending)
-		log_warn("outbox",
-			 "%llu alerts not delivered yet: kept in the spool, sent by the next run of this agent",
-			 (unsigned long long)st.spool.pending);
+		log_warn(
+			"outbox",
+			"%llu alerts not delivered yet: kept in the spool, sent by the next run of this agent",
+			(unsigned long long)st.spool.pending);
 	else
 		log_warn("outbox", "redis did not answer: the last heartbeat was not written");
 	return -ETIMEDOUT;
@@ -172,13 +174,15 @@ void agent_log_outbox(const struct agent *agent)
 	if (!agent->outbox)
 		return;
 	outbox_get_stats(agent->outbox, &os);
-	log_info("outbox",
-		 "%llu alerts sent, %llu failed (%llu refused: spool full), %llu waiting in the spool",
-		 (unsigned long long)os.sent, (unsigned long long)os.failed,
-		 (unsigned long long)(os.refused[OUTBOX_CLASS_LOW] + os.refused[OUTBOX_CLASS_MEDIUM] +
-				      os.refused[OUTBOX_CLASS_HIGH] +
-				      os.refused[OUTBOX_CLASS_CRITICAL]),
-		 (unsigned long long)os.spool.pending);
+	log_info(
+		"outbox",
+		"%llu alerts sent, %llu failed (%llu refused: spool full), %llu waiting in the spool",
+		(unsigned long long)os.sent, (unsigned long long)os.failed,
+		(unsigned long long)(os.refused[OUTBOX_CLASS_LOW] +
+				     os.refused[OUTBOX_CLASS_MEDIUM] +
+				     os.refused[OUTBOX_CLASS_HIGH] +
+				     os.refused[OUTBOX_CLASS_CRITICAL]),
+		(unsigned long long)os.spool.pending);
 }
 
 void agent_release(struct agent *agent)

@@ -113,9 +113,10 @@ static int parse_outbox_option(struct agent *agent, int c, const char *arg)
 		return 0;
 	case OPT_SPOOL_FSYNC:
 		if (outbox_parse_fsync(arg, &policy, &interval_ms)) {
-			log_error("agent",
-				  "invalid --spool-fsync '%s': expected always, never or milliseconds",
-				  arg);
+			log_error(
+				"agent",
+				"invalid --spool-fsync '%s': expected always, never or milliseconds",
+				arg);
 			return -EINVAL;
 		}
 		agent->spool_fsync = arg;
@@ -123,8 +124,8 @@ static int parse_outbox_option(struct agent *agent, int c, const char *arg)
 	case OPT_SPOOL_MAX_BYTES:
 		/* room for at least one alert of the largest size the collector takes */
 		if (agent_parse_u64(arg, &v) || v < 2u * SPOOL_RECORD_MAX_BYTES) {
-			log_error("agent", "invalid --spool-max-bytes '%s': expected bytes >= %u", arg,
-				  2u * SPOOL_RECORD_MAX_BYTES);
+			log_error("agent", "invalid --spool-max-bytes '%s': expected bytes >= %u",
+				  arg, 2u * SPOOL_RECORD_MAX_BYTES);
 			return -EINVAL;
 		}
 		agent->spool_max_bytes = v;
@@ -132,7 +133,8 @@ static int parse_outbox_option(struct agent *agent, int c, const char *arg)
 	default:
 		if (agent_parse_u64(arg, &v) || v > 3600) {
 			log_error("agent",
-				  "invalid --heartbeat-interval '%s': expected 1 to 3600 seconds", arg);
+				  "invalid --heartbeat-interval '%s': expected 1 to 3600 seconds",
+				  arg);
 			return -EINVAL;
 		}
 		agent->heartbeat_ms = (unsigned)v * 1000;

@@ -31,9 +31,10 @@ int agent_acl_setuser(const char *agent_id, const char *password, char *out, siz
 	 * root permissions; the stream write-only; each selector pairs commands with the only
 	 * keys they may touch.
 	 */
-	n = snprintf(out, out_len,
-		     "ACL SETUSER %s%s reset on \"#%s\" resetchannels -@all +ping +multi +exec +discard +xadd \"%%W~%s\" \"(+hset +del ~%s%s)\" \"(+get +hget +hgetall +exists +type %%R~%s*)\"",
-		     RAQIB_AGENT_USER_PREFIX, agent_id, hash, RAQIB_STREAM_EVENTS,
-		     RAQIB_KEY_AGENT_PREFIX, agent_id, RAQIB_KEY_RULES_PREFIX);
+	n = snprintf(
+		out, out_len,
+		"ACL SETUSER %s%s reset on \"#%s\" resetchannels -@all +ping +multi +exec +discard +xadd \"%%W~%s\" \"(+hset +del ~%s%s)\" \"(+get +hget +hgetall +exists +type %%R~%s*)\"",
+		RAQIB_AGENT_USER_PREFIX, agent_id, hash, RAQIB_STREAM_EVENTS,
+		RAQIB_KEY_AGENT_PREFIX, agent_id, RAQIB_KEY_RULES_PREFIX);
 	return n < 0 || (size_t)n >= out_len ? -ENAMETOOLONG : 0;
 }

@@ -160,15 +160,15 @@ static int check_findings(json_t *alert, char *reason, size_t len)
 		    !json_is_string(json_object_get(item, "masked")))
 			return refuse(reason, len, "raqib.findings[%zu] lacks type or masked", i);
 		if (!is_masked(json_string_value(json_object_get(item, "masked"))))
-			return refuse(reason, len,
-				      "raqib.findings[%zu].masked shows more than a masked value may",
-				      i);
+			return refuse(
+				reason, len,
+				"raqib.findings[%zu].masked shows more than a masked value may", i);
 		value = json_object_get(item, "hash");
 		if (value && (!json_is_string(value) ||
-			      !is_hex64(json_string_value(value),
-						json_string_length(value))))
+			      !is_hex64(json_string_value(value), json_string_length(value))))
 			return refuse(reason, len,
-				      "raqib.findings[%zu].hash is not 64 lower-case hex digits", i);
+				      "raqib.findings[%zu].hash is not 64 lower-case hex digits",
+				      i);
 		json_object_foreach(item, key, value) {
 			if (!is_allowed_finding_key(key))
 				return refuse(reason, len,
@@ -215,10 +215,10 @@ int ingest_parse(const struct stream_field *fields, size_t n_fields, struct inge
 	sig = ingest_find_field(fields, n_fields, RAQIB_FIELD_SIG);
 	if (!agent || !seq || !alert || !sig)
 		return refuse(reason, reason_len, "missing field '%s'",
-			      !agent ? RAQIB_FIELD_AGENT
-			      : !seq ? RAQIB_FIELD_SEQ
-			      : !alert ? RAQIB_FIELD_ALERT
-				       : RAQIB_FIELD_SIG);
+			      !agent ? RAQIB_FIELD_AGENT :
+			      !seq   ? RAQIB_FIELD_SEQ :
+			      !alert ? RAQIB_FIELD_ALERT :
+				       RAQIB_FIELD_SIG);
 	if (!is_hex64(sig->value, sig->value_len))
 		return refuse(reason, reason_len, "invalid sig: expected 64 lower-case hex digits");
 	memcpy(out->sig, sig->value, sig->value_len);

@@ -158,7 +158,8 @@ int keystore_verify(struct keystore *ks, const struct ingest_entry *e, const cha
 	}
 	if (!raqib_mac_equal(mac, e->sig)) {
 		snprintf(reason, reason_len,
-			 "signature does not match the key of agent '%s': forged or altered", e->agent_id);
+			 "signature does not match the key of agent '%s': forged or altered",
+			 e->agent_id);
 		rc = -EBADMSG;
 		goto out;
 	}

@@ -108,10 +108,12 @@ static int on_entry(void *ctx, const char *id, const struct stream_field *fields
 	err = store_save(c->store, id, &entry, alert->value, alert->value_len, &outcome);
 	if (!err && outcome.result == STORE_CONFLICT)
 		log_warn("collector",
-			 "refused entry %s: sequence %" PRIu64 " of agent '%s' already holds another alert",
+			 "refused entry %s: sequence %" PRIu64
+			 " of agent '%s' already holds another alert",
 			 id, entry.sequence, entry.agent_id);
 	if (!err && outcome.result == STORE_GAP)
-		log_warn("collector", "agent '%s': sequence numbers %" PRIu64 "..%" PRIu64 " missing",
+		log_warn("collector",
+			 "agent '%s': sequence numbers %" PRIu64 "..%" PRIu64 " missing",
 			 entry.agent_id, outcome.gap_from, outcome.gap_to);
 	ingest_entry_release(&entry);
 	if (err)
@@ -275,11 +277,12 @@ int main(int argc, char **argv)
 	}
 	log_info("collector", "consuming %s as '%s'", RAQIB_STREAM_EVENTS, c.consumer);
 	consume(&c);
-	log_info("collector",
-		 "%llu alerts stored, %llu duplicates, %llu refused (%llu forged or altered, %llu reused numbers), %llu sequence gaps",
-		 (unsigned long long)c.stored, (unsigned long long)c.duplicates,
-		 (unsigned long long)(c.refused + c.conflicts), (unsigned long long)c.forged,
-		 (unsigned long long)c.conflicts, (unsigned long long)c.gaps);
+	log_info(
+		"collector",
+		"%llu alerts stored, %llu duplicates, %llu refused (%llu forged or altered, %llu reused numbers), %llu sequence gaps",
+		(unsigned long long)c.stored, (unsigned long long)c.duplicates,
+		(unsigned long long)(c.refused + c.conflicts), (unsigned long long)c.forged,
+		(unsigned long long)c.conflicts, (unsigned long long)c.gaps);
 	store_free(c.store);
 	keystore_free(c.keys);
 	return 0;

@@ -140,7 +140,8 @@ static bool is_valid_agent_id(const char *id)
 
 	if (len == 0 || len > 64)
 		return false;
-	return strspn(id, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.") == len;
+	return strspn(id, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.") ==
+	       len;
 }
 
 /*
@@ -156,7 +157,8 @@ static int agent_add(const char *id, const char *keys_dir)
 	int ret = 1;
 
 	if (!is_valid_agent_id(id)) {
-		log_error("ctl", "invalid agent id '%.64s': use 1 to 64 letters, digits, '.', '-' or '_'",
+		log_error("ctl",
+			  "invalid agent id '%.64s': use 1 to 64 letters, digits, '.', '-' or '_'",
 			  id);
 		return EXIT_USAGE;
 	}
@@ -183,7 +185,8 @@ static int agent_add(const char *id, const char *keys_dir)
 		"raqibctl: copy both to the agent's keys directory (mode 0600, owner root), run the\n"
 		"raqibctl: ACL command above as a Redis administrator, and start the agent with\n"
 		"raqibctl: --agent-id %s. See docs/deployment.md.\n",
-		id, path, created ? "created" : "exists", dpath, dcreated ? "created" : "exists", id);
+		id, path, created ? "created" : "exists", dpath, dcreated ? "created" : "exists",
+		id);
 	ret = 0;
 out:
 	explicit_bzero(password, sizeof(password));

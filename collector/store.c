@@ -323,7 +323,8 @@ int store_save(struct store *s, const char *id, const struct ingest_entry *e, co
 	if (r->type != REDIS_REPLY_ARRAY || r->elements < 1 ||
 	    r->element[0]->type != REDIS_REPLY_INTEGER) {
 		snprintf(s->error, sizeof(s->error), "redis error: %.200s",
-			 r->type == REDIS_REPLY_ERROR ? r->str : "unexpected reply to the store script");
+			 r->type == REDIS_REPLY_ERROR ? r->str :
+							"unexpected reply to the store script");
 		freeReplyObject(r);
 		return -EIO;
 	}
@@ -513,8 +514,8 @@ int store_list_agents(struct store *s, store_agent_fn fn, void *ctx)
 		if (i && strcmp(ids[i], ids[i - 1]) == 0)
 			continue;
 		a = redisCommand(s->redis, "HGETALL %s%s", RAQIB_KEY_AGENT_PREFIX, ids[i]);
-		b = a ? redisCommand(s->redis, "HGETALL %s%s", RAQIB_KEY_AGENT_SEQ_PREFIX, ids[i])
-		      : NULL;
+		b = a ? redisCommand(s->redis, "HGETALL %s%s", RAQIB_KEY_AGENT_SEQ_PREFIX, ids[i]) :
+			NULL;
 		if (!a || !b) {
 			snprintf(s->error, sizeof(s->error), "redis connection lost: %s",
 				 s->redis->errstr);

@@ -19,10 +19,10 @@
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 
-#define LABEL_ALERT "raqib-alert-v1"
-#define LABEL_VALUE "raqib-value-v1"
+#define LABEL_ALERT    "raqib-alert-v1"
+#define LABEL_VALUE    "raqib-value-v1"
 #define LABEL_PASSWORD "raqib-redis-password-v1"
-#define LABEL_KEY_ID "raqib-key-id-v1"
+#define LABEL_KEY_ID   "raqib-key-id-v1"
 
 const char *raqib_keys_dir(const char *dir)
 {
@@ -89,9 +89,10 @@ int raqib_key_load(const char *path, struct raqib_key *key, char *err, size_t er
 		goto out_close;
 	}
 	if (!S_ISREG(st.st_mode) || (st.st_mode & 077)) {
-		snprintf(err, err_len,
-			 "key '%s' is not a regular file only its owner can read (mode %04o): chmod 600 it",
-			 path, (unsigned)(st.st_mode & 07777));
+		snprintf(
+			err, err_len,
+			"key '%s' is not a regular file only its owner can read (mode %04o): chmod 600 it",
+			path, (unsigned)(st.st_mode & 07777));
 		ret = -EPERM;
 		goto out_close;
 	}

@@ -17,8 +17,8 @@
 #include <stdint.h>
 
 #define HEARTBEAT_MAX_FIELDS 128
-#define HEARTBEAT_KEY_MAX 48
-#define HEARTBEAT_VALUE_MAX 160
+#define HEARTBEAT_KEY_MAX    48
+#define HEARTBEAT_VALUE_MAX  160
 
 /* Sensor states, for "sensor.<name>" fields. */
 #define HEARTBEAT_SENSOR_ATTACHED "attached"

@@ -34,13 +34,13 @@
 #define RAQIB_VERSION "0.0.0"
 #endif
 
-#define BATCH_RECORDS_DEFAULT 256
-#define BATCH_BYTES (4u << 20)
-#define BACKOFF_MIN_MS 250
+#define BATCH_RECORDS_DEFAULT  256
+#define BATCH_BYTES	       (4u << 20)
+#define BACKOFF_MIN_MS	       250
 #define BACKOFF_MAX_MS_DEFAULT 10000
 /* A failure that repeats per alert is logged at most this often. */
 #define LOG_INTERVAL_MS 10000
-#define IDLE_WAIT_MS 1000
+#define IDLE_WAIT_MS	1000
 
 struct batch_item {
 	uint64_t seq;
@@ -264,9 +264,10 @@ static redisContext *connect_redis(struct outbox *o, char *err, size_t err_len)
 	if (c) {
 		snprintf(o->stats.redis_user, sizeof(o->stats.redis_user), "default");
 		/* debug: the normal case of a development set-up; the heartbeat tells it too */
-		log_debug("outbox",
-			  "redis at %s:%d refused the ACL user '%s'; sending as the default user (see docs/deployment.md)",
-			 o->redis_addr.host, o->redis_addr.port, o->user);
+		log_debug(
+			"outbox",
+			"redis at %s:%d refused the ACL user '%s'; sending as the default user (see docs/deployment.md)",
+			o->redis_addr.host, o->redis_addr.port, o->user);
 		o->auth_fallback = true;
 	}
 	return c;
@@ -298,7 +299,9 @@ static void command_failed(struct outbox *o, const char *what, const redisReply 
 	if (!o->outage_logged)
 		log_warn("outbox", "cannot %s on redis at %s:%d: %.200s; retrying", what,
 			 o->redis_addr.host, o->redis_addr.port,
-			 reply ? reply->str : o->redis->errstr[0] ? o->redis->errstr : "no reply");
+			 reply		     ? reply->str :
+			 o->redis->errstr[0] ? o->redis->errstr :
+					       "no reply");
 	o->outage_logged = true;
 	disconnect(o);
 }
@@ -324,9 +327,8 @@ static int copy_record(void *ctx, const struct spool_record *rec)
 		o->batch_cap = cap;
 	}
 	memcpy(o->batch_buf + o->batch_used, rec->data, rec->len);
-	o->batch[o->batch_n++] = (struct batch_item){ .seq = rec->seq,
-						      .off = o->batch_used,
-						      .len = rec->len };
+	o->batch[o->batch_n++] =
+		(struct batch_item){ .seq = rec->seq, .off = o->batch_used, .len = rec->len };
 	o->batch_used += rec->len;
 	return 0;
 }
@@ -337,9 +339,17 @@ static int queue_xadds(struct outbox *o)
 	for (size_t i = 0; i < o->batch_n; i++) {
 		const struct batch_item *b = &o->batch[i];
 		char seq[24], sig[RAQIB_MAC_HEX_BYTES];
-		const char *argv[11] = { "XADD", RAQIB_STREAM_EVENTS, "*", RAQIB_FIELD_AGENT,
-					 o->agent_id, RAQIB_FIELD_SEQ, seq, RAQIB_FIELD_ALERT,
-					 o->batch_buf + b->off, RAQIB_FIELD_SIG, sig };
+		const char *argv[11] = { "XADD",
+					 RAQIB_STREAM_EVENTS,
+					 "*",
+					 RAQIB_FIELD_AGENT,
+					 o->agent_id,
+					 RAQIB_FIELD_SEQ,
+					 seq,
+					 RAQIB_FIELD_ALERT,
+					 o->batch_buf + b->off,
+					 RAQIB_FIELD_SIG,
+					 sig };
 		size_t lens[11];
 
 		snprintf(seq, sizeof(seq), "%" PRIu64, b->seq);
@@ -569,9 +579,10 @@ static int load_keys(struct outbox *o, const char *keys_dir, char *err, size_t e
 	if (rc)
 		return rc;
 	if (created)
-		log_debug("outbox",
-			  "created agent key '%s': add it to the collector's keys directory (docs/deployment.md)",
-			 path);
+		log_debug(
+			"outbox",
+			"created agent key '%s': add it to the collector's keys directory (docs/deployment.md)",
+			path);
 	if (raqib_deployment_key_path(dir, path, sizeof(path))) {
 		snprintf(err, err_len, "keys directory '%s': name too long", dir);
 		return -ENAMETOOLONG;
@@ -580,9 +591,10 @@ static int load_keys(struct outbox *o, const char *keys_dir, char *err, size_t e
 	if (rc)
 		return rc;
 	if (created)
-		log_debug("outbox",
-			  "created deployment key '%s': every agent and the collector must share one (docs/deployment.md)",
-			 path);
+		log_debug(
+			"outbox",
+			"created deployment key '%s': every agent and the collector must share one (docs/deployment.md)",
+			path);
 	raqib_key_id(&o->value_key, o->value_key_id);
 	snprintf(o->user, sizeof(o->user), "%s%s", RAQIB_AGENT_USER_PREFIX, o->agent_id);
 	return raqib_redis_password(&o->agent_key, o->password);
@@ -792,12 +804,15 @@ static void refused(struct outbox *o, int severity, bool disk_full)
 	if (!log_is_due(&o->refused_log_ms))
 		return;
 	if (disk_full)
-		log_error("outbox",
-			  "cannot write to spool '%s': No space left on device; %s alert refused (%" PRIu64 " refused so far)",
-			  o->spool_dir, outbox_class_name(c), total);
+		log_error(
+			"outbox",
+			"cannot write to spool '%s': No space left on device; %s alert refused (%" PRIu64
+			" refused so far)",
+			o->spool_dir, outbox_class_name(c), total);
 	else
 		log_error("outbox",
-			  "spool '%s' is full for %s alerts (%" PRIu64 " of %" PRIu64 " bytes used); alert refused (%" PRIu64 " refused so far)",
+			  "spool '%s' is full for %s alerts (%" PRIu64 " of %" PRIu64
+			  " bytes used); alert refused (%" PRIu64 " refused so far)",
 			  o->spool_dir, outbox_class_name(c), spool_used_bytes(o->spool),
 			  spool_max_bytes(o->spool), total);
 }
@@ -826,14 +841,15 @@ int outbox_send(struct outbox *o, const struct alert *alert)
 	len = strlen(json);
 	pthread_mutex_lock(&o->lock);
 	admitted = outbox_admits(alert->severity, spool_used_bytes(o->spool),
-				 SPOOL_RECORD_HEADER_BYTES + (uint64_t)len, spool_max_bytes(o->spool));
+				 SPOOL_RECORD_HEADER_BYTES + (uint64_t)len,
+				 spool_max_bytes(o->spool));
 	if (!admitted)
 		rc = -ENOSPC;
 	else
 		rc = spool_append(o->spool, seq,
-				  (uint8_t)(alert->severity < 0     ? 0
-					    : alert->severity > 255 ? 255
-								    : alert->severity),
+				  (uint8_t)(alert->severity < 0	  ? 0 :
+					    alert->severity > 255 ? 255 :
+								    alert->severity),
 				  json, len);
 	if (rc == 0) {
 		o->stats.accepted++;

@@ -22,17 +22,17 @@
 
 #include "raqib/log.h"
 
-#define RECORD_MAGIC 0x31535152u /* "RQS1" little-endian */
-#define STATE_MAGIC 0x54535152u /* "RQST" */
-#define STATE_VERSION 1
+#define RECORD_MAGIC	 0x31535152u /* "RQS1" little-endian */
+#define STATE_MAGIC	 0x54535152u /* "RQST" */
+#define STATE_VERSION	 1
 #define STATE_SLOT_BYTES 128
-#define BOOT_ID_BYTES 40
+#define BOOT_ID_BYTES	 40
 /*
  * Sequence numbers reserved on disk ahead of use: one fsync of the state per this many
  * alerts, and at most this many numbers skipped after a machine crash.
  */
-#define SEQ_RESERVE 1024
-#define SEGMENT_SUFFIX ".seg"
+#define SEQ_RESERVE	   1024
+#define SEGMENT_SUFFIX	   ".seg"
 #define SEGMENT_NAME_BYTES 32
 
 struct segment {
@@ -137,8 +137,7 @@ void spool_record_header(uint8_t hdr[SPOOL_RECORD_HEADER_BYTES], uint64_t seq, u
 	put_u32(hdr + 20, record_crc(hdr, data, len));
 }
 
-int spool_record_decode(const uint8_t *buf, size_t len, struct spool_record *rec,
-			size_t *rec_bytes)
+int spool_record_decode(const uint8_t *buf, size_t len, struct spool_record *rec, size_t *rec_bytes)
 {
 	uint8_t magic[4];
 	uint32_t plen;
@@ -152,8 +151,7 @@ int spool_record_decode(const uint8_t *buf, size_t len, struct spool_record *rec
 		return -EAGAIN;
 	plen = get_u32(buf + 4);
 	/* flags and the reserved bytes are zero in this version */
-	if (plen > SPOOL_RECORD_MAX_BYTES || buf[17] || buf[18] || buf[19] ||
-	    get_u64(buf + 8) == 0)
+	if (plen > SPOOL_RECORD_MAX_BYTES || buf[17] || buf[18] || buf[19] || get_u64(buf + 8) == 0)
 		return -EBADMSG;
 	if (len - SPOOL_RECORD_HEADER_BYTES < plen)
 		return -EAGAIN;
@@ -242,8 +240,8 @@ static int save_state(struct spool *s, bool clean, bool sync)
 	p[32] = clean;
 	memcpy(p + 40, s->boot_id, BOOT_ID_BYTES);
 	put_u64(p + 80, s->last_seq);
-	put_u32(p + STATE_SLOT_BYTES - 4, (uint32_t)crc32(crc32(0L, Z_NULL, 0), p,
-							  STATE_SLOT_BYTES - 4));
+	put_u32(p + STATE_SLOT_BYTES - 4,
+		(uint32_t)crc32(crc32(0L, Z_NULL, 0), p, STATE_SLOT_BYTES - 4));
 	if (s->ops.pwrite(s->state_fd, p, sizeof(p), off) != (ssize_t)sizeof(p))
 		return errno == ENOSPC || errno == EDQUOT ? -ENOSPC : -EIO;
 	if (sync && s->ops.fdatasync(s->state_fd) < 0)
@@ -354,8 +352,8 @@ enum find_result {
  * Finds the first valid record at or after pos in seg. Damaged bytes are skipped by looking for
  * the next record magic whose checksum holds. Returns an enum find_result or a negative errno.
  */
-static int find_record(struct spool *s, struct segment *seg, uint64_t pos,
-		       struct spool_record *rec, uint64_t *rec_off, size_t *rec_bytes)
+static int find_record(struct spool *s, struct segment *seg, uint64_t pos, struct spool_record *rec,
+		       uint64_t *rec_off, size_t *rec_bytes)
 {
 	uint8_t magic[4];
 	bool refill = false;
@@ -613,9 +611,11 @@ static void resume_sequence(struct spool *s, const struct state *st, bool have_s
 	if (have_state && !st->clean && strcmp(st->boot_id, s->boot_id) != 0 &&
 	    st->ceiling > s->last_seq) {
 		s->stats.seq_skipped = st->ceiling - s->last_seq;
-		log_warn("spool",
-			 "'%s' was not closed before the machine restarted: sequence numbers %" PRIu64 "..%" PRIu64 " are skipped",
-			 s->dir, s->last_seq + 1, st->ceiling);
+		log_warn(
+			"spool",
+			"'%s' was not closed before the machine restarted: sequence numbers %" PRIu64
+			"..%" PRIu64 " are skipped",
+			s->dir, s->last_seq + 1, st->ceiling);
 		s->last_seq = st->ceiling;
 	}
 	s->ceiling = have_state && st->ceiling > s->last_seq ? st->ceiling : s->last_seq;
@@ -629,8 +629,8 @@ struct spool *spool_open(const struct spool_config *cfg, char *err, size_t err_l
 	uint64_t max_seq;
 	int rc;
 
-	s = cfg->ops && cfg->ops->reallocarray ? cfg->ops->reallocarray(NULL, 1, sizeof(*s))
-					       : calloc(1, sizeof(*s));
+	s = cfg->ops && cfg->ops->reallocarray ? cfg->ops->reallocarray(NULL, 1, sizeof(*s)) :
+						 calloc(1, sizeof(*s));
 	if (!s) {
 		snprintf(err, err_len, "cannot open spool '%s': out of memory", cfg->dir);
 		errno = ENOMEM;
@@ -768,9 +768,9 @@ static int write_all(struct spool *s, int fd, const void *buf, size_t len, uint6
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0)
-			return n < 0 && (errno == ENOSPC || errno == EDQUOT) ? -ENOSPC
-			       : n == 0				       ? -ENOSPC
-								       : -EIO;
+			return n < 0 && (errno == ENOSPC || errno == EDQUOT) ? -ENOSPC :
+			       n == 0					     ? -ENOSPC :
+									       -EIO;
 		p += n;
 		len -= (size_t)n;
 		off += (uint64_t)n;
@@ -877,8 +877,7 @@ static struct segment *segment_by_number(struct spool *s, uint64_t number, size_
 	return NULL;
 }
 
-int spool_read(struct spool *s, size_t max_records, size_t max_bytes, spool_record_fn fn,
-	       void *ctx)
+int spool_read(struct spool *s, size_t max_records, size_t max_bytes, spool_record_fn fn, void *ctx)
 {
 	size_t seg_i = s->read_seg, n = 0, bytes = 0;
 	uint64_t pos = s->read_off, prev_seq = s->acked_seq;
@@ -914,10 +913,9 @@ int spool_read(struct spool *s, size_t max_records, size_t max_bytes, spool_reco
 			continue; /* delivered already, or out of order (counted at open) */
 		if (n && bytes + rec.len > max_bytes)
 			break;
-		s->batch[n] = (struct batch_entry){ .seq = rec.seq,
-						    .segment = seg->number,
-						    .end_off = pos,
-						    .len = rec.len };
+		s->batch[n] = (struct batch_entry){
+			.seq = rec.seq, .segment = seg->number, .end_off = pos, .len = rec.len
+		};
 		n++;
 		bytes += rec.len;
 		prev_seq = rec.seq;
@@ -971,12 +969,12 @@ uint64_t spool_max_bytes(const struct spool *s)
 	return s->cfg.max_bytes;
 }
 
-#define CHECK(cond)                                                                       \
-	do {                                                                              \
-		if (!(cond)) {                                                            \
-			log_error("spool", "invariant broken: %s", #cond);                \
-			return -EUCLEAN;                                                  \
-		}                                                                         \
+#define CHECK(cond)                                                        \
+	do {                                                               \
+		if (!(cond)) {                                             \
+			log_error("spool", "invariant broken: %s", #cond); \
+			return -EUCLEAN;                                   \
+		}                                                          \
 	} while (0)
 
 int spool_check(const struct spool *s)

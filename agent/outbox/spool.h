@@ -111,8 +111,7 @@ uint64_t spool_next_seq(const struct spool *spool);
  * (wrong seq), -EFBIG (payload too large), -ENOSPC (quota reached, or the disk is full), -EIO
  * (another write or sync error).
  */
-int spool_append(struct spool *spool, uint64_t seq, uint8_t severity, const void *data,
-		 size_t len);
+int spool_append(struct spool *spool, uint64_t seq, uint8_t severity, const void *data, size_t len);
 
 /* Syncs what was appended and not synced yet. Returns 0 or -EIO. */
 int spool_sync(struct spool *spool);

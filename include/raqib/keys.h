@@ -24,12 +24,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define RAQIB_KEY_BYTES 32
-#define RAQIB_MAC_HEX_BYTES 65 /* 64 hex digits and the NUL */
-#define RAQIB_KEY_ID_HEX_BYTES 17 /* 16 hex digits and the NUL */
+#define RAQIB_KEY_BYTES		  32
+#define RAQIB_MAC_HEX_BYTES	  65 /* 64 hex digits and the NUL */
+#define RAQIB_KEY_ID_HEX_BYTES	  17 /* 16 hex digits and the NUL */
 
-#define RAQIB_KEYS_DIR_DEFAULT "/etc/raqib/keys"
-#define RAQIB_KEYS_ENV "RAQIB_KEYS"
+#define RAQIB_KEYS_DIR_DEFAULT	  "/etc/raqib/keys"
+#define RAQIB_KEYS_ENV		  "RAQIB_KEYS"
 #define RAQIB_DEPLOYMENT_KEY_FILE "deployment.key"
 /* Redis ACL user of an agent: this prefix and the agent id. */
 #define RAQIB_AGENT_USER_PREFIX "raqib-agent-"

@@ -48,7 +48,7 @@ struct redisContext *raqib_redis_connect_as(const struct raqib_redis_addr *addr,
 					    size_t err_len);
 
 /* Environment variables naming the ACL user and password of the collector and raqibctl. */
-#define RAQIB_REDIS_USER_ENV "RAQIB_REDIS_USER"
+#define RAQIB_REDIS_USER_ENV	 "RAQIB_REDIS_USER"
 #define RAQIB_REDIS_PASSWORD_ENV "RAQIB_REDIS_PASSWORD"
 
 #endif /* RAQIB_REDIS_CONN_H */

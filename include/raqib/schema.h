@@ -33,9 +33,9 @@
  * max_seq, stored, duplicates, conflicts, missing). Sequence gaps the collector saw go to a
  * stream (fields agent, from, to).
  */
-#define RAQIB_KEY_AGENT_PREFIX "raqib:agent:"
+#define RAQIB_KEY_AGENT_PREFIX	   "raqib:agent:"
 #define RAQIB_KEY_AGENT_SEQ_PREFIX "raqib:seq:"
-#define RAQIB_STREAM_GAPS "raqib:events:gaps"
+#define RAQIB_STREAM_GAPS	   "raqib:events:gaps"
 
 /* Rule packs published in Redis for agents to read ("raqib:rules:<name>"). */
 #define RAQIB_KEY_RULES_PREFIX "raqib:rules:"

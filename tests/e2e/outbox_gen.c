@@ -77,12 +77,22 @@ int main(int argc, char **argv)
 	uint64_t count = 0, rate = 0, flush_ms = 60000, severity = RAQIB_SEVERITY_HIGH;
 	bool log_accepted = false, cycle = false;
 	struct rules_finding findings[2] = {
-		{ .type = "CIN", .rule_id = "pii.cin", .value = "ZZ999001", .masked = "ZZ99****",
-		  .occurrences = 2, .score = 0.8f },
-		{ .type = "RIB", .rule_id = "pii.rib", .value = "000000000000000000000097",
-		  .masked = "0000********************", .occurrences = 1, .score = 1.0f },
+		{ .type = "CIN",
+		  .rule_id = "pii.cin",
+		  .value = "ZZ999001",
+		  .masked = "ZZ99****",
+		  .occurrences = 2,
+		  .score = 0.8f },
+		{ .type = "RIB",
+		  .rule_id = "pii.rib",
+		  .value = "000000000000000000000097",
+		  .masked = "0000********************",
+		  .occurrences = 1,
+		  .score = 1.0f },
 	};
-	struct rules_verdict verdict = { .findings = findings, .n_findings = 2, .is_official = true,
+	struct rules_verdict verdict = { .findings = findings,
+					 .n_findings = 2,
+					 .is_official = true,
 					 .level = RULES_LEVEL_CONFIDENTIAL };
 	struct outbox_stats st;
 	uint64_t start, end, refused = 0;
@@ -117,7 +127,8 @@ int main(int argc, char **argv)
 			cfg.keys_dir = optarg;
 			break;
 		case 'f':
-			if (outbox_parse_fsync(optarg, &cfg.spool.fsync, &cfg.spool.fsync_interval_ms))
+			if (outbox_parse_fsync(optarg, &cfg.spool.fsync,
+					       &cfg.spool.fsync_interval_ms))
 				return 2;
 			break;
 		case 'm':
@@ -146,10 +157,11 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	/* the SHA-256 of "outbox_gen": alerts carry a rules hash as the agent's do */
-	outbox_set_rules_hash(o, "fa59628adedc18f51d8d4966c1954c8f3d2340b7a40901a8533587ebfe3ac331");
+	outbox_set_rules_hash(o,
+			      "fa59628adedc18f51d8d4966c1954c8f3d2340b7a40901a8533587ebfe3ac331");
 	outbox_get_stats(o, &st);
-	printf("opened pending=%" PRIu64 " corrupt=%" PRIu64 " torn=%" PRIu64
-	       " next_seq=%" PRIu64 "\n",
+	printf("opened pending=%" PRIu64 " corrupt=%" PRIu64 " torn=%" PRIu64 " next_seq=%" PRIu64
+	       "\n",
 	       st.spool.pending, st.spool.corrupt_records, st.spool.torn_bytes,
 	       st.spool.last_seq + 1);
 	fflush(stdout);
@@ -171,7 +183,8 @@ int main(int argc, char **argv)
 			.app = "Telegram",
 			.file_path = path,
 			.file_size = 18342,
-			.file_sha256 = "1316b42be4c0a4a89a497b78bcd6616e8c131806083f43e37b2afac02ebe404d",
+			.file_sha256 =
+				"1316b42be4c0a4a89a497b78bcd6616e8c131806083f43e37b2afac02ebe404d",
 			.verdict = &verdict,
 		};
 		struct timespec ts;
@@ -191,7 +204,8 @@ int main(int argc, char **argv)
 
 			if (due > t) {
 				struct timespec d = { .tv_sec = (time_t)((due - t) / 1000000u),
-						      .tv_nsec = (long)((due - t) % 1000000u) * 1000 };
+						      .tv_nsec =
+							      (long)((due - t) % 1000000u) * 1000 };
 
 				nanosleep(&d, NULL);
 			}

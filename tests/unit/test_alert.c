@@ -191,12 +191,12 @@ static void test_hashes_and_evidence(void **state)
 	assert_string_equal(json_string_value(json_object_get(f0, "hash")),
 			    "bc2c3dcff1b730e95649bcea4a317cd5e1d95290148a2d0c990b2f7a08a85dab");
 	assert_int_equal(raqib_value_hash(&key, "RIB", "007780000123456789012396", hash), 0);
-	assert_string_equal(json_string_value(json_object_get(
-				    json_array_get(json_object_get(json_object_get(doc, "raqib"),
-								   "findings"),
-						   1),
-				    "hash")),
-			    hash);
+	assert_string_equal(
+		json_string_value(json_object_get(
+			json_array_get(json_object_get(json_object_get(doc, "raqib"), "findings"),
+				       1),
+			"hash")),
+		hash);
 	assert_string_equal(str_at(doc, "rule", "version"), "3");
 	assert_string_equal(str_at(doc, "raqib", "rules_hash"), a.rules_hash);
 	assert_string_equal(str_at(doc, "raqib", "value_key_id"), "9aedb6baf55ad57a");

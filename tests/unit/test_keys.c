@@ -39,23 +39,27 @@ static void test_known_macs(void **state)
 	/* printf 'raqib-alert-v1\nws-1\n42\n{"a":1}' | openssl dgst -sha256 -mac HMAC
 	 *   -macopt hexkey:KEY_HEX */
 	assert_int_equal(raqib_alert_mac(&k, "ws-1", 42, "{\"a\":1}", 7, mac), 0);
-	assert_string_equal(mac, "04455ed31ab45732e3cef47fbafa9494b44417f34252bdb9c27e8001461ee461");
+	assert_string_equal(mac,
+			    "04455ed31ab45732e3cef47fbafa9494b44417f34252bdb9c27e8001461ee461");
 	/* printf 'raqib-value-v1\nCIN\nBK734021' | openssl dgst ... */
 	assert_int_equal(raqib_value_hash(&k, "CIN", "BK734021", mac), 0);
-	assert_string_equal(mac, "bc2c3dcff1b730e95649bcea4a317cd5e1d95290148a2d0c990b2f7a08a85dab");
+	assert_string_equal(mac,
+			    "bc2c3dcff1b730e95649bcea4a317cd5e1d95290148a2d0c990b2f7a08a85dab");
 	/* the same value as another type hashes differently */
 	assert_int_equal(raqib_value_hash(&k, "RIB", "BK734021", mac), 0);
-	assert_string_not_equal(mac, "bc2c3dcff1b730e95649bcea4a317cd5e1d95290148a2d0c990b2f7a08a85dab");
+	assert_string_not_equal(mac,
+				"bc2c3dcff1b730e95649bcea4a317cd5e1d95290148a2d0c990b2f7a08a85dab");
 	/* printf 'raqib-redis-password-v1' | openssl dgst ... */
 	assert_int_equal(raqib_redis_password(&k, mac), 0);
-	assert_string_equal(mac, "822833b27a15350e7681a52d6003b67adcc47aa86a8a86ab36b3ac8139c39e73");
+	assert_string_equal(mac,
+			    "822833b27a15350e7681a52d6003b67adcc47aa86a8a86ab36b3ac8139c39e73");
 	/* printf 'raqib-key-id-v1' | openssl dgst ...: its first 16 digits */
 	raqib_key_id(&k, id);
 	assert_string_equal(id, "9aedb6baf55ad57a");
 	/* the sequence is covered: another number, another MAC */
 	assert_int_equal(raqib_alert_mac(&k, "ws-1", 43, "{\"a\":1}", 7, mac), 0);
-	assert_false(raqib_mac_equal(mac,
-				     "04455ed31ab45732e3cef47fbafa9494b44417f34252bdb9c27e8001461ee461"));
+	assert_false(raqib_mac_equal(
+		mac, "04455ed31ab45732e3cef47fbafa9494b44417f34252bdb9c27e8001461ee461"));
 	assert_true(raqib_mac_equal("ab", "ab"));
 	assert_false(raqib_mac_equal("ab", "abc"));
 }

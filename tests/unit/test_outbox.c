@@ -200,8 +200,12 @@ static int send_one(struct outbox *o, int severity, const struct rules_verdict *
 static void test_outbox_without_redis(void **state)
 {
 	struct rules_verdict v = { 0 };
-	struct rules_finding finding = { .type = "CIN", .rule_id = "pii.cin", .value = "BK734021",
-					 .masked = "BK73****", .occurrences = 1, .score = 0.8f };
+	struct rules_finding finding = { .type = "CIN",
+					 .rule_id = "pii.cin",
+					 .value = "BK734021",
+					 .masked = "BK73****",
+					 .occurrences = 1,
+					 .score = 0.8f };
 	struct outbox_stats st;
 	struct outbox *o;
 	int accepted = 0;

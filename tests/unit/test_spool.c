@@ -102,8 +102,8 @@ static const struct spool_ops test_ops = {
 	.clock_ms = test_clock,
 };
 
-static struct spool *open_spool(const struct fixture *f, uint64_t max_bytes,
-				uint64_t segment_bytes, enum spool_fsync fsync)
+static struct spool *open_spool(const struct fixture *f, uint64_t max_bytes, uint64_t segment_bytes,
+				enum spool_fsync fsync)
 {
 	struct spool_config cfg = {
 		.dir = f->dir,
@@ -603,7 +603,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_second_process_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_damaged_records_skipped, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_torn_tail_cut, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_disk_full_leaves_spool_intact, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_disk_full_leaves_spool_intact, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_failed_sync_refuses, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_quota, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_too_large, setup, teardown),
