@@ -15,6 +15,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "raqib/keys.h"
 #include "raqib/schema.h"
 
 /* Keys a finding may carry; anything else (a "value", say) is refused. */
@@ -43,20 +44,6 @@ const struct stream_field *ingest_find_field(const struct stream_field *fields, 
 		if (fields[i].name_len == len && memcmp(fields[i].name, name, len) == 0)
 			return &fields[i];
 	return NULL;
-}
-
-static bool is_valid_agent_id(const char *s, size_t len)
-{
-	if (len == 0 || len > 64)
-		return false;
-	for (size_t i = 0; i < len; i++) {
-		char c = s[i];
-
-		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-		      c == '-' || c == '_' || c == '.'))
-			return false;
-	}
-	return true;
 }
 
 static bool is_hex64(const char *s, size_t len)
@@ -223,7 +210,7 @@ int ingest_parse(const struct stream_field *fields, size_t n_fields, struct inge
 		return refuse(reason, reason_len, "invalid sig: expected 64 lower-case hex digits");
 	memcpy(out->sig, sig->value, sig->value_len);
 	out->sig[sig->value_len] = '\0';
-	if (!is_valid_agent_id(agent->value, agent->value_len))
+	if (!raqib_agent_id_is_valid(agent->value, agent->value_len))
 		return refuse(reason, reason_len, "invalid agent id");
 	memcpy(out->agent_id, agent->value, agent->value_len);
 	out->agent_id[agent->value_len] = '\0';

@@ -134,16 +134,6 @@ static int print_agent(void *ctx, const char *id, const struct stream_field *hb,
 	return 0;
 }
 
-static bool is_valid_agent_id(const char *id)
-{
-	size_t len = strlen(id);
-
-	if (len == 0 || len > 64)
-		return false;
-	return strspn(id, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.") ==
-	       len;
-}
-
 /*
  * agent-add: the agent's key (made unless it exists), the deployment key (likewise), and the
  * ACL command on stdout, so that it can be piped into redis-cli; what to do next on stderr.
@@ -156,7 +146,7 @@ static int agent_add(const char *id, const char *keys_dir)
 	bool created, dcreated;
 	int ret = 1;
 
-	if (!is_valid_agent_id(id)) {
+	if (!raqib_agent_id_is_valid(id, strlen(id))) {
 		log_error("ctl",
 			  "invalid agent id '%.64s': use 1 to 64 letters, digits, '.', '-' or '_'",
 			  id);

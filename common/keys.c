@@ -24,6 +24,20 @@
 #define LABEL_PASSWORD "raqib-redis-password-v1"
 #define LABEL_KEY_ID   "raqib-key-id-v1"
 
+bool raqib_agent_id_is_valid(const char *id, size_t len)
+{
+	if (len == 0 || len > 64)
+		return false;
+	for (size_t i = 0; i < len; i++) {
+		char c = id[i];
+
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+		      c == '-' || c == '_' || c == '.'))
+			return false;
+	}
+	return true;
+}
+
 const char *raqib_keys_dir(const char *dir)
 {
 	const char *env;

@@ -206,22 +206,6 @@ int outbox_spool_dir(const char *dir, const char *agent_id, char *out, size_t ou
 	return n < 0 || (size_t)n >= out_len ? -ENAMETOOLONG : 0;
 }
 
-static bool is_valid_agent_id(const char *id)
-{
-	size_t len = strlen(id);
-
-	if (len == 0 || len > 64)
-		return false;
-	for (size_t i = 0; i < len; i++) {
-		char c = id[i];
-
-		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-		      c == '-' || c == '_' || c == '.'))
-			return false;
-	}
-	return true;
-}
-
 /* --- sender thread ---------------------------------------------------------------------- */
 
 static void disconnect(struct outbox *o)
@@ -443,6 +427,21 @@ out:
 	return ret;
 }
 
+/* The CLOCK_MONOTONIC time ms from now, for pthread_cond_timedwait(). */
+static struct timespec deadline_in(uint64_t ms)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	ts.tv_sec += (time_t)(ms / 1000);
+	ts.tv_nsec += (long)(ms % 1000) * 1000000;
+	if (ts.tv_nsec >= 1000000000) {
+		ts.tv_sec++;
+		ts.tv_nsec -= 1000000000;
+	}
+	return ts;
+}
+
 /* Waits (lock held) for work, a stop, the next retry or a due sync. */
 static void wait_for_work(struct outbox *o, bool has_work)
 {
@@ -453,13 +452,7 @@ static void wait_for_work(struct outbox *o, bool has_work)
 		until = o->next_try_ms;
 	if (o->fsync == SPOOL_FSYNC_INTERVAL && now + o->fsync_interval_ms < until)
 		until = now + o->fsync_interval_ms;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	ts.tv_sec += (time_t)((until - now) / 1000);
-	ts.tv_nsec += (long)((until - now) % 1000) * 1000000;
-	if (ts.tv_nsec >= 1000000000) {
-		ts.tv_sec++;
-		ts.tv_nsec -= 1000000000;
-	}
+	ts = deadline_in(until - now);
 	o->sender_idle = true;
 	pthread_cond_timedwait(&o->wake, &o->lock, &ts);
 	o->sender_idle = false;
@@ -564,37 +557,36 @@ static void *sender_main(void *arg)
 
 /* --- event loop side --------------------------------------------------------------------- */
 
+/* Loads (or creates) one key; what is created is said at debug level (docs/deployment.md). */
+static int load_key(const char *path, int path_rc, struct raqib_key *key, const char *what,
+		    char *err, size_t err_len)
+{
+	bool created;
+	int rc;
+
+	if (path_rc) {
+		snprintf(err, err_len, "%s key path too long", what);
+		return -ENAMETOOLONG;
+	}
+	rc = raqib_key_load_or_create(path, key, &created, err, err_len);
+	if (!rc && created)
+		log_debug("outbox", "created %s key '%s' (docs/deployment.md)", what, path);
+	return rc;
+}
+
 static int load_keys(struct outbox *o, const char *keys_dir, char *err, size_t err_len)
 {
 	const char *dir = raqib_keys_dir(keys_dir);
 	char path[4096];
-	bool created;
 	int rc;
 
-	if (raqib_agent_key_path(dir, o->agent_id, path, sizeof(path))) {
-		snprintf(err, err_len, "keys directory '%s': name too long", dir);
-		return -ENAMETOOLONG;
-	}
-	rc = raqib_key_load_or_create(path, &o->agent_key, &created, err, err_len);
+	rc = load_key(path, raqib_agent_key_path(dir, o->agent_id, path, sizeof(path)),
+		      &o->agent_key, "agent", err, err_len);
+	if (!rc)
+		rc = load_key(path, raqib_deployment_key_path(dir, path, sizeof(path)),
+			      &o->value_key, "deployment", err, err_len);
 	if (rc)
 		return rc;
-	if (created)
-		log_debug(
-			"outbox",
-			"created agent key '%s': add it to the collector's keys directory (docs/deployment.md)",
-			path);
-	if (raqib_deployment_key_path(dir, path, sizeof(path))) {
-		snprintf(err, err_len, "keys directory '%s': name too long", dir);
-		return -ENAMETOOLONG;
-	}
-	rc = raqib_key_load_or_create(path, &o->value_key, &created, err, err_len);
-	if (rc)
-		return rc;
-	if (created)
-		log_debug(
-			"outbox",
-			"created deployment key '%s': every agent and the collector must share one (docs/deployment.md)",
-			path);
 	raqib_key_id(&o->value_key, o->value_key_id);
 	snprintf(o->user, sizeof(o->user), "%s%s", RAQIB_AGENT_USER_PREFIX, o->agent_id);
 	return raqib_redis_password(&o->agent_key, o->password);
@@ -640,7 +632,7 @@ struct outbox *outbox_new(const struct outbox_config *cfg, char *err, size_t err
 	char base[4096];
 	int rc;
 
-	if (!is_valid_agent_id(cfg->agent_id)) {
+	if (!raqib_agent_id_is_valid(cfg->agent_id, strlen(cfg->agent_id))) {
 		snprintf(err, err_len,
 			 "invalid agent id '%.64s': use 1 to 64 letters, digits, '.', '-' or '_'",
 			 cfg->agent_id);
@@ -911,13 +903,7 @@ int outbox_flush(struct outbox *o, unsigned timeout_ms)
 			rc = -ETIMEDOUT;
 			break;
 		}
-		clock_gettime(CLOCK_MONOTONIC, &ts);
-		ts.tv_sec += (time_t)((end - now) / 1000);
-		ts.tv_nsec += (long)((end - now) % 1000) * 1000000;
-		if (ts.tv_nsec >= 1000000000) {
-			ts.tv_sec++;
-			ts.tv_nsec -= 1000000000;
-		}
+		ts = deadline_in(end - now);
 		pthread_cond_timedwait(&o->progress, &o->lock, &ts);
 	}
 	pthread_mutex_unlock(&o->lock);

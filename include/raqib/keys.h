@@ -38,6 +38,12 @@ struct raqib_key {
 	uint8_t bytes[RAQIB_KEY_BYTES];
 };
 
+/*
+ * An agent id names the agent's key file, its ACL user and its keys in Redis, so it holds only
+ * 1 to 64 letters, digits, '.', '-' and '_' (never a '/', a ':' or a glob character).
+ */
+bool raqib_agent_id_is_valid(const char *id, size_t len);
+
 /* The keys directory: dir when not NULL, else $RAQIB_KEYS when set and not empty, else the
  * default. */
 const char *raqib_keys_dir(const char *dir);
