@@ -267,14 +267,14 @@ int main(int argc, char **argv)
 		log_error("collector", "%s", err);
 		return 1;
 	}
-	if (!keystore_value_key_id(c.keys))
-		log_warn("collector",
-			 "no deployment key in '%s': the deployment key of alerts is not checked",
-			 keystore_dir(c.keys));
 	if (connect_store(&c, true)) {
 		keystore_free(c.keys);
 		return 1;
 	}
+	if (!keystore_value_key_id(c.keys))
+		log_warn("collector",
+			 "no deployment key in '%s': the deployment key of alerts is not checked",
+			 keystore_dir(c.keys));
 	log_info("collector", "consuming %s as '%s'", RAQIB_STREAM_EVENTS, c.consumer);
 	consume(&c);
 	log_info(
