@@ -23,6 +23,7 @@
 #define LABEL_VALUE    "raqib-value-v1"
 #define LABEL_PASSWORD "raqib-redis-password-v1"
 #define LABEL_KEY_ID   "raqib-key-id-v1"
+#define KEY_HEX_BYTES  ((size_t)2 * RAQIB_KEY_BYTES)
 
 bool raqib_agent_id_is_valid(const char *id, size_t len)
 {
@@ -86,7 +87,7 @@ static void to_hex(const uint8_t *bytes, size_t len, char *out)
 
 int raqib_key_load(const char *path, struct raqib_key *key, char *err, size_t err_len)
 {
-	char text[2 * RAQIB_KEY_BYTES + 3];
+	char text[KEY_HEX_BYTES + 3];
 	struct stat st;
 	ssize_t n;
 	int fd, ret = 0;
@@ -117,8 +118,8 @@ int raqib_key_load(const char *path, struct raqib_key *key, char *err, size_t er
 		goto out_close;
 	}
 	/* 64 hex digits, then nothing or one newline */
-	if (n < 2 * RAQIB_KEY_BYTES || n > 2 * RAQIB_KEY_BYTES + 1 ||
-	    (n == 2 * RAQIB_KEY_BYTES + 1 && text[2 * RAQIB_KEY_BYTES] != '\n')) {
+	if ((size_t)n < KEY_HEX_BYTES || (size_t)n > KEY_HEX_BYTES + 1 ||
+	    ((size_t)n == KEY_HEX_BYTES + 1 && text[KEY_HEX_BYTES] != '\n')) {
 		snprintf(err, err_len, "key '%s' is not 64 hex digits", path);
 		ret = -EINVAL;
 		goto out_wipe;
@@ -161,7 +162,7 @@ static int make_parent_dir(const char *path)
 
 int raqib_key_create(const char *path, struct raqib_key *key, char *err, size_t err_len)
 {
-	char text[2 * RAQIB_KEY_BYTES + 2];
+	char text[KEY_HEX_BYTES + 2];
 	int fd, ret = 0;
 
 	ret = make_parent_dir(path);
@@ -183,8 +184,8 @@ int raqib_key_create(const char *path, struct raqib_key *key, char *err, size_t 
 		goto out_wipe;
 	}
 	to_hex(key->bytes, sizeof(key->bytes), text);
-	text[2 * RAQIB_KEY_BYTES] = '\n';
-	if (write(fd, text, 2 * RAQIB_KEY_BYTES + 1) != 2 * RAQIB_KEY_BYTES + 1 || fsync(fd) < 0) {
+	text[KEY_HEX_BYTES] = '\n';
+	if (write(fd, text, KEY_HEX_BYTES + 1) != (ssize_t)KEY_HEX_BYTES + 1 || fsync(fd) < 0) {
 		ret = errno ? -errno : -EIO;
 		snprintf(err, err_len, "cannot write key '%s': %s", path, strerror(-ret));
 		unlink(path);
@@ -255,20 +256,20 @@ int raqib_alert_mac(const struct raqib_key *key, const char *agent_id, uint64_t 
 		    const char *json, size_t json_len, char out[RAQIB_MAC_HEX_BYTES])
 {
 	char seq[24];
-	const void *parts[] = { LABEL_ALERT "\n", agent_id, "\n", seq, "\n", json };
-	size_t lens[] = { sizeof(LABEL_ALERT "\n") - 1, strlen(agent_id), 1, 0, 1, json_len };
+	const void *parts[] = { LABEL_ALERT, "\n", agent_id, "\n", seq, "\n", json };
+	size_t lens[] = { sizeof(LABEL_ALERT) - 1, 1, strlen(agent_id), 1, 0, 1, json_len };
 
-	lens[3] = (size_t)snprintf(seq, sizeof(seq), "%" PRIu64, sequence);
-	return mac_parts(key, parts, lens, 6, out);
+	lens[4] = (size_t)snprintf(seq, sizeof(seq), "%" PRIu64, sequence);
+	return mac_parts(key, parts, lens, 7, out);
 }
 
 int raqib_value_hash(const struct raqib_key *key, const char *type, const char *value,
 		     char out[RAQIB_MAC_HEX_BYTES])
 {
-	const void *parts[] = { LABEL_VALUE "\n", type, "\n", value };
-	size_t lens[] = { sizeof(LABEL_VALUE "\n") - 1, strlen(type), 1, strlen(value) };
+	const void *parts[] = { LABEL_VALUE, "\n", type, "\n", value };
+	size_t lens[] = { sizeof(LABEL_VALUE) - 1, 1, strlen(type), 1, strlen(value) };
 
-	return mac_parts(key, parts, lens, 4, out);
+	return mac_parts(key, parts, lens, 5, out);
 }
 
 int raqib_redis_password(const struct raqib_key *key, char out[RAQIB_MAC_HEX_BYTES])

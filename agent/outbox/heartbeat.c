@@ -75,41 +75,41 @@ struct heartbeat *heartbeat_new(void)
 	return calloc(1, sizeof(struct heartbeat));
 }
 
-void heartbeat_free(struct heartbeat *hb)
+void heartbeat_free(struct heartbeat *heartbeat)
 {
-	if (!hb)
+	if (!heartbeat)
 		return;
-	free(hb->providers);
-	free(hb);
+	free(heartbeat->providers);
+	free(heartbeat);
 }
 
-int heartbeat_add_provider(struct heartbeat *hb, heartbeat_provider_fn fn, void *ctx)
+int heartbeat_add_provider(struct heartbeat *heartbeat, heartbeat_provider_fn fn, void *ctx)
 {
-	struct provider *p = reallocarray(hb->providers, hb->n + 1, sizeof(*p));
+	struct provider *p = reallocarray(heartbeat->providers, heartbeat->n + 1, sizeof(*p));
 
 	if (!p)
 		return -ENOMEM;
-	hb->providers = p;
-	p[hb->n++] = (struct provider){ .fn = fn, .ctx = ctx };
+	heartbeat->providers = p;
+	p[heartbeat->n++] = (struct provider){ .fn = fn, .ctx = ctx };
 	return 0;
 }
 
-void heartbeat_remove_provider(struct heartbeat *hb, void *ctx)
+void heartbeat_remove_provider(struct heartbeat *heartbeat, void *ctx)
 {
 	size_t kept = 0;
 
-	for (size_t i = 0; i < hb->n; i++)
-		if (hb->providers[i].ctx != ctx)
-			hb->providers[kept++] = hb->providers[i];
-	hb->n = kept;
+	for (size_t i = 0; i < heartbeat->n; i++)
+		if (heartbeat->providers[i].ctx != ctx)
+			heartbeat->providers[kept++] = heartbeat->providers[i];
+	heartbeat->n = kept;
 }
 
-void heartbeat_collect(const struct heartbeat *hb, struct heartbeat_fields *fields)
+void heartbeat_collect(const struct heartbeat *heartbeat, struct heartbeat_fields *fields)
 {
 	fields->n = 0;
 	fields->dropped = 0;
-	for (size_t i = 0; i < hb->n; i++)
-		hb->providers[i].fn(hb->providers[i].ctx, fields);
+	for (size_t i = 0; i < heartbeat->n; i++)
+		heartbeat->providers[i].fn(heartbeat->providers[i].ctx, fields);
 	if (fields->dropped)
 		heartbeat_set_u64(fields, "heartbeat.fields_dropped", fields->dropped);
 }

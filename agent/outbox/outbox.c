@@ -458,6 +458,14 @@ static void wait_for_work(struct outbox *o, bool has_work)
 	o->sender_idle = false;
 }
 
+static bool has_pending(const struct outbox *o)
+{
+	struct spool_stats st;
+
+	spool_get_stats(o->spool, &st);
+	return st.pending > 0;
+}
+
 /* One round (lock held on entry and exit): the heartbeat, then one batch of the spool. */
 static void deliver(struct outbox *o)
 {
@@ -498,15 +506,21 @@ static void deliver(struct outbox *o)
 	o->batch_used = 0;
 	rc = spool_read(o->spool, o->batch_records, BATCH_BYTES, copy_record, o);
 	if (rc < 0 || (size_t)rc != o->batch_n) {
+		char text[64];
+
 		if (log_is_due(&o->write_log_ms))
 			log_error("outbox", "cannot read spool '%s': %s", o->spool_dir,
-				  strerror(rc < 0 ? -rc : ENOMEM));
+				  strerror_r(rc < 0 ? -rc : ENOMEM, text, sizeof(text)));
 		back_off(o);
 		return;
 	}
 	n = o->batch_n;
-	if (n == 0)
+	if (n == 0) {
+		/* records counted as pending that cannot be read: do not spin on them */
+		if (has_pending(o))
+			back_off(o);
 		return;
+	}
 	pthread_mutex_unlock(&o->lock);
 	rc = queue_xadds(o);
 	/* an allocation failure leaves the connection's buffer in an unknown state */
@@ -525,14 +539,6 @@ static void deliver(struct outbox *o)
 		o->backoff_ms = 0;
 	}
 	pthread_cond_broadcast(&o->progress);
-}
-
-static bool has_pending(const struct outbox *o)
-{
-	struct spool_stats st;
-
-	spool_get_stats(o->spool, &st);
-	return st.pending > 0;
 }
 
 static void *sender_main(void *arg)

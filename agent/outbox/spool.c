@@ -318,6 +318,7 @@ static ssize_t window_at(struct spool *s, struct segment *seg, uint64_t pos, con
 	ssize_t n;
 	int fd;
 
+	*p = s->buf;
 	if (pos >= seg->bytes)
 		return 0;
 	if (!refill && s->win_valid && s->win_segment == seg->number && pos >= s->win_off &&
@@ -380,7 +381,6 @@ static int find_record(struct spool *s, struct segment *seg, uint64_t pos, struc
 				refill = true; /* the record goes past the window: read from pos */
 				continue;
 			}
-			rc = -EBADMSG;
 		}
 		/* damaged: the next magic after this byte, in this window or the next one */
 		next = avail > 1 ? memmem(p + 1, (size_t)avail - 1, magic, sizeof(magic)) : NULL;
@@ -514,14 +514,15 @@ static int scan_segments(struct spool *s, uint64_t *max_seq)
 
 static void drop_segment(struct spool *s, size_t i)
 {
-	char name[SEGMENT_NAME_BYTES];
+	char name[SEGMENT_NAME_BYTES], text[64];
 
 	if (s->segs[i].fd >= 0)
 		close(s->segs[i].fd);
 	segment_name(s->segs[i].number, name);
+	/* strerror_r(): acks come from the outbox's sender thread */
 	if (unlinkat(s->dir_fd, name, 0) < 0 && errno != ENOENT)
 		log_warn("spool", "cannot delete delivered segment '%s/%s': %s", s->dir, name,
-			 strerror(errno));
+			 strerror_r(errno, text, sizeof(text)));
 	if (s->win_segment == s->segs[i].number)
 		s->win_valid = false;
 	memmove(&s->segs[i], &s->segs[i + 1], (s->n_segs - i - 1) * sizeof(*s->segs));
