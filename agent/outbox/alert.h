@@ -78,8 +78,10 @@ struct alert_identity {
 };
 
 /*
- * Where the pipeline hands its alerts. Returns 0 once the alert is accepted, or a negative
- * errno; the alert and what it points to stay the caller's.
+ * Where the pipeline hands its alerts. Returns 0 once the alert is accepted — for the outbox:
+ * numbered and written to its spool on disk (synced per --spool-fsync), so it survives Redis
+ * being away and the agent restarting — or a negative errno (-ENOSPC: refused, spool full);
+ * the alert and what it points to stay the caller's.
  */
 typedef int (*alert_sink_fn)(void *ctx, const struct alert *alert);
 
