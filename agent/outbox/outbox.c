@@ -82,6 +82,7 @@ struct outbox {
 	/* sender thread only */
 	redisContext *redis;
 	bool auth_fallback; /* Redis refused our ACL user: send as the default user */
+	char redis_user[96]; /* copied into stats under the lock */
 	unsigned backoff_ms;
 	uint64_t next_try_ms;
 	bool outage_logged;
@@ -240,13 +241,13 @@ static redisContext *connect_redis(struct outbox *o, char *err, size_t err_len)
 	c = raqib_redis_connect_as(&o->redis_addr, o->user, o->password, o->timeout_ms, err,
 				   err_len);
 	if (c)
-		snprintf(o->stats.redis_user, sizeof(o->stats.redis_user), "%s", o->user);
+		snprintf(o->redis_user, sizeof(o->redis_user), "%s", o->user);
 	if (c || errno != EACCES)
 		return c;
 	/* no ACL user for this agent on that server: a development set-up, or a mistake */
 	c = raqib_redis_connect(&o->redis_addr, o->timeout_ms, err, err_len);
 	if (c) {
-		snprintf(o->stats.redis_user, sizeof(o->stats.redis_user), "default");
+		snprintf(o->redis_user, sizeof(o->redis_user), "default");
 		/* debug: the normal case of a development set-up; the heartbeat tells it too */
 		log_debug(
 			"outbox",
@@ -476,6 +477,7 @@ static void deliver(struct outbox *o)
 	rc = ensure_connected(o);
 	pthread_mutex_lock(&o->lock);
 	o->stats.connected = rc == 0;
+	memcpy(o->stats.redis_user, o->redis_user, sizeof(o->stats.redis_user));
 	if (rc) {
 		o->stats.redis_errors++;
 		back_off(o);
