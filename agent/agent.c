@@ -1,28 +1,140 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * Set-up shared by the commands of raqib-agent (see agent.h): the outbox, the rules, and the
- * final counters.
+ * Set-up shared by the commands of raqib-agent (see agent.h): the outbox and heartbeats, the
+ * rules, and the final counters.
  */
 #include "agent.h"
 
 #include <errno.h>
 #include <stdlib.h>
+#include <time.h>
+#include <unistd.h>
 
+#include "loop.h"
+#include "outbox/heartbeat.h"
 #include "outbox/outbox.h"
 
+#ifndef RAQIB_VERSION
+#define RAQIB_VERSION "0.0.0"
+#endif
+
 #define REDIS_TIMEOUT_MS 3000
+#define SPOOL_MAX_BYTES_DEFAULT (256u << 20)
+#define SPOOL_SEGMENT_BYTES	(4u << 20)
+#define HEARTBEAT_MS_DEFAULT	5000
+
+static int64_t epoch_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* The agent's own heartbeat fields (heartbeat_provider_fn). */
+static void agent_heartbeat(void *ctx, struct heartbeat_fields *f)
+{
+	const struct agent *agent = ctx;
+
+	heartbeat_set(f, "agent.id", "%s", agent->agent_id);
+	heartbeat_set(f, "host.name", "%s", agent->host_name);
+	heartbeat_set(f, "version", "%s", RAQIB_VERSION);
+	heartbeat_set(f, "mode", "%s", agent->mode ? agent->mode : "-");
+	heartbeat_set(f, "pid", "%d", (int)getpid());
+	heartbeat_set(f, "started", "%lld", (long long)agent->started_ms);
+	heartbeat_set(f, "ts", "%lld", (long long)epoch_ms());
+	heartbeat_set(f, "interval_ms", "%u", agent->heartbeat_ms);
+	heartbeat_set(f, "status", "running");
+	heartbeat_set(f, "rules_hash", "%s", agent->rules ? rules_hash(agent->rules) : "");
+}
 
 int agent_open_outbox(struct agent *agent)
 {
+	struct outbox_config cfg = {
+		.redis = &agent->redis,
+		.agent_id = agent->agent_id,
+		.host_name = agent->host_name,
+		.keys_dir = agent->keys_dir,
+		.spool = {
+			.dir = agent->spool_dir,
+			.max_bytes = agent->spool_max_bytes ? agent->spool_max_bytes
+							    : SPOOL_MAX_BYTES_DEFAULT,
+			.segment_bytes = SPOOL_SEGMENT_BYTES,
+		},
+		.timeout_ms = REDIS_TIMEOUT_MS,
+		.require_redis = agent->require_redis,
+	};
 	char err[512];
 
-	agent->outbox = outbox_new(&agent->redis, agent->agent_id, agent->host_name,
-				   REDIS_TIMEOUT_MS, err, sizeof(err));
+	if (!agent->heartbeat_ms)
+		agent->heartbeat_ms = HEARTBEAT_MS_DEFAULT;
+	if (!agent->started_ms)
+		agent->started_ms = epoch_ms();
+	if (agent->spool_fsync && outbox_parse_fsync(agent->spool_fsync, &cfg.spool.fsync,
+						     &cfg.spool.fsync_interval_ms)) {
+		log_error("agent",
+			  "invalid --spool-fsync '%s': expected always, never or milliseconds",
+			  agent->spool_fsync);
+		return -EINVAL;
+	}
+	agent->outbox = outbox_new(&cfg, err, sizeof(err));
 	if (!agent->outbox) {
 		log_error("agent", "%s", err);
 		return -EIO;
 	}
+	agent->heartbeat = heartbeat_new();
+	if (!agent->heartbeat || heartbeat_add_provider(agent->heartbeat, agent_heartbeat, agent) ||
+	    heartbeat_add_provider(agent->heartbeat, outbox_heartbeat, agent->outbox)) {
+		log_error("agent", "cannot start heartbeats: out of memory");
+		return -ENOMEM;
+	}
 	return 0;
+}
+
+static int on_heartbeat(void *ctx, uint64_t now_ms)
+{
+	(void)now_ms;
+	agent_send_heartbeat(ctx, "running");
+	return 0;
+}
+
+int agent_add_heartbeat_timer(struct agent *agent, struct loop *loop)
+{
+	return loop_add_timer(loop, agent->heartbeat_ms, on_heartbeat, agent);
+}
+
+void agent_send_heartbeat(struct agent *agent, const char *status)
+{
+	struct heartbeat_fields *f;
+
+	if (!agent->outbox || !agent->heartbeat)
+		return;
+	f = malloc(sizeof(*f));
+	if (!f) {
+		log_warn("agent", "cannot collect a heartbeat: out of memory");
+		return;
+	}
+	heartbeat_collect(agent->heartbeat, f);
+	heartbeat_set(f, "status", "%s", status);
+	outbox_set_heartbeat(agent->outbox, f);
+	free(f);
+}
+
+int agent_flush_outbox(struct agent *agent, unsigned timeout_ms)
+{
+	struct outbox_stats st;
+
+	if (!agent->outbox || outbox_flush(agent->outbox, timeout_ms) == 0)
+		return 0;
+	outbox_get_stats(agent->outbox, &st);
+	if (st.spool.pending)
+		log_warn(
+			"outbox",
+			"%llu alerts not delivered yet: kept in the spool, sent by the next run of this agent",
+			(unsigned long long)st.spool.pending);
+	else
+		log_warn("outbox", "redis did not answer: the last heartbeat was not written");
+	return -ETIMEDOUT;
 }
 
 int agent_reload_rules(struct agent *agent, struct rules **fresh)
@@ -50,6 +162,8 @@ int agent_load_rules(struct agent *agent)
 
 	if (!err)
 		log_debug("rules", "loaded rules %.12s", rules_hash(agent->rules));
+	if (!err && agent->outbox)
+		outbox_set_rules_hash(agent->outbox, rules_hash(agent->rules));
 	return err;
 }
 
@@ -60,14 +174,23 @@ void agent_log_outbox(const struct agent *agent)
 	if (!agent->outbox)
 		return;
 	outbox_get_stats(agent->outbox, &os);
-	log_info("outbox", "%llu alerts sent, %llu failed", (unsigned long long)os.sent,
-		 (unsigned long long)os.failed);
+	log_info(
+		"outbox",
+		"%llu alerts sent, %llu failed (%llu refused: spool full), %llu waiting in the spool",
+		(unsigned long long)os.sent, (unsigned long long)os.failed,
+		(unsigned long long)(os.refused[OUTBOX_CLASS_LOW] +
+				     os.refused[OUTBOX_CLASS_MEDIUM] +
+				     os.refused[OUTBOX_CLASS_HIGH] +
+				     os.refused[OUTBOX_CLASS_CRITICAL]),
+		(unsigned long long)os.spool.pending);
 }
 
 void agent_release(struct agent *agent)
 {
 	outbox_free(agent->outbox);
 	agent->outbox = NULL;
+	heartbeat_free(agent->heartbeat);
+	agent->heartbeat = NULL;
 	rules_free(agent->rules);
 	agent->rules = NULL;
 }

@@ -18,6 +18,8 @@
 #include "raqib/rules.h"
 
 struct outbox;
+struct heartbeat;
+struct loop;
 
 #define AGENT_EXIT_OK 0
 #define AGENT_EXIT_ERROR 1
@@ -34,10 +36,37 @@ struct agent {
 	const char *rules_path; /* --rules or $RAQIB_RULES; NULL: the embedded default packs */
 	struct rules *rules;
 	struct outbox *outbox;
+
+	/* The outbox and heartbeats (global options; docs/outbox.md). */
+	const char *spool_dir; /* --spool-dir or $RAQIB_SPOOL: spools live in DIR/<agent-id> */
+	const char *keys_dir; /* --keys or $RAQIB_KEYS */
+	uint64_t spool_max_bytes; /* --spool-max-bytes */
+	const char *spool_fsync; /* --spool-fsync: "always", "never" or milliseconds */
+	unsigned heartbeat_ms; /* --heartbeat-interval */
+	bool require_redis; /* agent_open_outbox() fails when Redis does not answer now */
+	const char *mode; /* the command, for heartbeats */
+	int64_t started_ms; /* epoch milliseconds */
+	struct heartbeat *heartbeat; /* providers: the agent, the outbox, then the command's */
 };
 
-/* Connects the outbox to Redis; logs the reason and returns -EIO on failure. */
+/*
+ * Opens the outbox (its spool resumes what an earlier run left) and the heartbeat providers of
+ * the agent and the outbox. With agent->require_redis, fails when Redis does not answer;
+ * otherwise alerts wait in the spool. Logs the reason and returns -EIO on failure.
+ */
 int agent_open_outbox(struct agent *agent);
+
+/* Runs a heartbeat every agent->heartbeat_ms on loop. Returns 0 or -ENOMEM. */
+int agent_add_heartbeat_timer(struct agent *agent, struct loop *loop);
+
+/* Collects a heartbeat now with status ("running", "stopped") and hands it to the outbox. */
+void agent_send_heartbeat(struct agent *agent, const char *status);
+
+/*
+ * Waits up to timeout_ms for the outbox to deliver the spool and the last heartbeat; logs what
+ * is left otherwise. Returns 0 or -ETIMEDOUT.
+ */
+int agent_flush_outbox(struct agent *agent, unsigned timeout_ms);
 
 /* Loads the rules (agent->rules_path, else the embedded default packs); logs the file, line,
  * column and reason and returns -EINVAL on failure. */

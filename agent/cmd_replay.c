@@ -10,9 +10,38 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "outbox/heartbeat.h"
 #include "outbox/outbox.h"
 #include "pipeline/net_inspect.h"
 #include "sensors/pcap_replay.h"
+
+/* How long the end of a replay waits for Redis to take its alerts. */
+#define FLUSH_TIMEOUT_MS 30000
+
+struct replay_hb {
+	const struct pcap_replay_stats *ps;
+	const struct net_inspect *net;
+};
+
+/* The capture's and the network path's counters, for heartbeats (heartbeat_provider_fn). */
+static void replay_heartbeat(void *ctx, struct heartbeat_fields *f)
+{
+	const struct replay_hb *hb = ctx;
+	struct net_inspect_stats ns;
+
+	heartbeat_set(f, "sensor.pcap", HEARTBEAT_SENSOR_ATTACHED);
+	heartbeat_set_u64(f, "pcap.frames", hb->ps->frames);
+	heartbeat_set_u64(f, "pcap.drops.bad_frames", hb->ps->bad_frames);
+	net_inspect_get_stats(hb->net, &ns);
+	heartbeat_set_u64(f, "events", ns.packets);
+	heartbeat_set_u64(f, "net.flows", ns.flows);
+	heartbeat_set_u64(f, "net.streams_scanned", ns.streams_scanned);
+	heartbeat_set_u64(f, "net.drops.malformed", ns.malformed);
+	heartbeat_set_u64(f, "net.drops.flows_evicted", ns.flows_evicted);
+	heartbeat_set_u64(f, "alerts", ns.alerts);
+	heartbeat_set_u64(f, "net.alerts_failed", ns.alerts_failed);
+	heartbeat_set_u64(f, "net.shadow", ns.shadow);
+}
 
 int cmd_replay(struct agent *agent, int argc, char **argv)
 {
@@ -21,12 +50,13 @@ int cmd_replay(struct agent *agent, int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	struct net_inspect_config cfg = { .max_flows = 1u << 18, .idle_timeout_us = 300000000u };
-	struct pcap_replay_stats ps;
+	struct pcap_replay_stats ps = { 0 };
 	struct net_inspect_stats ns;
 	struct net_inspect *net;
+	struct replay_hb hb = { .ps = &ps, .net = NULL };
 	const char *path;
 	char err[512];
-	int c, rc;
+	int c, rc, flushed;
 
 	optind = 0;
 	while ((c = getopt_long(argc, argv, "+h", options, NULL)) != -1) {
@@ -45,17 +75,26 @@ int cmd_replay(struct agent *agent, int argc, char **argv)
 		log_error("replay", "cannot open capture '%s': %s", path, strerror(errno));
 		return AGENT_EXIT_ERROR;
 	}
+	/* offline: say at once when Redis is not there, rather than fill the spool */
+	agent->require_redis = true;
+	agent->mode = "replay";
 	if (agent_open_outbox(agent) || agent_load_rules(agent))
 		return AGENT_EXIT_ERROR;
+	agent_send_heartbeat(agent, "running");
 	net = net_inspect_new(agent->rules, outbox_sink, agent->outbox, &cfg);
 	if (!net) {
 		log_error("replay", "cannot start the network path: %s", strerror(errno));
 		return AGENT_EXIT_ERROR;
 	}
+	hb.net = net;
+	heartbeat_add_provider(agent->heartbeat, replay_heartbeat, &hb);
 	rc = pcap_replay_run(path, net_inspect_on_packet, net, &ps, err, sizeof(err));
 	net_inspect_flush(net);
 	net_inspect_get_stats(net, &ns);
+	agent_send_heartbeat(agent, "stopped");
+	heartbeat_remove_provider(agent->heartbeat, &hb);
 	net_inspect_free(net);
+	flushed = agent_flush_outbox(agent, FLUSH_TIMEOUT_MS);
 	if (rc) {
 		/* what was read before the damage was inspected and sent; say what is wrong */
 		log_error("replay", "%s", err);
@@ -70,5 +109,5 @@ int cmd_replay(struct agent *agent, int argc, char **argv)
 		log_warn("replay", "'%s': %llu malformed packets skipped", path,
 			 (unsigned long long)(ns.malformed + ps.bad_frames));
 	agent_log_outbox(agent);
-	return ns.alerts_failed ? AGENT_EXIT_ERROR : AGENT_EXIT_OK;
+	return ns.alerts_failed || flushed ? AGENT_EXIT_ERROR : AGENT_EXIT_OK;
 }

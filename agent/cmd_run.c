@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "loop.h"
+#include "outbox/heartbeat.h"
 #include "outbox/outbox.h"
 #include "pipeline/host_events.h"
 #include "sensors/bpf_sensor.h"
@@ -20,6 +21,8 @@
 #define RINGBUF_DRAIN_MS 100
 /* How soon a SIGHUP is acted on. */
 #define RELOAD_CHECK_MS 200
+/* How long a stopping agent waits for Redis to take what is in the spool (the rest waits). */
+#define RUN_FLUSH_TIMEOUT_MS 3000
 
 struct run_options {
 	uint64_t duration_s; /* 0: until a signal */
@@ -136,6 +139,30 @@ static int on_reload_check(void *ctx, uint64_t now_ms)
 	return 0;
 }
 
+/* Heartbeats of the live path (issue 7): the sensor's state and every stage's counters. */
+static void run_heartbeat(void *ctx, struct heartbeat_fields *f)
+{
+	const struct reload_ctx *rc = ctx;
+	struct bpf_sensor_stats bs;
+	struct host_events_stats hs;
+
+	bpf_sensor_get_stats(rc->sensor, &bs);
+	host_events_get_stats(rc->host, &hs);
+	heartbeat_set(f, "sensor.bpf", HEARTBEAT_SENSOR_ATTACHED);
+	heartbeat_set_u64(f, "events", bs.records);
+	heartbeat_set_u64(f, "bpf.drops.bad_records", bs.bad_records);
+	heartbeat_set_u64(f, "bpf.drops.ringbuf", bs.drops_ringbuf);
+	heartbeat_set_u64(f, "bpf.drops.watch_full", bs.drops_watch_full);
+	heartbeat_set_u64(f, "bpf.drops.args_full", bs.drops_args_full);
+	heartbeat_set_u64(f, "host.opens", hs.opens);
+	heartbeat_set_u64(f, "host.inspected", hs.inspected);
+	heartbeat_set_u64(f, "host.drops.inspect_failed", hs.inspect_failed);
+	heartbeat_set_u64(f, "host.drops.proc_refused", hs.proc_refused);
+	heartbeat_set_u64(f, "alerts", hs.alerts);
+	heartbeat_set_u64(f, "host.alerts_failed", hs.alerts_failed);
+	heartbeat_set_u64(f, "host.shadow", hs.shadow);
+}
+
 static void log_counters(struct bpf_sensor *sensor, struct host_events *host)
 {
 	struct bpf_sensor_stats bs;
@@ -199,6 +226,14 @@ int cmd_run(struct agent *agent, int argc, char **argv)
 		rc = loop_add_timer(loop, RINGBUF_DRAIN_MS, on_drain, sensor);
 	if (!rc)
 		rc = loop_add_timer(loop, RELOAD_CHECK_MS, on_reload_check, &reload);
+	/* heartbeats (issue 7) */
+	agent->mode = "run";
+	if (!rc)
+		rc = heartbeat_add_provider(agent->heartbeat, run_heartbeat, &reload);
+	if (!rc)
+		rc = agent_add_heartbeat_timer(agent, loop);
+	if (!rc)
+		agent_send_heartbeat(agent, "running");
 	if (rc) {
 		log_error("run", "cannot watch the BPF ring buffer: %s", strerror(-rc));
 		goto out;
@@ -218,8 +253,12 @@ int cmd_run(struct agent *agent, int argc, char **argv)
 	host_events_get_stats(host, &hs);
 	ret = hs.alerts_failed ? AGENT_EXIT_ERROR : AGENT_EXIT_OK;
 out:
-	if (sensor)
+	if (sensor) {
+		agent_send_heartbeat(agent, "stopped");
+		heartbeat_remove_provider(agent->heartbeat, &reload);
+		agent_flush_outbox(agent, RUN_FLUSH_TIMEOUT_MS);
 		log_counters(sensor, host);
+	}
 	bpf_sensor_free(sensor);
 	loop_free(loop);
 	host_events_free(host);

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "agent.h"
+#include "outbox/outbox.h"
 
 #ifndef RAQIB_VERSION
 #define RAQIB_VERSION "0.0.0"
@@ -48,6 +49,18 @@ static const char usage_text[] =
 	"  -h, --help                show this help and exit\n"
 	"  -V, --version             show the version and exit\n"
 	"\n"
+	"Options of the outbox and heartbeats (before the command; run and replay):\n"
+	"      --spool-dir DIR       alerts wait on disk in DIR/AGENT-ID until Redis took them\n"
+	"                            (default: $RAQIB_SPOOL, else /var/lib/raqib/spool as root,\n"
+	"                            else ~/.local/state/raqib/spool)\n"
+	"      --spool-max-bytes N   spool size at most; past 50/75/90/100 % of it, low, medium,\n"
+	"                            high, then critical alerts are refused (default: 268435456)\n"
+	"      --spool-fsync POLICY  always (default), never, or a number of milliseconds\n"
+	"      --keys DIR            agent key AGENT-ID.key and deployment.key (default: $RAQIB_KEYS,\n"
+	"                            else /etc/raqib/keys; created when missing)\n"
+	"      --heartbeat-interval SECONDS\n"
+	"                            heartbeat to raqib:agent:AGENT-ID every SECONDS (default: 5)\n"
+	"\n"
 	"Options of run:\n"
 	"  -d, --duration SECONDS    stop after SECONDS (default: until SIGINT or SIGTERM)\n"
 	"      --ready-file PATH     create PATH once the sensors are attached\n"
@@ -70,9 +83,64 @@ static const char usage_text[] =
 	"  raqib-agent scan --explain ~/Documents\n"
 	"      list the files holding personal data or official documents, and why\n"
 	"  raqib-agent --rules ./my-packs scan --format score corpus/ > predictions.jsonl\n"
+	"  sudo raqib-agent --spool-fsync 200 --spool-max-bytes 1073741824 run\n"
+	"      a 1 GiB spool synced to disk at most 200 ms after each alert\n"
 	"\n"
 	"Exit status: 0 on success, 1 on an error (bad capture, Redis unreachable, missing\n"
 	"privileges), 2 on a usage error.\n";
+
+/* Long-only options of the outbox and heartbeats. */
+enum {
+	OPT_SPOOL_DIR = 1000,
+	OPT_SPOOL_MAX_BYTES,
+	OPT_SPOOL_FSYNC,
+	OPT_KEYS,
+	OPT_HEARTBEAT,
+};
+
+static int parse_outbox_option(struct agent *agent, int c, const char *arg)
+{
+	enum spool_fsync policy;
+	unsigned interval_ms;
+	uint64_t v;
+
+	switch (c) {
+	case OPT_SPOOL_DIR:
+		agent->spool_dir = arg;
+		return 0;
+	case OPT_KEYS:
+		agent->keys_dir = arg;
+		return 0;
+	case OPT_SPOOL_FSYNC:
+		if (outbox_parse_fsync(arg, &policy, &interval_ms)) {
+			log_error(
+				"agent",
+				"invalid --spool-fsync '%s': expected always, never or milliseconds",
+				arg);
+			return -EINVAL;
+		}
+		agent->spool_fsync = arg;
+		return 0;
+	case OPT_SPOOL_MAX_BYTES:
+		/* room for at least one alert of the largest size the collector takes */
+		if (agent_parse_u64(arg, &v) || v < 2u * SPOOL_RECORD_MAX_BYTES) {
+			log_error("agent", "invalid --spool-max-bytes '%s': expected bytes >= %u",
+				  arg, 2u * SPOOL_RECORD_MAX_BYTES);
+			return -EINVAL;
+		}
+		agent->spool_max_bytes = v;
+		return 0;
+	default:
+		if (agent_parse_u64(arg, &v) || v > 3600) {
+			log_error("agent",
+				  "invalid --heartbeat-interval '%s': expected 1 to 3600 seconds",
+				  arg);
+			return -EINVAL;
+		}
+		agent->heartbeat_ms = (unsigned)v * 1000;
+		return 0;
+	}
+}
 
 void agent_usage(FILE *out)
 {
@@ -132,6 +200,11 @@ int main(int argc, char **argv)
 		{ "redis", required_argument, NULL, 'r' },
 		{ "agent-id", required_argument, NULL, 'A' },
 		{ "rules", required_argument, NULL, 'R' },
+		{ "spool-dir", required_argument, NULL, OPT_SPOOL_DIR },
+		{ "spool-max-bytes", required_argument, NULL, OPT_SPOOL_MAX_BYTES },
+		{ "spool-fsync", required_argument, NULL, OPT_SPOOL_FSYNC },
+		{ "keys", required_argument, NULL, OPT_KEYS },
+		{ "heartbeat-interval", required_argument, NULL, OPT_HEARTBEAT },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
@@ -155,6 +228,14 @@ int main(int argc, char **argv)
 			break;
 		case 'R':
 			agent.rules_path = optarg;
+			break;
+		case OPT_SPOOL_DIR:
+		case OPT_SPOOL_MAX_BYTES:
+		case OPT_SPOOL_FSYNC:
+		case OPT_KEYS:
+		case OPT_HEARTBEAT:
+			if (parse_outbox_option(&agent, c, optarg))
+				return AGENT_EXIT_USAGE;
 			break;
 		case 'v':
 			if (level < RAQIB_LOG_TRACE)

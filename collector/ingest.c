@@ -15,6 +15,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "raqib/keys.h"
 #include "raqib/schema.h"
 
 /* Keys a finding may carry; anything else (a "value", say) is refused. */
@@ -45,17 +46,13 @@ const struct stream_field *ingest_find_field(const struct stream_field *fields, 
 	return NULL;
 }
 
-static bool is_valid_agent_id(const char *s, size_t len)
+static bool is_hex64(const char *s, size_t len)
 {
-	if (len == 0 || len > 64)
+	if (len != 64)
 		return false;
-	for (size_t i = 0; i < len; i++) {
-		char c = s[i];
-
-		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-		      c == '-' || c == '_' || c == '.'))
+	for (size_t i = 0; i < len; i++)
+		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
 			return false;
-	}
 	return true;
 }
 
@@ -121,6 +118,19 @@ static bool is_allowed_finding_key(const char *key)
 	return false;
 }
 
+/*
+ * A masked value shows at most half its characters, and never more than four (the engine's
+ * mask_value()), followed only by '*': anything else may be a value in clear.
+ */
+static bool is_masked(const char *masked)
+{
+	size_t len = strlen(masked), shown = strcspn(masked, "*");
+
+	if (strspn(masked + shown, "*") != len - shown)
+		return false;
+	return shown <= (len >= 8 ? 4 : len / 2);
+}
+
 static int check_findings(json_t *alert, char *reason, size_t len)
 {
 	json_t *findings = json_object_get(json_object_get(alert, "raqib"), "findings");
@@ -136,6 +146,16 @@ static int check_findings(json_t *alert, char *reason, size_t len)
 		if (!json_is_object(item) || !json_is_string(json_object_get(item, "type")) ||
 		    !json_is_string(json_object_get(item, "masked")))
 			return refuse(reason, len, "raqib.findings[%zu] lacks type or masked", i);
+		if (!is_masked(json_string_value(json_object_get(item, "masked"))))
+			return refuse(
+				reason, len,
+				"raqib.findings[%zu].masked shows more than a masked value may", i);
+		value = json_object_get(item, "hash");
+		if (value && (!json_is_string(value) ||
+			      !is_hex64(json_string_value(value), json_string_length(value))))
+			return refuse(reason, len,
+				      "raqib.findings[%zu].hash is not 64 lower-case hex digits",
+				      i);
 		json_object_foreach(item, key, value) {
 			if (!is_allowed_finding_key(key))
 				return refuse(reason, len,
@@ -171,7 +191,7 @@ static int check_document(struct ingest_entry *out, char *reason, size_t len)
 int ingest_parse(const struct stream_field *fields, size_t n_fields, struct ingest_entry *out,
 		 char *reason, size_t reason_len)
 {
-	const struct stream_field *agent, *seq, *alert;
+	const struct stream_field *agent, *seq, *alert, *sig;
 	json_error_t jerr;
 	int err;
 
@@ -179,10 +199,18 @@ int ingest_parse(const struct stream_field *fields, size_t n_fields, struct inge
 	agent = ingest_find_field(fields, n_fields, RAQIB_FIELD_AGENT);
 	seq = ingest_find_field(fields, n_fields, RAQIB_FIELD_SEQ);
 	alert = ingest_find_field(fields, n_fields, RAQIB_FIELD_ALERT);
-	if (!agent || !seq || !alert)
+	sig = ingest_find_field(fields, n_fields, RAQIB_FIELD_SIG);
+	if (!agent || !seq || !alert || !sig)
 		return refuse(reason, reason_len, "missing field '%s'",
-			      !agent ? RAQIB_FIELD_AGENT : !seq ? RAQIB_FIELD_SEQ : RAQIB_FIELD_ALERT);
-	if (!is_valid_agent_id(agent->value, agent->value_len))
+			      !agent ? RAQIB_FIELD_AGENT :
+			      !seq   ? RAQIB_FIELD_SEQ :
+			      !alert ? RAQIB_FIELD_ALERT :
+				       RAQIB_FIELD_SIG);
+	if (!is_hex64(sig->value, sig->value_len))
+		return refuse(reason, reason_len, "invalid sig: expected 64 lower-case hex digits");
+	memcpy(out->sig, sig->value, sig->value_len);
+	out->sig[sig->value_len] = '\0';
+	if (!raqib_agent_id_is_valid(agent->value, agent->value_len))
 		return refuse(reason, reason_len, "invalid agent id");
 	memcpy(out->agent_id, agent->value, agent->value_len);
 	out->agent_id[agent->value_len] = '\0';

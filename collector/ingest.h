@@ -27,12 +27,14 @@ struct stream_field {
 struct ingest_entry {
 	char agent_id[65];
 	uint64_t sequence;
+	char sig[65]; /* the entry's signature, 64 lower-case hex digits (not checked here) */
 	int64_t ts_ms; /* the alert's @timestamp, epoch milliseconds */
 	json_t *alert; /* parsed document; owned, json_decref() via ingest_entry_release() */
 };
 
 /*
- * Parses and validates an entry. Returns 0 and fills out, or -EINVAL with reason set (e.g.
+ * Parses and validates an entry: fields agent, seq, alert and sig (the signature's shape only;
+ * keystore_verify() checks it). Returns 0 and fills out, or -EINVAL with reason set (e.g.
  * "missing field 'seq'", "alert is not valid JSON: ...").
  */
 int ingest_parse(const struct stream_field *fields, size_t n_fields, struct ingest_entry *out,

@@ -6,6 +6,7 @@
  * See docs/man/raqib-collector.1.
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
@@ -18,6 +19,7 @@
 #include "raqib/redis_conn.h"
 #include "raqib/schema.h"
 #include "ingest.h"
+#include "keystore.h"
 #include "store.h"
 
 #ifndef RAQIB_VERSION
@@ -37,7 +39,8 @@ struct collector {
 	char consumer[128];
 	bool drain; /* exit once nothing is left to read */
 	struct store *store;
-	uint64_t stored, duplicates, refused;
+	struct keystore *keys;
+	uint64_t stored, duplicates, refused, forged, conflicts, gaps;
 };
 
 static const char usage_text[] =
@@ -51,6 +54,9 @@ static const char usage_text[] =
 	"  -r, --redis HOST:PORT   Redis to consume from (default: $RAQIB_REDIS, else\n"
 	"                          127.0.0.1:6379)\n"
 	"  -c, --consumer NAME     consumer name in the group (default: HOST-PID)\n"
+	"      --keys DIR          agents' keys AGENT-ID.key and deployment.key: entries not\n"
+	"                          signed with their agent's key are refused (default:\n"
+	"                          $RAQIB_KEYS, else /etc/raqib/keys)\n"
 	"      --drain             store what is in the stream now, then exit\n"
 	"  -v, --verbose           log debug messages (twice: library internals too)\n"
 	"  -q, --quiet             log errors only\n"
@@ -62,6 +68,7 @@ static const char usage_text[] =
 	"      consume from the local Redis until SIGINT or SIGTERM\n"
 	"  raqib-collector --redis 10.0.0.5:6379 --consumer collector-a\n"
 	"  raqib-collector --drain && raqibctl alerts\n"
+	"  raqib-collector --keys /etc/raqib/keys\n"
 	"\n"
 	"Exit status: 0 on success, 1 on an error (Redis unreachable at start), 2 on a usage error.\n";
 
@@ -76,8 +83,8 @@ static int on_entry(void *ctx, const char *id, const struct stream_field *fields
 	struct collector *c = ctx;
 	const struct stream_field *alert = ingest_find_field(fields, n, RAQIB_FIELD_ALERT);
 	struct ingest_entry entry;
-	char reason[256];
-	bool duplicate = false;
+	struct store_outcome outcome;
+	char reason[512];
 	int err;
 
 	if (ingest_parse(fields, n, &entry, reason, sizeof(reason)) != 0) {
@@ -85,14 +92,36 @@ static int on_entry(void *ctx, const char *id, const struct stream_field *fields
 		log_warn("collector", "refused entry %s: %s", id, reason);
 		return store_dead_letter(c->store, id, reason);
 	}
-	err = store_save(c->store, id, &entry, alert->value, alert->value_len, &duplicate);
+	err = keystore_verify(c->keys, &entry, alert->value, alert->value_len, reason,
+			      sizeof(reason));
+	if (err == -ENOMEM) {
+		ingest_entry_release(&entry);
+		return err;
+	}
+	if (err) {
+		c->refused++;
+		c->forged += err == -EBADMSG;
+		log_warn("collector", "refused entry %s: %s", id, reason);
+		ingest_entry_release(&entry);
+		return store_dead_letter(c->store, id, reason);
+	}
+	err = store_save(c->store, id, &entry, alert->value, alert->value_len, &outcome);
+	if (!err && outcome.result == STORE_CONFLICT)
+		log_warn("collector",
+			 "refused entry %s: sequence %" PRIu64
+			 " of agent '%s' already holds another alert",
+			 id, entry.sequence, entry.agent_id);
+	if (!err && outcome.result == STORE_GAP)
+		log_warn("collector",
+			 "agent '%s': sequence numbers %" PRIu64 "..%" PRIu64 " missing",
+			 entry.agent_id, outcome.gap_from, outcome.gap_to);
 	ingest_entry_release(&entry);
 	if (err)
 		return err;
-	if (duplicate)
-		c->duplicates++;
-	else
-		c->stored++;
+	c->duplicates += outcome.result == STORE_DUPLICATE;
+	c->conflicts += outcome.result == STORE_CONFLICT;
+	c->gaps += outcome.result == STORE_GAP;
+	c->stored += outcome.result == STORE_NEW || outcome.result == STORE_GAP;
 	return 0;
 }
 
@@ -164,6 +193,7 @@ int main(int argc, char **argv)
 		{ "redis", required_argument, NULL, 'r' },
 		{ "consumer", required_argument, NULL, 'c' },
 		{ "drain", no_argument, NULL, 'D' },
+		{ "keys", required_argument, NULL, 'K' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
@@ -173,8 +203,8 @@ int main(int argc, char **argv)
 	struct collector c = { 0 };
 	struct sigaction sa = { .sa_handler = on_signal };
 	enum raqib_log_level level = RAQIB_LOG_INFO;
-	const char *redis = NULL, *consumer = NULL, *source;
-	char host[64];
+	const char *redis = NULL, *consumer = NULL, *source, *keys_dir = NULL;
+	char host[64], err[512];
 	int opt;
 
 	log_init("raqib-collector", level);
@@ -188,6 +218,9 @@ int main(int argc, char **argv)
 			break;
 		case 'D':
 			c.drain = true;
+			break;
+		case 'K':
+			keys_dir = optarg;
 			break;
 		case 'v':
 			if (level < RAQIB_LOG_TRACE)
@@ -229,13 +262,28 @@ int main(int argc, char **argv)
 	sigaction(SIGTERM, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
-	if (connect_store(&c, true))
+	c.keys = keystore_new(keys_dir, err, sizeof(err));
+	if (!c.keys) {
+		log_error("collector", "%s", err);
 		return 1;
+	}
+	if (connect_store(&c, true)) {
+		keystore_free(c.keys);
+		return 1;
+	}
+	if (!keystore_value_key_id(c.keys))
+		log_warn("collector",
+			 "no deployment key in '%s': the deployment key of alerts is not checked",
+			 keystore_dir(c.keys));
 	log_info("collector", "consuming %s as '%s'", RAQIB_STREAM_EVENTS, c.consumer);
 	consume(&c);
-	log_info("collector", "%llu alerts stored, %llu duplicates, %llu refused",
-		 (unsigned long long)c.stored, (unsigned long long)c.duplicates,
-		 (unsigned long long)c.refused);
+	log_info(
+		"collector",
+		"%llu alerts stored, %llu duplicates, %llu refused (%llu forged or altered, %llu reused numbers), %llu sequence gaps",
+		(unsigned long long)c.stored, (unsigned long long)c.duplicates,
+		(unsigned long long)(c.refused + c.conflicts), (unsigned long long)c.forged,
+		(unsigned long long)c.conflicts, (unsigned long long)c.gaps);
 	store_free(c.store);
+	keystore_free(c.keys);
 	return 0;
 }

@@ -3,6 +3,8 @@
  * raqibctl: the command line for analysts, investigators and administrators. Commands:
  *
  *   alerts [--limit N] [--json]   the most recent stored alerts, as a table or JSON lines
+ *   agents [--json]               every agent: heartbeat, spool, sequence gaps
+ *   agent-add ID [--keys DIR]     a new agent: its key, and the Redis ACL lines for it
  *
  * See docs/man/raqibctl.1.
  */
@@ -11,9 +13,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
+#include "raqib/keys.h"
 #include "raqib/log.h"
 #include "raqib/redis_conn.h"
+#include "agent_acl.h"
+#include "agent_view.h"
 #include "alert_view.h"
 #include "store.h"
 
@@ -31,12 +37,17 @@ static const char usage_text[] =
 	"\n"
 	"Commands:\n"
 	"  alerts               list the most recent alerts, newest first\n"
+	"  agents               list the agents: status, last heartbeat, spool, missing alerts\n"
+	"  agent-add ID         make the key of a new agent (in the keys directory) and print\n"
+	"                       the Redis ACL command that lets it send alerts and nothing else\n"
 	"\n"
 	"Options:\n"
 	"  -r, --redis HOST:PORT   Redis the collector stores into (default: $RAQIB_REDIS, else\n"
 	"                          127.0.0.1:6379)\n"
 	"  -n, --limit N           alerts: show at most N alerts (default: 20)\n"
-	"      --json              alerts: print each alert document as one JSON line\n"
+	"      --json              alerts, agents: print one JSON document per line\n"
+	"      --keys DIR          agent-add: the keys directory (default: $RAQIB_KEYS, else\n"
+	"                          /etc/raqib/keys)\n"
 	"  -h, --help              show this help and exit\n"
 	"  -V, --version           show the version and exit\n"
 	"\n"
@@ -44,8 +55,12 @@ static const char usage_text[] =
 	"  raqibctl alerts\n"
 	"  raqibctl --redis 10.0.0.5:6379 alerts --limit 100\n"
 	"  raqibctl alerts --json | jq -r '.file.path'\n"
+	"  raqibctl agents\n"
+	"  raqibctl agent-add ws-042 | redis-cli --user admin --askpass\n"
+	"      create /etc/raqib/keys/ws-042.key and the ACL user raqib-agent-ws-042\n"
 	"\n"
-	"Exit status: 0 on success, 1 on an error (Redis unreachable), 2 on a usage error.\n";
+	"Exit status: 0 on success, 1 on an error (Redis unreachable, keys directory unusable),\n"
+	"2 on a usage error.\n";
 
 struct list_ctx {
 	bool json;
@@ -85,19 +100,105 @@ static int parse_limit(const char *text, size_t *out)
 	return 0;
 }
 
+static int64_t epoch_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static int print_agent(void *ctx, const char *id, const struct stream_field *hb, size_t n_hb,
+		       const struct stream_field *seq, size_t n_seq)
+{
+	struct list_ctx *l = ctx;
+	struct agent_row row;
+	json_t *doc;
+
+	if (l->json) {
+		doc = agent_view_json(id, hb, n_hb, seq, n_seq, epoch_ms());
+		if (!doc || json_dumpf(doc, stdout, JSON_COMPACT | JSON_SORT_KEYS)) {
+			json_decref(doc);
+			return -ENOMEM;
+		}
+		fputc('\n', stdout);
+		json_decref(doc);
+		return 0;
+	}
+	if (!l->header_done) {
+		agent_view_print_header(stdout);
+		l->header_done = true;
+	}
+	agent_view_row(id, hb, n_hb, seq, n_seq, epoch_ms(), &row);
+	agent_view_print_row(stdout, &row);
+	return 0;
+}
+
+/*
+ * agent-add: the agent's key (made unless it exists), the deployment key (likewise), and the
+ * ACL command on stdout, so that it can be piped into redis-cli; what to do next on stderr.
+ */
+static int agent_add(const char *id, const char *keys_dir)
+{
+	const char *dir = raqib_keys_dir(keys_dir);
+	char path[4096], dpath[4096], err[512], password[RAQIB_MAC_HEX_BYTES], line[1024];
+	struct raqib_key key, dkey;
+	bool created, dcreated;
+	int ret = 1;
+
+	if (!raqib_agent_id_is_valid(id, strlen(id))) {
+		log_error("ctl",
+			  "invalid agent id '%.64s': use 1 to 64 letters, digits, '.', '-' or '_'",
+			  id);
+		return EXIT_USAGE;
+	}
+	if (raqib_agent_key_path(dir, id, path, sizeof(path)) ||
+	    raqib_deployment_key_path(dir, dpath, sizeof(dpath))) {
+		log_error("ctl", "keys directory '%s': name too long", dir);
+		return 1;
+	}
+	if (raqib_key_load_or_create(path, &key, &created, err, sizeof(err)) ||
+	    raqib_key_load_or_create(dpath, &dkey, &dcreated, err, sizeof(err))) {
+		log_error("ctl", "%s", err);
+		raqib_key_wipe(&key);
+		return 1;
+	}
+	raqib_key_wipe(&dkey);
+	if (raqib_redis_password(&key, password) ||
+	    agent_acl_setuser(id, password, line, sizeof(line))) {
+		log_error("ctl", "cannot make the ACL command of agent '%s'", id);
+		goto out;
+	}
+	printf("%s\n", line);
+	fprintf(stderr,
+		"raqibctl: agent '%s': key %s %s; deployment key %s %s.\n"
+		"raqibctl: copy both to the agent's keys directory (mode 0600, owner root), run the\n"
+		"raqibctl: ACL command above as a Redis administrator, and start the agent with\n"
+		"raqibctl: --agent-id %s. See docs/deployment.md.\n",
+		id, path, created ? "created" : "exists", dpath, dcreated ? "created" : "exists",
+		id);
+	ret = 0;
+out:
+	explicit_bzero(password, sizeof(password));
+	explicit_bzero(line, sizeof(line));
+	raqib_key_wipe(&key);
+	return ret;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option long_options[] = {
 		{ "redis", required_argument, NULL, 'r' },
 		{ "limit", required_argument, NULL, 'n' },
 		{ "json", no_argument, NULL, 'J' },
+		{ "keys", required_argument, NULL, 'K' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct raqib_redis_addr addr;
 	struct list_ctx list = { 0 };
-	const char *redis = NULL, *source;
+	const char *redis = NULL, *source, *keys_dir = NULL, *cmd;
 	size_t limit = 20;
 	struct store *store;
 	char err[512];
@@ -118,6 +219,9 @@ int main(int argc, char **argv)
 		case 'J':
 			list.json = true;
 			break;
+		case 'K':
+			keys_dir = optarg;
+			break;
 		case 'h':
 			fputs(usage_text, stdout);
 			return 0;
@@ -130,12 +234,20 @@ int main(int argc, char **argv)
 		}
 	}
 	if (optind >= argc) {
-		log_error("ctl", "no command given (alerts)");
+		log_error("ctl", "no command given (alerts, agents, agent-add)");
 		fputs("Try 'raqibctl --help' for more information.\n", stderr);
 		return EXIT_USAGE;
 	}
-	if (strcmp(argv[optind], "alerts") != 0 || optind + 1 != argc) {
-		log_error("ctl", "unknown command '%s' (alerts)", argv[optind]);
+	cmd = argv[optind];
+	if (strcmp(cmd, "agent-add") == 0) {
+		if (optind + 2 != argc) {
+			log_error("ctl", "wrong arguments for 'agent-add': expected one agent id");
+			return EXIT_USAGE;
+		}
+		return agent_add(argv[optind + 1], keys_dir);
+	}
+	if ((strcmp(cmd, "alerts") != 0 && strcmp(cmd, "agents") != 0) || optind + 1 != argc) {
+		log_error("ctl", "unknown command '%s' (alerts, agents, agent-add)", cmd);
 		return EXIT_USAGE;
 	}
 	if (raqib_redis_addr_select(redis, &addr, &source)) {
@@ -147,14 +259,17 @@ int main(int argc, char **argv)
 		log_error("ctl", "%s", err);
 		return 1;
 	}
-	n = store_list_recent(store, limit, print_alert, &list);
+	if (strcmp(cmd, "agents") == 0)
+		n = store_list_agents(store, print_agent, &list);
+	else
+		n = store_list_recent(store, limit, print_alert, &list);
 	if (n < 0) {
-		log_error("ctl", "cannot list alerts: %s", store_error(store));
+		log_error("ctl", "cannot list %s: %s", cmd, store_error(store));
 		store_free(store);
 		return 1;
 	}
 	if (n == 0 && !list.json)
-		puts("no alerts stored");
+		printf("no %s stored\n", cmd);
 	store_free(store);
 	return 0;
 }

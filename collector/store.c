@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * Redis storage for the collector (see store.h). An alert is stored and its stream entry
- * acknowledged in the same MULTI/EXEC, so a collector that dies between the two never loses an
- * alert (the entry stays pending and is read again) nor stores one twice (SET NX keyed by agent
- * and sequence).
+ * acknowledged by one server-side script, so a collector that dies between the two never loses
+ * an alert (the entry stays pending and is read again) nor stores one twice (keyed by agent and
+ * sequence); the same script follows each agent's sequence to see gaps.
  */
 #include "store.h"
 
@@ -24,6 +24,7 @@
 struct store {
 	redisContext *redis;
 	char error[256];
+	char script_sha[48]; /* of store_script once loaded */
 };
 
 struct store *store_connect(const struct raqib_redis_addr *addr, int timeout_ms, char *err,
@@ -35,7 +36,10 @@ struct store *store_connect(const struct raqib_redis_addr *addr, int timeout_ms,
 		snprintf(err, err_len, "out of memory");
 		return NULL;
 	}
-	s->redis = raqib_redis_connect(addr, timeout_ms, err, err_len);
+	/* NOLINTNEXTLINE(concurrency-mt-unsafe): single-threaded programs */
+	s->redis = raqib_redis_connect_as(addr, getenv(RAQIB_REDIS_USER_ENV),
+					  getenv(RAQIB_REDIS_PASSWORD_ENV), timeout_ms, err,
+					  err_len);
 	if (!s->redis) {
 		free(s);
 		return NULL;
@@ -210,30 +214,125 @@ static void append(struct store *s, int argc, const char **argv, size_t *lens)
 	redisAppendCommandArgv(s->redis, argc, argv, lens);
 }
 
-int store_save(struct store *s, const char *id, const struct ingest_entry *e, const char *json,
-	       size_t json_len, bool *duplicate)
+/*
+ * Stores one alert atomically (Redis runs a script alone): acknowledge the entry; if the
+ * (agent, sequence) slot holds the same document, count a duplicate; if it holds another one,
+ * the agent reused a number (it lost its spool): dead-letter it and count a conflict; else
+ * store, index by time, and follow the agent's sequence (highest seen, stored, missing), with
+ * each gap recorded as it appears.
+ *
+ * KEYS: alert, index, events, agent sequence state, gaps, dead letters.
+ * ARGV: json, score, member, group, entry id, seq, agent.
+ */
+static const char store_script[] =
+	"redis.call('XACK', KEYS[3], ARGV[4], ARGV[5])\n"
+	"local old = redis.call('GET', KEYS[1])\n"
+	"if old then\n"
+	"  if old == ARGV[1] then\n"
+	"    redis.call('HINCRBY', KEYS[4], 'duplicates', 1)\n"
+	"    return {1}\n"
+	"  end\n"
+	"  redis.call('HINCRBY', KEYS[4], 'conflicts', 1)\n"
+	"  redis.call('XADD', KEYS[6], '*', 'id', ARGV[5], 'reason', 'sequence ' .. ARGV[6] ..\n"
+	"    ' of agent ' .. ARGV[7] .. ' already holds another alert: the agent reused a number')\n"
+	"  return {2}\n"
+	"end\n"
+	"redis.call('SET', KEYS[1], ARGV[1])\n"
+	"redis.call('ZADD', KEYS[2], ARGV[2], ARGV[3])\n"
+	"local seq = tonumber(ARGV[6])\n"
+	"local max = tonumber(redis.call('HGET', KEYS[4], 'max_seq') or '0')\n"
+	"local stored = redis.call('HINCRBY', KEYS[4], 'stored', 1)\n"
+	"local res = {0}\n"
+	"if seq > max then\n"
+	"  if seq > max + 1 then\n"
+	"    local from, to = string.format('%.0f', max + 1), string.format('%.0f', seq - 1)\n"
+	"    redis.call('XADD', KEYS[5], '*', 'agent', ARGV[7], 'from', from, 'to', to)\n"
+	"    res = {3, from, to}\n"
+	"  end\n"
+	"  max = seq\n"
+	"  redis.call('HSET', KEYS[4], 'max_seq', ARGV[6])\n"
+	"end\n"
+	"redis.call('HSET', KEYS[4], 'missing', string.format('%.0f', max - stored))\n"
+	"return res\n";
+
+static int load_script(struct store *s)
 {
-	char key[160], member[96], score[32];
-	const char *multi[] = { "MULTI" }, *exec[] = { "EXEC" };
-	const char *set[] = { "SET", key, json, "NX" };
-	const char *zadd[] = { "ZADD", RAQIB_KEY_ALERTS_BY_TIME, "NX", score, member };
-	const char *xack[] = { "XACK", RAQIB_STREAM_EVENTS, RAQIB_GROUP_COLLECTORS, id };
-	size_t l1[1] = { 0 }, l2[1] = { 0 }, lset[4] = { 0, 0, json_len, 0 }, lz[5] = { 0 },
-	       lx[4] = { 0 };
+	redisReply *r = redisCommand(s->redis, "SCRIPT LOAD %s", store_script);
+
+	if (!r || r->type != REDIS_REPLY_STRING || r->len >= sizeof(s->script_sha)) {
+		snprintf(s->error, sizeof(s->error), "cannot load the store script: %.200s",
+			 r && r->type == REDIS_REPLY_ERROR ? r->str : s->redis->errstr);
+		freeReplyObject(r);
+		return -EIO;
+	}
+	memcpy(s->script_sha, r->str, r->len + 1);
+	freeReplyObject(r);
+	return 0;
+}
+
+int store_save(struct store *s, const char *id, const struct ingest_entry *e, const char *json,
+	       size_t json_len, struct store_outcome *out)
+{
+	char key[160], member[96], score[32], seq_key[128], seq[24];
+	const char *argv[] = { "EVALSHA",
+			       s->script_sha,
+			       "6",
+			       key,
+			       RAQIB_KEY_ALERTS_BY_TIME,
+			       RAQIB_STREAM_EVENTS,
+			       seq_key,
+			       RAQIB_STREAM_GAPS,
+			       RAQIB_STREAM_DEAD,
+			       json,
+			       score,
+			       member,
+			       RAQIB_GROUP_COLLECTORS,
+			       id,
+			       seq,
+			       e->agent_id };
+	size_t lens[16] = { 0 };
 	redisReply *r;
 
+	memset(out, 0, sizeof(*out));
 	snprintf(member, sizeof(member), "%s:%" PRIu64, e->agent_id, e->sequence);
 	snprintf(key, sizeof(key), "%s%s", RAQIB_KEY_ALERT_PREFIX, member);
+	snprintf(seq_key, sizeof(seq_key), "%s%s", RAQIB_KEY_AGENT_SEQ_PREFIX, e->agent_id);
 	snprintf(score, sizeof(score), "%" PRId64, e->ts_ms);
-	append(s, 1, multi, l1);
-	append(s, 4, set, lset);
-	append(s, 5, zadd, lz);
-	append(s, 4, xack, lx);
-	append(s, 1, exec, l2);
-	r = exec_queued(s, 3);
-	if (!r)
+	snprintf(seq, sizeof(seq), "%" PRIu64, e->sequence);
+	if (!s->script_sha[0] && load_script(s))
 		return -EIO;
-	*duplicate = r->elements < 1 || r->element[0]->type == REDIS_REPLY_NIL;
+	lens[9] = json_len;
+	fill_lens(16, argv, lens);
+	for (int attempt = 0;; attempt++) {
+		r = redisCommandArgv(s->redis, 16, argv, lens);
+		/* NOSCRIPT: Redis restarted or its scripts were flushed */
+		if (attempt == 0 && r && r->type == REDIS_REPLY_ERROR &&
+		    strncmp(r->str, "NOSCRIPT", 8) == 0) {
+			freeReplyObject(r);
+			if (load_script(s))
+				return -EIO;
+			continue;
+		}
+		break;
+	}
+	if (!r) {
+		snprintf(s->error, sizeof(s->error), "redis connection lost: %s",
+			 s->redis->errstr[0] ? s->redis->errstr : "no reply");
+		return -EIO;
+	}
+	if (r->type != REDIS_REPLY_ARRAY || r->elements < 1 ||
+	    r->element[0]->type != REDIS_REPLY_INTEGER) {
+		snprintf(s->error, sizeof(s->error), "redis error: %.200s",
+			 r->type == REDIS_REPLY_ERROR ? r->str :
+							"unexpected reply to the store script");
+		freeReplyObject(r);
+		return -EIO;
+	}
+	out->result = (enum store_result)r->element[0]->integer;
+	if (out->result == STORE_GAP && r->elements == 3) {
+		out->gap_from = strtoull(r->element[1]->str ? r->element[1]->str : "0", NULL, 10);
+		out->gap_to = strtoull(r->element[2]->str ? r->element[2]->str : "0", NULL, 10);
+	}
 	freeReplyObject(r);
 	return 0;
 }
@@ -312,4 +411,133 @@ out:
 	free(mget_lens);
 	free(mget_argv);
 	return n;
+}
+
+static int compare_ids(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Adds the agent ids of the keys matching prefix* to *ids (SCAN, so Redis is never blocked). */
+static int scan_ids(struct store *s, const char *prefix, char ***ids, size_t *n, size_t *cap)
+{
+	char cursor[32] = "0", pattern[64];
+	size_t plen = strlen(prefix);
+
+	snprintf(pattern, sizeof(pattern), "%s*", prefix);
+	do {
+		const char *argv[] = { "SCAN", cursor, "MATCH", pattern, "COUNT", "1000" };
+		size_t lens[6] = { 0 };
+		redisReply *r;
+
+		fill_lens(6, argv, lens);
+		r = command(s, 6, argv, lens);
+		if (!r)
+			return -EIO;
+		if (r->type != REDIS_REPLY_ARRAY || r->elements != 2 ||
+		    r->element[0]->type != REDIS_REPLY_STRING ||
+		    r->element[1]->type != REDIS_REPLY_ARRAY) {
+			snprintf(s->error, sizeof(s->error), "unexpected reply to SCAN");
+			freeReplyObject(r);
+			return -EIO;
+		}
+		snprintf(cursor, sizeof(cursor), "%s", r->element[0]->str);
+		for (size_t i = 0; i < r->element[1]->elements; i++) {
+			const redisReply *k = r->element[1]->element[i];
+
+			/* agent ids have no ':'; longer keys are not an agent's */
+			if (k->type != REDIS_REPLY_STRING || k->len <= plen || k->len - plen > 64 ||
+			    strchr(k->str + plen, ':'))
+				continue;
+			if (*n == *cap) {
+				size_t c = *cap ? 2 * *cap : 64;
+				char **more = reallocarray(*ids, c, sizeof(*more));
+
+				if (!more) {
+					freeReplyObject(r);
+					return -ENOMEM;
+				}
+				*ids = more;
+				*cap = c;
+			}
+			(*ids)[*n] = strdup(k->str + plen);
+			if (!(*ids)[*n]) {
+				freeReplyObject(r);
+				return -ENOMEM;
+			}
+			(*n)++;
+		}
+		freeReplyObject(r);
+	} while (strcmp(cursor, "0") != 0);
+	return 0;
+}
+
+/* The field list of a HGETALL reply (borrowed from it). */
+static size_t hash_fields(const redisReply *r, struct stream_field *out, size_t max)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; r->type == REDIS_REPLY_ARRAY && i + 1 < r->elements && n < max; i += 2) {
+		if (r->element[i]->type != REDIS_REPLY_STRING ||
+		    r->element[i + 1]->type != REDIS_REPLY_STRING)
+			continue;
+		out[n++] = (struct stream_field){ r->element[i]->str, r->element[i]->len,
+						  r->element[i + 1]->str, r->element[i + 1]->len };
+	}
+	return n;
+}
+
+#define MAX_HASH_FIELDS 256
+
+int store_list_agents(struct store *s, store_agent_fn fn, void *ctx)
+{
+	struct stream_field *hb = NULL, *seq = NULL;
+	char **ids = NULL;
+	size_t n = 0, cap = 0, kept = 0;
+	int ret;
+
+	ret = scan_ids(s, RAQIB_KEY_AGENT_PREFIX, &ids, &n, &cap);
+	if (!ret)
+		ret = scan_ids(s, RAQIB_KEY_AGENT_SEQ_PREFIX, &ids, &n, &cap);
+	hb = calloc(MAX_HASH_FIELDS, sizeof(*hb));
+	seq = calloc(MAX_HASH_FIELDS, sizeof(*seq));
+	if (!ret && (!hb || !seq))
+		ret = -ENOMEM;
+	if (ret)
+		goto out;
+	if (n)
+		qsort(ids, n, sizeof(*ids), compare_ids);
+	for (size_t i = 0; i < n; i++) {
+		redisReply *a, *b;
+		size_t na, nb;
+
+		if (i && strcmp(ids[i], ids[i - 1]) == 0)
+			continue;
+		a = redisCommand(s->redis, "HGETALL %s%s", RAQIB_KEY_AGENT_PREFIX, ids[i]);
+		b = a ? redisCommand(s->redis, "HGETALL %s%s", RAQIB_KEY_AGENT_SEQ_PREFIX, ids[i]) :
+			NULL;
+		if (!a || !b) {
+			snprintf(s->error, sizeof(s->error), "redis connection lost: %s",
+				 s->redis->errstr);
+			freeReplyObject(a);
+			ret = -EIO;
+			goto out;
+		}
+		na = hash_fields(a, hb, MAX_HASH_FIELDS);
+		nb = hash_fields(b, seq, MAX_HASH_FIELDS);
+		ret = fn(ctx, ids[i], hb, na, seq, nb);
+		freeReplyObject(a);
+		freeReplyObject(b);
+		if (ret < 0)
+			goto out;
+		kept++;
+	}
+	ret = (int)kept;
+out:
+	for (size_t i = 0; i < n; i++)
+		free(ids[i]);
+	free(ids);
+	free(hb);
+	free(seq);
+	return ret;
 }

@@ -89,7 +89,38 @@ int raqib_redis_addr_select(const char *cli_value, struct raqib_redis_addr *out,
 struct redisContext *raqib_redis_connect(const struct raqib_redis_addr *addr, int timeout_ms,
 					 char *err, size_t err_len)
 {
+	return raqib_redis_connect_as(addr, NULL, NULL, timeout_ms, err, err_len);
+}
+
+/* AUTH user password. Returns 0, or -EACCES with the reason in err. */
+static int authenticate(redisContext *c, const struct raqib_redis_addr *addr, const char *user,
+			const char *password, char *err, size_t err_len)
+{
+	const char *argv[] = { "AUTH", user, password };
+	size_t lens[] = { 4, strlen(user), strlen(password) };
+	redisReply *reply = redisCommandArgv(c, 3, argv, lens);
+	int ret = 0;
+
+	if (!reply) {
+		snprintf(err, err_len, "redis at %s:%d does not answer: %s", addr->host, addr->port,
+			 c->errstr[0] ? c->errstr : "connection lost");
+		return -EACCES;
+	}
+	if (reply->type == REDIS_REPLY_ERROR) {
+		snprintf(err, err_len, "redis at %s:%d refused AUTH as '%s': %.200s", addr->host,
+			 addr->port, user, reply->str);
+		ret = -EACCES;
+	}
+	freeReplyObject(reply);
+	return ret;
+}
+
+struct redisContext *raqib_redis_connect_as(const struct raqib_redis_addr *addr, const char *user,
+					    const char *password, int timeout_ms, char *err,
+					    size_t err_len)
+{
 	struct timeval tv = { .tv_sec = timeout_ms / 1000, .tv_usec = (timeout_ms % 1000) * 1000 };
+	int failure = EIO; /* errno on failure: EACCES when AUTH was refused */
 	redisContext *c;
 	redisReply *reply;
 
@@ -97,6 +128,7 @@ struct redisContext *raqib_redis_connect(const struct raqib_redis_addr *addr, in
 	if (!c) {
 		snprintf(err, err_len, "cannot connect to redis at %s:%d: out of memory", addr->host,
 			 addr->port);
+		errno = ENOMEM;
 		return NULL;
 	}
 	if (c->err) {
@@ -107,6 +139,10 @@ struct redisContext *raqib_redis_connect(const struct raqib_redis_addr *addr, in
 	if (redisSetTimeout(c, tv) != REDIS_OK) {
 		snprintf(err, err_len, "cannot set a timeout on the redis connection to %s:%d",
 			 addr->host, addr->port);
+		goto err_free;
+	}
+	if (user && password && authenticate(c, addr, user, password, err, err_len)) {
+		failure = EACCES;
 		goto err_free;
 	}
 	reply = redisCommand(c, "PING");
@@ -126,5 +162,6 @@ struct redisContext *raqib_redis_connect(const struct raqib_redis_addr *addr, in
 
 err_free:
 	redisFree(c);
+	errno = failure;
 	return NULL;
 }

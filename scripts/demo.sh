@@ -30,6 +30,9 @@ cleanup() {
 	rm -rf "$TMP"
 }
 trap cleanup EXIT
+# the agents' spools and keys stay in the demo's directory (their defaults are /var/lib/raqib
+# and /etc/raqib: docs/deployment.md)
+export RAQIB_SPOOL=$TMP/spool RAQIB_KEYS=$TMP/keys
 
 port=""
 for _ in $(seq 100); do

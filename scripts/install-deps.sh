@@ -14,6 +14,9 @@ PACKAGES=(
 	python3
 	# peers measured against in benchmarks
 	libndpi-bin ripgrep python3-yaml
+	# the durable outbox: zlib's CRC-32; keys, certificates, the TLS link and the alert's JSON
+	# Schema in tests (issue 7)
+	zlib1g-dev openssl stunnel4 python3-jsonschema
 )
 
 missing=()

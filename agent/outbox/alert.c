@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * Alert builder: turns the pipeline's struct alert into the JSON alert document. Findings are
- * copied by type, masked value, count and score; the unmasked value is never read here, so no
- * code path can put it in an alert.
+ * copied by type, masked value, count and score; the unmasked value is read only to be hashed
+ * with the deployment key (HMAC-SHA256), so no code path can put it in an alert.
  */
 #include "alert.h"
 
@@ -10,6 +10,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "raqib/keys.h"
 #include "raqib/rules.h"
 #include "raqib/schema.h"
 
@@ -75,6 +76,12 @@ static json_t *build_event(const struct alert *a, const struct alert_identity *i
 	err |= json_object_set_new(ev, "category",
 				   json_pack("[s]", a->kind == ALERT_KIND_FILE ? "file" : "network"));
 	err |= set_int(ev, "severity", a->severity);
+	if (id->created_ms > 0) {
+		char created[40];
+
+		alert_format_time(id->created_ms, created, sizeof(created));
+		err |= set_str(ev, "created", created);
+	}
 	if (err) {
 		json_decref(ev);
 		return NULL;
@@ -118,7 +125,23 @@ static json_t *build_endpoint(const char *ip, int port)
 	return e;
 }
 
-static json_t *build_findings(const struct rules_verdict *v)
+/* Adds the keyed hash of the finding's value; the value goes nowhere else. */
+static int set_value_hash(json_t *item, const struct rules_finding *f,
+			  const struct alert_identity *id)
+{
+	char hash[RAQIB_MAC_HEX_BYTES];
+	int err;
+
+	if (!id->value_key)
+		return 0;
+	if (raqib_value_hash(id->value_key, f->type, f->value, hash))
+		return -1;
+	err = set_str(item, "hash", hash);
+	explicit_bzero(hash, sizeof(hash));
+	return err;
+}
+
+static json_t *build_findings(const struct rules_verdict *v, const struct alert_identity *id)
 {
 	json_t *list = json_array();
 
@@ -135,6 +158,10 @@ static json_t *build_findings(const struct rules_verdict *v)
 		item = json_pack("{s:s, s:s, s:s, s:i, s:f}", "type", f->type, "rule_id", f->rule_id,
 				 "masked", f->masked, "occurrences", (int)f->occurrences, "score",
 				 score);
+		if (item && set_value_hash(item, f, id)) {
+			json_decref(item);
+			item = NULL;
+		}
 		if (!item || json_array_append_new(list, item)) {
 			json_decref(list);
 			return NULL;
@@ -160,7 +187,10 @@ static json_t *build_raqib(const struct alert *a, const struct alert_identity *i
 	err |= set_str(r, "app", a->app);
 	err |= set_str(r, "ndpi_protocol", a->ndpi_protocol);
 	err |= set_str(r, "server_name", a->server_name);
-	err |= json_object_set_new(r, "findings", build_findings(v));
+	err |= set_str(r, "rules_hash", a->rules_hash ? a->rules_hash : id->rules_hash);
+	if (id->value_key)
+		err |= set_str(r, "value_key_id", id->value_key_id);
+	err |= json_object_set_new(r, "findings", build_findings(v, id));
 	doc = json_pack("{s:b, s:b, s:b}", "official", v && v->is_official, "bulk_personal_data",
 			v && v->is_bulk, "partially_inspected", v && v->is_truncated);
 	if (doc && level)
@@ -189,7 +219,15 @@ json_t *alert_to_json(const struct alert *a, const struct alert_identity *id)
 	err |= json_object_set_new(doc, "agent", json_pack("{s:s, s:s, s:s}", "id", id->agent_id,
 							   "type", "raqib-agent", "version",
 							   id->agent_version));
-	err |= set_obj(doc, "rule", json_pack("{s:s, s:s}", "id", a->rule_id, "name", a->rule_name));
+	sub = json_pack("{s:s, s:s}", "id", a->rule_id, "name", a->rule_name);
+	if (sub && a->rule_version) {
+		char version[16];
+
+		/* ECS rule.version is a keyword */
+		snprintf(version, sizeof(version), "%u", a->rule_version);
+		err |= set_str(sub, "version", version);
+	}
+	err |= set_obj(doc, "rule", sub);
 	err |= set_obj(doc, "process", build_process(a));
 	if (a->uid >= 0) {
 		char uid[24];
@@ -199,7 +237,11 @@ json_t *alert_to_json(const struct alert *a, const struct alert_identity *id)
 	}
 	sub = json_object();
 	if (sub && a->file_path) {
+		const char *slash = strrchr(a->file_path, '/');
+
 		err |= set_str(sub, "path", a->file_path);
+		if (!slash || slash[1])
+			err |= set_str(sub, "name", slash ? slash + 1 : a->file_path);
 		if (a->file_size >= 0)
 			err |= set_int(sub, "size", a->file_size);
 		if (a->file_sha256)
@@ -207,7 +249,11 @@ json_t *alert_to_json(const struct alert *a, const struct alert_identity *id)
 						   json_pack("{s:s}", "sha256", a->file_sha256));
 	}
 	err |= set_obj(doc, "file", sub);
-	err |= set_obj(doc, "source", build_endpoint(a->source_ip, a->source_port));
+	sub = build_endpoint(a->source_ip, a->source_port);
+	/* ECS source.bytes: what the source (the process, the client) sent to the destination */
+	if (sub && a->bytes_sent)
+		err |= set_int(sub, "bytes", (json_int_t)a->bytes_sent);
+	err |= set_obj(doc, "source", sub);
 	err |= set_obj(doc, "destination", build_endpoint(a->destination_ip, a->destination_port));
 	sub = json_object();
 	if (sub) {

@@ -13,6 +13,7 @@
 #include <jansson.h>
 
 struct rules_verdict;
+struct raqib_key;
 
 enum alert_kind {
 	ALERT_KIND_FILE, /* a watched app read a sensitive file */
@@ -52,6 +53,11 @@ struct alert {
 	const char *server_name; /* TLS SNI or HTTP Host, when known */
 
 	const struct rules_verdict *verdict;
+
+	/* Evidence added for the durable outbox (issue 7); zero when unknown. */
+	unsigned rule_version; /* rules_decision.rule_version */
+	const char *rules_hash; /* rules_hash() of the rules that decided; NULL: the outbox's */
+	uint64_t bytes_sent; /* bytes the process or client sent to the destination */
 };
 
 /* Who emits the alert, and its place in that agent's sequence. */
@@ -61,15 +67,29 @@ struct alert_identity {
 	const char *host_name;
 	uint64_t sequence;
 	const char *event_id; /* unique id of this alert (UUID) */
+	int64_t created_ms; /* when the agent built the alert, epoch milliseconds; 0: not shown */
+	const char *rules_hash; /* used when the alert has none */
+	/*
+	 * The deployment key (include/raqib/keys.h) that hashes each value found, and its public
+	 * id; NULL: findings carry no hash.
+	 */
+	const struct raqib_key *value_key;
+	const char *value_key_id;
 };
 
 /*
- * Where the pipeline hands its alerts. Returns 0 once the alert is accepted, or a negative
- * errno; the alert and what it points to stay the caller's.
+ * Where the pipeline hands its alerts. Returns 0 once the alert is accepted — for the outbox:
+ * numbered and written to its spool on disk (synced per --spool-fsync), so it survives Redis
+ * being away and the agent restarting — or a negative errno (-ENOSPC: refused, spool full);
+ * the alert and what it points to stay the caller's.
  */
 typedef int (*alert_sink_fn)(void *ctx, const struct alert *alert);
 
-/* Builds the alert document. Returns a new reference (json_decref() it) or NULL on ENOMEM. */
+/*
+ * Builds the alert document. Each finding carries its masked value and, with id->value_key,
+ * the keyed hash of its value; the value itself never. Returns a new reference (json_decref()
+ * it) or NULL on ENOMEM.
+ */
 json_t *alert_to_json(const struct alert *alert, const struct alert_identity *id);
 
 /* Writes len bytes as lower-case hex into out (2 * len + 1 bytes). */

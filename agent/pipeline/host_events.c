@@ -202,6 +202,8 @@ static void raise_alert(struct host_events *h, const struct proc_info *proc, con
 	}
 	alert.rule_id = decision.rule_id;
 	alert.rule_name = decision.rule_name;
+	alert.rule_version = decision.rule_version;
+	alert.rules_hash = rules_hash(h->rules);
 	alert.severity = decision.severity;
 	alert.confidence = decision.confidence;
 	clock_gettime(CLOCK_REALTIME, &now);

@@ -343,6 +343,9 @@ static void raise_alert(struct net_inspect *net, const struct flow *flow,
 	}
 	alert.rule_id = decision.rule_id;
 	alert.rule_name = decision.rule_name;
+	alert.rule_version = decision.rule_version;
+	alert.rules_hash = rules_hash(net->rules);
+	alert.bytes_sent = flow->bytes[FLOW_DIR_TO_SERVER];
 	alert.severity = decision.severity;
 	/* a gap in the stream means the content was partly guessed around */
 	alert.confidence = st->gap ? "medium" : decision.confidence;

@@ -38,4 +38,17 @@ int raqib_redis_addr_select(const char *cli_value, struct raqib_redis_addr *out,
 struct redisContext *raqib_redis_connect(const struct raqib_redis_addr *addr, int timeout_ms,
 					 char *err, size_t err_len);
 
+/*
+ * The same, authenticating first (AUTH user password, Redis 6 ACLs) when user and password
+ * are not NULL. A refused AUTH gives "redis at HOST:PORT refused AUTH as 'USER': WRONGPASS..."
+ * and errno EACCES; other failures set errno EIO (ENOMEM).
+ */
+struct redisContext *raqib_redis_connect_as(const struct raqib_redis_addr *addr, const char *user,
+					    const char *password, int timeout_ms, char *err,
+					    size_t err_len);
+
+/* Environment variables naming the ACL user and password of the collector and raqibctl. */
+#define RAQIB_REDIS_USER_ENV	 "RAQIB_REDIS_USER"
+#define RAQIB_REDIS_PASSWORD_ENV "RAQIB_REDIS_PASSWORD"
+
 #endif /* RAQIB_REDIS_CONN_H */

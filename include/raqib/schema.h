@@ -8,7 +8,7 @@
 #define RAQIB_SCHEMA_H
 
 /* Version of the alert document (raqib.schema_version). */
-#define RAQIB_ALERT_SCHEMA_VERSION 1
+#define RAQIB_ALERT_SCHEMA_VERSION 2
 
 /* Stream the agents XADD alerts to, and the consumer group the collectors share. */
 #define RAQIB_STREAM_EVENTS "raqib:events"
@@ -20,10 +20,25 @@
 #define RAQIB_FIELD_AGENT "agent" /* agent id */
 #define RAQIB_FIELD_SEQ "seq" /* per-agent sequence number, decimal */
 #define RAQIB_FIELD_ALERT "alert" /* the alert JSON document */
+/* HMAC-SHA256 of agent, seq and alert with the agent's key, hex (include/raqib/keys.h) */
+#define RAQIB_FIELD_SIG "sig"
 
 /* Stored alerts: one string per alert, and an index by time (score: epoch milliseconds). */
 #define RAQIB_KEY_ALERT_PREFIX "raqib:alert:" /* + "<agent>:<seq>" */
 #define RAQIB_KEY_ALERTS_BY_TIME "raqib:alerts"
+
+/*
+ * Agents: the heartbeat each agent writes (a hash, "raqib:agent:<id>", fields in
+ * docs/alert-schema.md), and what the collector tracks of each agent's sequence ("raqib:seq:<id>":
+ * max_seq, stored, duplicates, conflicts, missing). Sequence gaps the collector saw go to a
+ * stream (fields agent, from, to).
+ */
+#define RAQIB_KEY_AGENT_PREFIX	   "raqib:agent:"
+#define RAQIB_KEY_AGENT_SEQ_PREFIX "raqib:seq:"
+#define RAQIB_STREAM_GAPS	   "raqib:events:gaps"
+
+/* Rule packs published in Redis for agents to read ("raqib:rules:<name>"). */
+#define RAQIB_KEY_RULES_PREFIX "raqib:rules:"
 
 /* ECS event.severity values (numeric, as Elastic's detection rules use them). */
 #define RAQIB_SEVERITY_LOW 21

@@ -9,6 +9,7 @@ set -eu
 RAQIB_SHARED_DIR=${RAQIB_SHARED_DIR:-$RAQIB_SOURCE_DIR/../shared}
 
 AGENT=$RAQIB_BUILD_DIR/agent/raqib-agent
+OUTBOX_GEN=$RAQIB_BUILD_DIR/tests/outbox_gen
 COLLECTOR=$RAQIB_BUILD_DIR/collector/raqib-collector
 CTL=$RAQIB_BUILD_DIR/collector/raqibctl
 DATA=$RAQIB_SOURCE_DIR/tests/data
@@ -16,13 +17,21 @@ DATA=$RAQIB_SOURCE_DIR/tests/data
 TMP=$(mktemp -d /tmp/raqib-e2e.XXXXXX)
 BG_PIDS=""
 REDIS_PORT=""
+# Every agent's spool and every key stay in this test's directory (agents create their keys
+# there; the collector reads them from there).
+export RAQIB_SPOOL=$TMP/spool RAQIB_KEYS=$TMP/keys
 
 cleanup() {
+	local hook
 	for pid in $BG_PIDS; do
 		kill "$pid" 2>/dev/null || true
 	done
 	for pid in $BG_PIDS; do
 		wait "$pid" 2>/dev/null || true
+	done
+	# a test's own undo steps (CLEANUP_HOOKS: function names), e.g. unmounting what it mounted
+	for hook in ${CLEANUP_HOOKS:-}; do
+		"$hook" || true
 	done
 	rm -rf "$TMP"
 }
@@ -66,9 +75,12 @@ start_redis() {
 	command -v redis-server >/dev/null || fail "redis-server is not installed (scripts/install-deps.sh)"
 	for _ in 1 2 3; do
 		REDIS_PORT=$(free_port)
+		# shellcheck disable=SC2086 # REDIS_EXTRA: more options, word-split on purpose
 		redis-server --bind 127.0.0.1 --port "$REDIS_PORT" --dir "$TMP" --save '' \
-			--appendonly no --daemonize no >"$TMP/redis.log" 2>&1 &
+			--appendonly no --daemonize no ${REDIS_EXTRA:-} >"$TMP/redis.log" 2>&1 &
 		local pid=$!
+		REDIS_PID=$pid
+		REDIS_EXTRA_USED=${REDIS_EXTRA:-}
 		track "$pid"
 		for _ in $(seq 100); do
 			if [ "$(redis-cli -p "$REDIS_PORT" ping 2>/dev/null)" = PONG ]; then
@@ -125,4 +137,61 @@ assert_jq() {
 	if ! printf '%s\n' "$input" | jq -e "$1" >/dev/null; then
 		fail "expected $1 to hold for: $input"
 	fi
+}
+
+# The hex key of agent $1 in $RAQIB_KEYS, made when missing (as raqibctl agent-add does).
+agent_key() {
+	local file=$RAQIB_KEYS/$1.key
+	if [ ! -e "$file" ]; then
+		mkdir -p -m 700 "$RAQIB_KEYS"
+		(umask 077 && openssl rand -hex 32 >"$file")
+	fi
+	cat "$file"
+}
+
+# The signature (field sig) of a stream entry: agent $1, sequence $2, alert document $3.
+sign_entry() {
+	printf 'raqib-alert-v1\n%s\n%s\n%s' "$1" "$2" "$3" |
+		openssl dgst -sha256 -mac HMAC -macopt "hexkey:$(agent_key "$1")" -r | cut -d' ' -f1
+}
+
+# XADDs a signed entry to raqib:events: agent $1, sequence $2, alert document $3.
+xadd_signed() {
+	rcli XADD raqib:events '*' agent "$1" seq "$2" alert "$3" sig "$(sign_entry "$1" "$2" "$3")" >/dev/null
+}
+
+# Stops the redis-server of start_redis (SHUTDOWN: with REDIS_EXTRA="--appendonly yes" what it
+# holds is on disk) and waits for it to exit.
+stop_redis() {
+	rcli SHUTDOWN >/dev/null 2>&1 || true
+	wait "$REDIS_PID" 2>/dev/null || true
+}
+
+# Starts redis-server again on the same port and directory, with the same options.
+restart_redis() {
+	# shellcheck disable=SC2086
+	redis-server --bind 127.0.0.1 --port "$REDIS_PORT" --dir "$TMP" --save '' \
+		--appendonly no --daemonize no ${REDIS_EXTRA_USED:-} >>"$TMP/redis.log" 2>&1 &
+	REDIS_PID=$!
+	track "$REDIS_PID"
+	for _ in $(seq 100); do
+		[ "$(redis-cli -p "$REDIS_PORT" ping 2>/dev/null)" = PONG ] && return 0
+		sleep 0.1
+	done
+	fail "redis-server did not start again: $(tail -3 "$TMP/redis.log")"
+}
+
+# Waits up to $2 seconds (default 60) for the shell condition $1 to hold.
+wait_for() {
+	local i
+	for i in $(seq $((${2:-60} * 10))); do
+		eval "$1" && return 0
+		sleep 0.1
+	done
+	fail "timed out waiting for: $1"
+}
+
+# A field of outbox_gen's "stats" line in file $1: stat FILE NAME.
+gen_stat() {
+	grep '^stats ' "$1" | tr ' ' '\n' | sed -n "s/^$2=//p"
 }

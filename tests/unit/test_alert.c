@@ -12,6 +12,7 @@
 
 #include <cmocka.h>
 
+#include "raqib/keys.h"
 #include "raqib/rules.h"
 #include "raqib/schema.h"
 #include "outbox/alert.h"
@@ -150,6 +151,74 @@ static void test_no_raw_value_in_document(void **state)
 	rules_verdict_release(&v);
 }
 
+/* The evidence and identity fields of the durable outbox: keyed hashes, never the value. */
+static void test_hashes_and_evidence(void **state)
+{
+	struct raqib_key key;
+	struct rules_verdict v;
+	struct alert_identity id = identity;
+	struct alert a = {
+		.kind = ALERT_KIND_NETWORK,
+		.ts_ms = 1795345513123,
+		.rule_id = "policy.network.personal_data",
+		.rule_name = "n",
+		.rule_version = 3,
+		.rules_hash = "6c3c74c99edd1dfebe9228b288f4857b60ecf6a06118b17304b991ca26568f55",
+		.severity = RAQIB_SEVERITY_MEDIUM,
+		.uid = -1,
+		.file_path = "/home/u/Documents/liste.txt",
+		.file_size = 10,
+		.source_ip = "10.0.0.1",
+		.source_port = 40000,
+		.bytes_sent = 123456,
+		.verdict = &v,
+	};
+	char hash[RAQIB_MAC_HEX_BYTES];
+	json_t *doc, *f0;
+	char *text;
+
+	(void)state;
+	for (int i = 0; i < RAQIB_KEY_BYTES; i++)
+		key.bytes[i] = (uint8_t)i;
+	id.value_key = &key;
+	id.value_key_id = "9aedb6baf55ad57a";
+	id.created_ms = 1795345514000;
+	make_verdict(&v);
+	doc = alert_to_json(&a, &id);
+	assert_non_null(doc);
+	f0 = json_array_get(json_object_get(json_object_get(doc, "raqib"), "findings"), 0);
+	/* printf 'raqib-value-v1\nCIN\nBK734021' | openssl dgst -sha256 -mac HMAC -macopt hexkey:00..1f */
+	assert_string_equal(json_string_value(json_object_get(f0, "hash")),
+			    "bc2c3dcff1b730e95649bcea4a317cd5e1d95290148a2d0c990b2f7a08a85dab");
+	assert_int_equal(raqib_value_hash(&key, "RIB", "007780000123456789012396", hash), 0);
+	assert_string_equal(
+		json_string_value(json_object_get(
+			json_array_get(json_object_get(json_object_get(doc, "raqib"), "findings"),
+				       1),
+			"hash")),
+		hash);
+	assert_string_equal(str_at(doc, "rule", "version"), "3");
+	assert_string_equal(str_at(doc, "raqib", "rules_hash"), a.rules_hash);
+	assert_string_equal(str_at(doc, "raqib", "value_key_id"), "9aedb6baf55ad57a");
+	assert_string_equal(str_at(doc, "file", "name"), "liste.txt");
+	assert_int_equal(int_at(doc, "source", "bytes"), 123456);
+	assert_string_equal(str_at(doc, "event", "created"), "2026-11-22T11:05:14.000Z");
+	text = json_dumps(doc, JSON_COMPACT);
+	assert_non_null(text);
+	assert_null(strstr(text, "BK734021"));
+	assert_null(strstr(text, "007780000123456789012396"));
+	free(text);
+	json_decref(doc);
+	/* without a rules hash of its own, the alert takes the outbox's */
+	a.rules_hash = NULL;
+	id.rules_hash = "abc";
+	doc = alert_to_json(&a, &id);
+	assert_non_null(doc);
+	assert_string_equal(str_at(doc, "raqib", "rules_hash"), "abc");
+	json_decref(doc);
+	rules_verdict_release(&v);
+}
+
 static void test_time_format(void **state)
 {
 	char buf[40];
@@ -166,6 +235,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_file_alert_fields),
 		cmocka_unit_test(test_no_raw_value_in_document),
+		cmocka_unit_test(test_hashes_and_evidence),
 		cmocka_unit_test(test_time_format),
 	};
 

@@ -20,10 +20,12 @@
 	"\"agent\":{\"id\":\"ws-1\"},\"rule\":{\"id\":\"r\"},"                                   \
 	"\"raqib\":{\"sequence\":42,\"findings\":[{\"type\":\"CIN\",\"masked\":\"BK73****\"}]}}"
 
-static int parse(const char *agent, const char *seq, const char *alert, char *reason,
-		 struct ingest_entry *e)
+#define GOOD_SIG "04455ed31ab45732e3cef47fbafa9494b44417f34252bdb9c27e8001461ee461"
+
+static int parse_signed(const char *agent, const char *seq, const char *alert, const char *sig,
+			char *reason, struct ingest_entry *e)
 {
-	struct stream_field f[3];
+	struct stream_field f[4];
 	size_t n = 0;
 
 	if (agent)
@@ -32,7 +34,15 @@ static int parse(const char *agent, const char *seq, const char *alert, char *re
 		f[n++] = (struct stream_field){ "seq", 3, seq, strlen(seq) };
 	if (alert)
 		f[n++] = (struct stream_field){ "alert", 5, alert, strlen(alert) };
+	if (sig)
+		f[n++] = (struct stream_field){ "sig", 3, sig, strlen(sig) };
 	return ingest_parse(f, n, e, reason, 256);
+}
+
+static int parse(const char *agent, const char *seq, const char *alert, char *reason,
+		 struct ingest_entry *e)
+{
+	return parse_signed(agent, seq, alert, GOOD_SIG, reason, e);
 }
 
 static void test_good_entry(void **state)
@@ -45,6 +55,7 @@ static void test_good_entry(void **state)
 	assert_string_equal(e.agent_id, "ws-1");
 	assert_int_equal(e.sequence, 42);
 	assert_int_equal(e.ts_ms, 1795345510108);
+	assert_string_equal(e.sig, GOOD_SIG);
 	assert_non_null(e.alert);
 	ingest_entry_release(&e);
 	assert_null(e.alert);
@@ -88,6 +99,54 @@ static void test_refused_entries(void **state)
 		       "unexpected field 'value'");
 }
 
+#define ALERT_WITH_FINDING(finding)                                                    \
+	"{\"@timestamp\":\"2026-11-22T11:05:10Z\",\"event\":{\"id\":\"e\"},"           \
+	"\"agent\":{\"id\":\"ws-1\"},\"rule\":{\"id\":\"r\"},\"raqib\":{\"sequence\":" \
+	"42,\"findings\":[" finding "]}}"
+
+static void test_signature_and_masking(void **state)
+{
+	struct ingest_entry e;
+	char reason[256];
+
+	(void)state;
+	assert_int_equal(parse_signed("ws-1", "42", GOOD_ALERT, NULL, reason, &e), -EINVAL);
+	assert_non_null(strstr(reason, "missing field 'sig'"));
+	assert_int_equal(parse_signed("ws-1", "42", GOOD_ALERT, "abc", reason, &e), -EINVAL);
+	assert_non_null(strstr(reason, "invalid sig"));
+	assert_int_equal(
+		parse_signed("ws-1", "42", GOOD_ALERT,
+			     "04455ED31AB45732E3CEF47FBAFA9494B44417F34252BDB9C27E8001461EE461",
+			     reason, &e),
+		-EINVAL);
+	/* a value shown in full, or shown then masked then shown, or a long prefix */
+	expect_refused("ws-1", "42",
+		       ALERT_WITH_FINDING("{\"type\":\"CIN\",\"masked\":\"BK734021\"}"),
+		       "masked shows more");
+	expect_refused("ws-1", "42",
+		       ALERT_WITH_FINDING("{\"type\":\"CIN\",\"masked\":\"BK73**21\"}"),
+		       "masked shows more");
+	expect_refused(
+		"ws-1", "42",
+		ALERT_WITH_FINDING("{\"type\":\"RIB\",\"masked\":\"00778*****************\"}"),
+		"masked shows more");
+	expect_refused("ws-1", "42",
+		       ALERT_WITH_FINDING("{\"type\":\"CIN\",\"masked\":\"BK73***\"}"),
+		       "masked shows more");
+	/* a hash that could carry anything */
+	expect_refused("ws-1", "42",
+		       ALERT_WITH_FINDING(
+			       "{\"type\":\"CIN\",\"masked\":\"BK73****\",\"hash\":\"BK734021\"}"),
+		       "hash is not 64");
+	/* what the engine gives passes: short values show half */
+	assert_int_equal(parse("ws-1", "42",
+			       ALERT_WITH_FINDING("{\"type\":\"X\",\"masked\":\"AB****\",\"hash\":"
+						  "\"" GOOD_SIG "\"}"),
+			       reason, &e),
+			 0);
+	ingest_entry_release(&e);
+}
+
 static void test_timestamps(void **state)
 {
 	int64_t ts;
@@ -107,6 +166,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_good_entry),
 		cmocka_unit_test(test_refused_entries),
+		cmocka_unit_test(test_signature_and_masking),
 		cmocka_unit_test(test_timestamps),
 	};
 

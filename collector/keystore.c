@@ -1,0 +1,177 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Agent keys on the collector's side (see keystore.h): a small cache in front of the keys
+ * directory, and the checks that make a forged or altered alert a dead letter.
+ */
+#include "keystore.h"
+
+#include <errno.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "raqib/keys.h"
+
+/* How long a key (or its absence) is trusted before the file is read again. */
+#define CACHE_MS 60000
+
+struct cached_key {
+	char agent_id[65];
+	bool present;
+	int error; /* when !present: -ENOENT, -EPERM, -EINVAL */
+	struct raqib_key key;
+	uint64_t loaded_ms;
+};
+
+struct keystore {
+	char dir[4096];
+	char value_key_id[RAQIB_KEY_ID_HEX_BYTES];
+	bool has_value_key;
+	struct cached_key *keys;
+	size_t n, cap;
+};
+
+static uint64_t mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+struct keystore *keystore_new(const char *dir, char *err, size_t err_len)
+{
+	struct keystore *ks = calloc(1, sizeof(*ks));
+	struct raqib_key key;
+	char path[4096 + 32];
+	int rc;
+
+	if (!ks) {
+		snprintf(err, err_len, "out of memory");
+		return NULL;
+	}
+	snprintf(ks->dir, sizeof(ks->dir), "%s", raqib_keys_dir(dir));
+	if (raqib_deployment_key_path(ks->dir, path, sizeof(path))) {
+		snprintf(err, err_len, "keys directory '%s': name too long", ks->dir);
+		goto err_free;
+	}
+	rc = raqib_key_load(path, &key, err, err_len);
+	if (rc == 0) {
+		raqib_key_id(&key, ks->value_key_id);
+		raqib_key_wipe(&key);
+		ks->has_value_key = true;
+	} else if (rc != -ENOENT) {
+		goto err_free;
+	}
+	return ks;
+
+err_free:
+	free(ks);
+	return NULL;
+}
+
+void keystore_free(struct keystore *ks)
+{
+	if (!ks)
+		return;
+	for (size_t i = 0; i < ks->n; i++)
+		raqib_key_wipe(&ks->keys[i].key);
+	free(ks->keys);
+	free(ks);
+}
+
+const char *keystore_dir(const struct keystore *ks)
+{
+	return ks->dir;
+}
+
+const char *keystore_value_key_id(const struct keystore *ks)
+{
+	return ks->has_value_key ? ks->value_key_id : NULL;
+}
+
+/* The cache entry of agent_id, read (again) from the directory when missing or stale. */
+static struct cached_key *lookup(struct keystore *ks, const char *agent_id, char *reason,
+				 size_t reason_len)
+{
+	struct cached_key *c = NULL;
+	uint64_t now = mono_ms();
+	char path[4096 + 80];
+
+	for (size_t i = 0; i < ks->n; i++)
+		if (strcmp(ks->keys[i].agent_id, agent_id) == 0)
+			c = &ks->keys[i];
+	if (c && now - c->loaded_ms < CACHE_MS)
+		return c;
+	if (!c) {
+		if (ks->n == ks->cap) {
+			size_t cap = ks->cap ? 2 * ks->cap : 16;
+			struct cached_key *keys = reallocarray(ks->keys, cap, sizeof(*keys));
+
+			if (!keys) {
+				snprintf(reason, reason_len, "out of memory");
+				return NULL;
+			}
+			ks->keys = keys;
+			ks->cap = cap;
+		}
+		c = &ks->keys[ks->n++];
+		memset(c, 0, sizeof(*c));
+		snprintf(c->agent_id, sizeof(c->agent_id), "%s", agent_id);
+	}
+	c->loaded_ms = now;
+	c->present = false;
+	if (raqib_agent_key_path(ks->dir, agent_id, path, sizeof(path))) {
+		c->error = -ENAMETOOLONG;
+		return c;
+	}
+	c->error = raqib_key_load(path, &c->key, reason, reason_len);
+	c->present = c->error == 0;
+	return c;
+}
+
+int keystore_verify(struct keystore *ks, const struct ingest_entry *e, const char *json,
+		    size_t json_len, char *reason, size_t reason_len)
+{
+	char mac[RAQIB_MAC_HEX_BYTES];
+	struct cached_key *c = lookup(ks, e->agent_id, reason, reason_len);
+	const char *key_id;
+	int rc = 0;
+
+	if (!c)
+		return -ENOMEM;
+	if (!c->present) {
+		if (c->error == -ENOENT)
+			snprintf(reason, reason_len, "no key for agent '%s' in '%s'", e->agent_id,
+				 ks->dir);
+		else if (c->error == -ENAMETOOLONG)
+			snprintf(reason, reason_len, "key path of agent '%s' is too long",
+				 e->agent_id);
+		/* otherwise lookup() left the key file's own reason in reason */
+		return c->error == -ENOENT ? -ENOKEY : c->error;
+	}
+	if (raqib_alert_mac(&c->key, e->agent_id, e->sequence, json, json_len, mac)) {
+		snprintf(reason, reason_len, "out of memory");
+		return -ENOMEM;
+	}
+	if (!raqib_mac_equal(mac, e->sig)) {
+		snprintf(reason, reason_len,
+			 "signature does not match the key of agent '%s': forged or altered",
+			 e->agent_id);
+		rc = -EBADMSG;
+		goto out;
+	}
+	key_id = json_string_value(
+		json_object_get(json_object_get(e->alert, "raqib"), "value_key_id"));
+	if (ks->has_value_key && key_id && strcmp(key_id, ks->value_key_id) != 0) {
+		snprintf(reason, reason_len,
+			 "findings hashed with deployment key %.16s, not this deployment's %s",
+			 key_id, ks->value_key_id);
+		rc = -EKEYREJECTED;
+	}
+out:
+	explicit_bzero(mac, sizeof(mac));
+	return rc;
+}

@@ -1,0 +1,45 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * The collector's keys (include/raqib/keys.h): every agent's key, read on demand from the keys
+ * directory ("<agent-id>.key"), and the deployment key's public id. keystore_verify() refuses
+ * an entry whose signature was not made with its agent's key (forged, or altered on the way),
+ * and an alert whose findings were hashed with another deployment's key (their hashes would
+ * match nothing here).
+ *
+ * Keys are cached for a minute, so a key added or replaced in the directory is picked up
+ * without a restart. Not thread-safe.
+ */
+#ifndef RAQIB_COLLECTOR_KEYSTORE_H
+#define RAQIB_COLLECTOR_KEYSTORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ingest.h"
+
+struct keystore;
+
+/*
+ * Opens the keys directory dir (NULL: $RAQIB_KEYS, else /etc/raqib/keys). A missing directory
+ * is not an error (every agent is then unknown); a deployment key that cannot be read is.
+ * Returns NULL with a reason in err.
+ */
+struct keystore *keystore_new(const char *dir, char *err, size_t err_len);
+void keystore_free(struct keystore *ks);
+
+/* The directory used, for messages. */
+const char *keystore_dir(const struct keystore *ks);
+
+/* The deployment key's id, or NULL when the directory has none. */
+const char *keystore_value_key_id(const struct keystore *ks);
+
+/*
+ * Checks entry's signature over json (the alert field as received) with its agent's key, and
+ * the alert's raqib.value_key_id against the deployment key. Returns 0, or with a one-line
+ * reason: -ENOKEY (no key for the agent), -EBADMSG (signature does not match), -EKEYREJECTED
+ * (another deployment key), -EPERM or -EINVAL (a key file unsafe or unreadable).
+ */
+int keystore_verify(struct keystore *ks, const struct ingest_entry *entry, const char *json,
+		    size_t json_len, char *reason, size_t reason_len);
+
+#endif /* RAQIB_COLLECTOR_KEYSTORE_H */

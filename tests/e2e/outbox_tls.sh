@@ -1,0 +1,99 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-only
+# The agent's link to Redis over TLS, as docs/deployment.md describes it (hiredis 0.14 has no
+# TLS): the agent and the collector speak to a local stunnel client, which verifies the server
+# against the deployment's CA and shows its own client certificate. Two servers: redis-server's
+# own TLS port (mutual TLS), and a stunnel server in front of a Redis that listens on loopback
+# only. Everything on loopback; the CA and certificates are made here with openssl.
+. "$(dirname "$0")/lib.sh"
+
+command -v stunnel4 >/dev/null || command -v stunnel >/dev/null || fail "stunnel4 is not installed (scripts/install-deps.sh)"
+STUNNEL=$(command -v stunnel4 || command -v stunnel)
+PKI=$TMP/pki
+mkdir -p "$PKI"
+cd "$PKI"
+# A CA, a server certificate for 127.0.0.1, a client certificate: the deployment's PKI.
+openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=raqib test CA" \
+	-keyout ca.key -out ca.crt 2>/dev/null
+cert() { # name subject [extension]
+	openssl req -newkey rsa:2048 -nodes -subj "/CN=$2" -keyout "$1.key" -out "$1.csr" 2>/dev/null
+	openssl x509 -req -in "$1.csr" -CA ca.crt -CAkey ca.key -CAcreateserial -days 2 \
+		-extfile <(printf '%s\n' "$3") -out "$1.crt" 2>/dev/null
+}
+cert server "redis.test" "subjectAltName=IP:127.0.0.1"
+cert client "ws-tls" "extendedKeyUsage=clientAuth"
+# a CA the server does not come from, to check that the client verifies
+openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=other CA" \
+	-keyout other.key -out other.crt 2>/dev/null
+chmod 600 ./*.key
+cd - >/dev/null
+
+listening() {
+	[ -n "$(ss -Htln "sport = :$1")" ]
+}
+
+# stunnel NAME ACCEPT CONNECT client|server [CAFILE]
+start_stunnel() {
+	local conf=$TMP/stunnel-$1.conf
+	{
+		echo "foreground = yes"
+		echo "pid ="
+		echo "output = $TMP/stunnel-$1.log"
+		echo "[$1]"
+		echo "accept = 127.0.0.1:$2"
+		echo "connect = 127.0.0.1:$3"
+		echo "CAfile = ${5:-$PKI/ca.crt}"
+		echo "verifyChain = yes"
+		if [ "$4" = client ]; then
+			echo "client = yes"
+			echo "checkIP = 127.0.0.1"
+			echo "cert = $PKI/client.crt"
+			echo "key = $PKI/client.key"
+		else
+			echo "cert = $PKI/server.crt"
+			echo "key = $PKI/server.key"
+		fi
+	} >"$conf"
+	"$STUNNEL" "$conf" >/dev/null 2>&1 &
+	track $!
+	wait_for "listening $2" 20
+}
+
+# A: redis-server's own TLS port, client certificates required.
+TLS_PORT=$(free_port)
+redis-server --bind 127.0.0.1 --port 0 --tls-port "$TLS_PORT" --dir "$TMP" --save '' \
+	--tls-cert-file "$PKI/server.crt" --tls-key-file "$PKI/server.key" \
+	--tls-ca-cert-file "$PKI/ca.crt" --tls-auth-clients yes >"$TMP/redis-tls.log" 2>&1 &
+track $!
+wait_for "listening $TLS_PORT" 20
+LOCAL_A=$(free_port)
+start_stunnel a "$LOCAL_A" "$TLS_PORT" client
+REDIS_PORT=$LOCAL_A # rcli goes through the tunnel too
+[ "$(rcli PING)" = PONG ] || fail "no PING through the tunnel: $(cat "$TMP/stunnel-a.log")"
+# the TLS port speaks no plaintext
+[ "$(timeout 5 redis-cli -p "$TLS_PORT" PING 2>/dev/null)" != PONG ] || fail "the TLS port answered in plaintext"
+
+"$AGENT" --redis "127.0.0.1:$LOCAL_A" --agent-id ws-tls replay "$DATA/http-upload-cin.pcap" \
+	2>"$TMP/agent-a.err" || fail "agent through TLS failed: $(cat "$TMP/agent-a.err")"
+"$COLLECTOR" --redis "127.0.0.1:$LOCAL_A" --drain --quiet || fail "collector through TLS failed"
+[ "$(rcli ZCARD raqib:alerts)" = 1 ] || fail "the alert did not arrive through TLS"
+[ "$(rcli HGET raqib:agent:ws-tls status)" = stopped ] || fail "the heartbeat did not arrive through TLS"
+
+# B: a stunnel server in front of a Redis bound to loopback without TLS.
+start_redis
+PLAIN_PORT=$REDIS_PORT
+SERVER_PORT=$(free_port)
+start_stunnel b-server "$SERVER_PORT" "$PLAIN_PORT" server
+LOCAL_B=$(free_port)
+start_stunnel b "$LOCAL_B" "$SERVER_PORT" client
+"$OUTBOX_GEN" --redis "127.0.0.1:$LOCAL_B" --agent-id ws-tls-b --count 500 >"$TMP/gen.out" 2>&1 ||
+	fail "the outbox through the stunnel pair failed: $(cat "$TMP/gen.out")"
+"$COLLECTOR" --redis "127.0.0.1:$LOCAL_B" --drain --quiet || fail "collector through the stunnel pair failed"
+REDIS_PORT=$PLAIN_PORT
+[ "$(rcli HGET raqib:seq:ws-tls-b stored)" = 500 ] || fail "not every alert went through: $(rcli HGETALL raqib:seq:ws-tls-b)"
+
+# A client that does not trust the server's CA gets nothing through.
+LOCAL_C=$(free_port)
+start_stunnel c "$LOCAL_C" "$SERVER_PORT" client "$PKI/other.crt"
+[ "$(timeout 5 redis-cli -p "$LOCAL_C" PING 2>/dev/null)" != PONG ] || fail "a server of another CA was trusted"
+echo "PASS"
