@@ -14,6 +14,8 @@ PACKAGES=(
 	python3
 	# peers measured against in benchmarks
 	libndpi-bin ripgrep python3-yaml
+	# network sensor: HTTP parsing, body decompression; capture tools for its tests and benchmark
+	libhttp-parser-dev zlib1g-dev tcpdump wireshark-common
 )
 
 missing=()

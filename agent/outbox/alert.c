@@ -206,6 +206,15 @@ json_t *alert_to_json(const struct alert *a, const struct alert_identity *id)
 			err |= json_object_set_new(sub, "hash",
 						   json_pack("{s:s}", "sha256", a->file_sha256));
 	}
+	/* an uploaded file seen on the network has a name but no path on this host */
+	if (sub && a->file_name) {
+		err |= set_str(sub, "name", a->file_name);
+		if (!a->file_path && a->file_size >= 0)
+			err |= set_int(sub, "size", a->file_size);
+		if (!a->file_path && a->file_sha256)
+			err |= json_object_set_new(sub, "hash",
+						   json_pack("{s:s}", "sha256", a->file_sha256));
+	}
 	err |= set_obj(doc, "file", sub);
 	err |= set_obj(doc, "source", build_endpoint(a->source_ip, a->source_port));
 	err |= set_obj(doc, "destination", build_endpoint(a->destination_ip, a->destination_port));
@@ -213,6 +222,7 @@ json_t *alert_to_json(const struct alert *a, const struct alert_identity *id)
 	if (sub) {
 		err |= set_str(sub, "transport", a->transport);
 		err |= set_str(sub, "protocol", a->protocol);
+		err |= set_str(sub, "community_id", a->community_id);
 	}
 	err |= set_obj(doc, "network", sub);
 	err |= set_obj(doc, "raqib", build_raqib(a, id));
