@@ -42,6 +42,10 @@ const struct rules_app *attribute_flow(const struct rules *rules,
 		*source = ATTRIBUTION_IP;
 		return app;
 	}
+	if (c->service_app) {
+		*source = ATTRIBUTION_SERVICE;
+		return c->service_app;
+	}
 	if (c->endpoint_app) {
 		*source = ATTRIBUTION_ENDPOINT;
 		return c->endpoint_app;
@@ -62,6 +66,8 @@ const char *attribution_source_name(enum attribution_source source)
 		return "dns";
 	case ATTRIBUTION_IP:
 		return "ip";
+	case ATTRIBUTION_SERVICE:
+		return "service";
 	case ATTRIBUTION_ENDPOINT:
 		return "endpoint";
 	case ATTRIBUTION_NONE:

@@ -8,6 +8,8 @@
  *   sni       the flow named its server: TLS/QUIC SNI, HTTP Host (from nDPI);
  *   dns       a DNS answer named the server's address earlier;
  *   ip        the server's address is in one of the app's published ranges;
+ *   service   another flow to the same server address and port was named by a clue of its
+ *             own: one service listens there;
  *   endpoint  the client's UDP socket (address and port) already talked to the app: ICE/STUN
  *             candidates, TURN relays and media of one call share the socket, and a socket
  *             belongs to one process.
@@ -29,6 +31,7 @@ enum attribution_source {
 	ATTRIBUTION_SNI,
 	ATTRIBUTION_DNS,
 	ATTRIBUTION_IP,
+	ATTRIBUTION_SERVICE,
 	ATTRIBUTION_ENDPOINT,
 };
 
@@ -40,6 +43,7 @@ struct attribution_clues {
 	const char *dns_name; /* the name a DNS answer gave the server's address */
 	int family; /* AF_INET or AF_INET6 */
 	const uint8_t *server_addr;
+	const struct rules_app *service_app; /* the app of the server's address and port */
 	const struct rules_app *endpoint_app; /* the app of the client's UDP socket */
 };
 
@@ -51,7 +55,7 @@ const struct rules_app *attribute_flow(const struct rules *rules,
 				       const struct attribution_clues *clues,
 				       enum attribution_source *source);
 
-/* "process", "ndpi", "sni", "dns", "ip", "endpoint"; NULL for ATTRIBUTION_NONE. */
+/* "process", "ndpi", "sni", "dns", "ip", "service", "endpoint"; NULL for ATTRIBUTION_NONE. */
 const char *attribution_source_name(enum attribution_source source);
 
 #endif /* RAQIB_AGENT_ATTRIBUTION_H */

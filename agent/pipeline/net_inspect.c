@@ -55,6 +55,7 @@ struct net_inspect {
 	struct flow_table *flows;
 	struct name_cache *names;
 	struct flow_table *endpoints; /* client UDP sockets -> app (flow->user: the app) */
+	struct flow_table *services; /* server address, port, protocol -> app */
 	struct cleartext *cleartext;
 	uint64_t last_expire_us;
 	struct net_inspect_stats stats;
@@ -141,8 +142,9 @@ struct net_inspect *net_inspect_new(const struct rules *rules, alert_sink_fn sin
 	net->flows = flow_table_new(config->max_flows, release_flow, net);
 	net->names = name_cache_new(or_default(config->max_names, 65536));
 	net->endpoints = flow_table_new(or_default(config->max_names, 65536), NULL, NULL);
+	net->services = flow_table_new(or_default(config->max_names, 65536), NULL, NULL);
 	net->cleartext = cleartext_new(rules, &ccfg, on_object, net);
-	if (!net->flows || !net->names || !net->endpoints || !net->cleartext)
+	if (!net->flows || !net->names || !net->endpoints || !net->services || !net->cleartext)
 		goto err_free;
 	return net;
 
@@ -159,6 +161,7 @@ void net_inspect_free(struct net_inspect *net)
 	net_inspect_flush(net);
 	flow_table_free(net->flows);
 	flow_table_free(net->endpoints);
+	flow_table_free(net->services);
 	name_cache_free(net->names);
 	cleartext_free(net->cleartext);
 	if (net->ndpi)
@@ -348,26 +351,47 @@ static void ndpi_name(struct net_inspect *net, const struct flow_state *st, char
 	ndpi_protocol2name(net->ndpi, st->proto, out, (u_int)out_len);
 }
 
-/* Key of the client's UDP socket in the endpoint table: its address and port alone. */
-static void endpoint_key(const struct flow *flow, struct flow_key *key)
+/*
+ * Key of one side of a flow in the endpoint and service tables: its address and port alone
+ * (the client's UDP socket, or the server's listening address).
+ */
+static void side_key(const struct flow *flow, bool server, struct flow_key *key)
 {
 	static const uint8_t zero[16];
 
-	flow_key_make(key, flow->key.family, IPPROTO_UDP, flow->client_addr, flow->client_port,
-		      zero, 0, flow->key.family == AF_INET ? 4 : 16);
+	flow_key_make(key, flow->key.family, flow->key.proto,
+		      server ? flow->server_addr : flow->client_addr,
+		      server ? flow->server_port : flow->client_port, zero, 0,
+		      flow->key.family == AF_INET ? 4 : 16);
 	key->vlan_id = flow->key.vlan_id;
 }
 
-static const struct rules_app *endpoint_app(const struct net_inspect *net, const struct flow *flow)
+static const struct rules_app *side_app(const struct flow_table *table, const struct flow *flow,
+					bool server)
 {
 	struct flow_key key;
 	const struct flow *e;
 
-	if (flow->key.proto != IPPROTO_UDP)
+	if (!server && flow->key.proto != IPPROTO_UDP)
 		return NULL;
-	endpoint_key(flow, &key);
-	e = flow_table_find(net->endpoints, &key);
+	side_key(flow, server, &key);
+	e = flow_table_find(table, &key);
 	return e ? e->user : NULL;
+}
+
+static void learn_side(struct flow_table *table, const struct flow *flow, bool server,
+		       const struct rules_app *app)
+{
+	struct flow_key key;
+	struct flow *e;
+	bool created;
+
+	side_key(flow, server, &key);
+	e = flow_table_get(table, &key, server ? flow->server_addr : flow->client_addr,
+			   server ? flow->server_port : flow->client_port, flow->client_addr, 0,
+			   flow->last_us, &created);
+	if (e)
+		e->user = (void *)app;
 }
 
 /* Everything known of the flow's app; owner may be NULL. */
@@ -382,7 +406,8 @@ static const struct rules_app *attribute(struct net_inspect *net, const struct f
 		.server_name = st->server_name,
 		.family = flow->key.family,
 		.server_addr = flow->server_addr,
-		.endpoint_app = with_endpoint ? endpoint_app(net, flow) : NULL,
+		.service_app = with_endpoint ? side_app(net->services, flow, true) : NULL,
+		.endpoint_app = with_endpoint ? side_app(net->endpoints, flow, false) : NULL,
 	};
 
 	*dns_name = NULL;
@@ -393,8 +418,9 @@ static const struct rules_app *attribute(struct net_inspect *net, const struct f
 }
 
 /*
- * A UDP flow named by a clue of its own teaches its client socket's app to the socket's other
- * flows (STUN, TURN and media candidates of one call).
+ * A flow named by a clue of its own teaches its app to the server's address and port (one
+ * service listens there) and, for UDP, to its client socket (STUN, TURN and media candidates
+ * of one call share it).
  */
 static void learn_endpoint(struct net_inspect *net, struct flow *flow, struct flow_state *st,
 			   const struct conn_owner *owner)
@@ -402,24 +428,20 @@ static void learn_endpoint(struct net_inspect *net, struct flow *flow, struct fl
 	enum attribution_source source;
 	const struct rules_app *app;
 	const char *dns_name;
-	struct flow_key key;
-	struct flow *e;
 	char ndpi[64];
-	bool created;
 
-	if (st->endpoint_learnt || flow->key.proto != IPPROTO_UDP ||
-	    is_name_service_port(flow->server_port))
+	if (st->endpoint_learnt || is_name_service_port(flow->server_port))
 		return;
 	st->endpoint_learnt = true;
 	ndpi_name(net, st, ndpi, sizeof(ndpi));
 	app = attribute(net, flow, st, ndpi, owner, false, &dns_name, &source);
 	if (!app)
 		return;
-	endpoint_key(flow, &key);
-	e = flow_table_get(net->endpoints, &key, flow->client_addr, flow->client_port,
-			   flow->server_addr, 0, flow->last_us, &created);
-	if (e)
-		e->user = (void *)app;
+	/* a service is named by what its own traffic says, not by who talked to it */
+	if (source != ATTRIBUTION_PROCESS)
+		learn_side(net->services, flow, true, app);
+	if (flow->key.proto == IPPROTO_UDP)
+		learn_side(net->endpoints, flow, false, app);
 }
 
 static const struct conn_owner *flow_owner(const struct net_inspect *net, const struct flow *flow)
