@@ -456,10 +456,8 @@ bool cleartext_segment(struct cleartext *ct, struct cleartext_flow *cf, const st
 	cf->flow = flow;
 	cf->now_us = now_us;
 	if (!wants(cf, dir)) {
-		/* SYNs still tell where the stream starts, for when the direction is wanted */
-		if (tcp_flags & TH_SYN)
-			tcp_reasm_segment(&cf->reasm[dir], &ct->budget, 0, seq, true, NULL, 0,
-					  deliver, &d, &ct->rstats);
+		/* followed anyway, so that reading can start where the parser will need it */
+		tcp_reasm_skip(&cf->reasm[dir], seq, (tcp_flags & TH_SYN) != 0, len);
 		return cf->proto != CT_NONE;
 	}
 	err = tcp_reasm_segment(&cf->reasm[dir], &ct->budget, ct->config.max_flow_window, seq,

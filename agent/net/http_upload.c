@@ -59,12 +59,19 @@ struct http_upload {
 
 bool http_upload_is_request(const uint8_t *data, size_t len)
 {
-	size_t i = 0;
+	/* RFC 9110 section 9 and WebDAV (RFC 4918): the methods http-parser knows that send */
+	static const char *const methods[] = { "GET ",	   "POST ", "PUT ",    "PATCH ",
+					       "DELETE ",  "HEAD ", "OPTIONS ", "PROPFIND ",
+					       "PROPPATCH ", "MKCOL ", "COPY ",  "MOVE ",
+					       "LOCK ",	   "UNLOCK ", "REPORT ", "SEARCH " };
 
-	/* a method token (RFC 9110 section 9: upper-case letters in practice), then a space */
-	while (i < len && i < 16 && data[i] >= 'A' && data[i] <= 'Z')
-		i++;
-	return i >= 3 && i < len && data[i] == ' ';
+	for (size_t i = 0; i < sizeof(methods) / sizeof(methods[0]); i++) {
+		size_t n = strlen(methods[i]);
+
+		if (len >= n && memcmp(data, methods[i], n) == 0)
+			return true;
+	}
+	return false;
 }
 
 static int on_message_begin(http_parser *p)

@@ -157,6 +157,16 @@ int tcp_reasm_segment(struct tcp_reasm *r, struct reasm_budget *budget, uint32_t
 	return err;
 }
 
+void tcp_reasm_skip(struct tcp_reasm *r, uint32_t seq, bool syn, size_t len)
+{
+	uint32_t end = seq + (syn ? 1u : 0u) + (uint32_t)len;
+
+	if (!r->started || seq_diff(end, r->next_seq) > 0) {
+		r->started = true;
+		r->next_seq = end;
+	}
+}
+
 int tcp_reasm_flush(struct tcp_reasm *r, struct reasm_budget *budget, reasm_deliver_fn deliver,
 		    void *ctx, struct reasm_stats *st)
 {

@@ -54,6 +54,12 @@ int tcp_reasm_segment(struct tcp_reasm *r, struct reasm_budget *budget, uint32_t
 		      uint32_t seq, bool syn, const uint8_t *data, size_t len,
 		      reasm_deliver_fn deliver, void *ctx, struct reasm_stats *stats);
 
+/*
+ * Moves the stream past a segment nobody reads (a direction not inspected yet), so that
+ * reading can start after it without waiting for those bytes.
+ */
+void tcp_reasm_skip(struct tcp_reasm *r, uint32_t seq, bool syn, size_t len);
+
 /* Delivers what waits in the queue, holes and all (end of the stream). Returns as above. */
 int tcp_reasm_flush(struct tcp_reasm *r, struct reasm_budget *budget, reasm_deliver_fn deliver,
 		    void *ctx, struct reasm_stats *stats);
