@@ -15,6 +15,7 @@
 #include "outbox/outbox.h"
 #include "pipeline/host_events.h"
 #include "sensors/bpf_sensor.h"
+#include "run_capture.h"
 
 /* Records are queued without wakeups; the ring buffer is drained at least this often. */
 #define RINGBUF_DRAIN_MS 100
@@ -25,6 +26,7 @@ struct run_options {
 	uint64_t duration_s; /* 0: until a signal */
 	const char *ready_file;
 	uint64_t max_file_bytes;
+	struct run_capture_options capture; /* live network capture (run_capture.h) */
 };
 
 static int write_ready_file(const char *path)
@@ -43,6 +45,9 @@ static int parse_options(int argc, char **argv, struct run_options *opt)
 		{ "duration", required_argument, NULL, 'd' },
 		{ "ready-file", required_argument, NULL, 'R' },
 		{ "max-file-bytes", required_argument, NULL, 'M' },
+		{ "interface", required_argument, NULL, RUN_CAPTURE_OPT_INTERFACE },
+		{ "capture-filter", required_argument, NULL, RUN_CAPTURE_OPT_FILTER },
+		{ "snaplen", required_argument, NULL, RUN_CAPTURE_OPT_SNAPLEN },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -67,6 +72,12 @@ static int parse_options(int argc, char **argv, struct run_options *opt)
 					  optarg);
 				return AGENT_EXIT_USAGE;
 			}
+			break;
+		case RUN_CAPTURE_OPT_INTERFACE:
+		case RUN_CAPTURE_OPT_FILTER:
+		case RUN_CAPTURE_OPT_SNAPLEN:
+			if (run_capture_option(&opt->capture, c, optarg))
+				return AGENT_EXIT_USAGE;
 			break;
 		case 'h':
 			agent_usage(stdout);
@@ -102,6 +113,7 @@ struct reload_ctx {
 	struct agent *agent;
 	struct host_events *host;
 	struct bpf_sensor *sensor;
+	struct run_capture *capture; /* NULL without --interface */
 };
 
 /* SIGHUP: the rules are loaded again; packs that are refused leave the running rules in place. */
@@ -122,6 +134,12 @@ static int on_reload_check(void *ctx, uint64_t now_ms)
 	}
 	if (host_events_set_rules(rc->host, fresh)) {
 		log_error("run", "cannot switch to the new rules: out of memory; keeping the old ones");
+		rules_free(fresh);
+		return 0;
+	}
+	if (run_capture_set_rules(rc->capture, fresh)) {
+		log_error("run", "cannot switch to the new rules: out of memory; keeping the old ones");
+		host_events_set_rules(rc->host, old);
 		rules_free(fresh);
 		return 0;
 	}
@@ -159,6 +177,7 @@ int cmd_run(struct agent *agent, int argc, char **argv)
 	struct bpf_sensor *sensor = NULL;
 	struct host_events_stats hs;
 	struct reload_ctx reload;
+	struct run_capture *capture = NULL;
 	struct loop *loop = NULL;
 	const char *const *names;
 	size_t n_names;
@@ -204,6 +223,12 @@ int cmd_run(struct agent *agent, int argc, char **argv)
 		goto out;
 	}
 	log_info("run", "watching %zu app executables", n_names);
+	if (opt.capture.n_interfaces) {
+		capture = run_capture_start(agent, loop, &opt.capture, NULL);
+		if (!capture)
+			goto out;
+		reload.capture = capture;
+	}
 	if (opt.ready_file && write_ready_file(opt.ready_file)) {
 		log_error("run", "cannot create ready file '%s': %s", opt.ready_file,
 			  strerror(errno));
@@ -221,6 +246,7 @@ out:
 	if (sensor)
 		log_counters(sensor, host);
 	bpf_sensor_free(sensor);
+	run_capture_stop(capture);
 	loop_free(loop);
 	host_events_free(host);
 	agent_log_outbox(agent);

@@ -126,6 +126,19 @@ void cleartext_free(struct cleartext *ct)
 	free(ct);
 }
 
+int cleartext_set_rules(struct cleartext *ct, const struct rules *rules)
+{
+	struct rules_worker *worker = rules_worker_new(rules);
+
+	if (!worker)
+		return -ENOMEM;
+	/* objects are scanned when they end: no scan of the old rules is in flight */
+	rules_worker_free(ct->worker);
+	ct->worker = worker;
+	ct->rules = rules;
+	return 0;
+}
+
 void cleartext_get_stats(const struct cleartext *ct, struct cleartext_stats *stats)
 {
 	*stats = ct->stats;

@@ -75,6 +75,9 @@ bool cleartext_segment(struct cleartext *ct, struct cleartext_flow *cf, const st
 /* The flow ended: inspects what is still buffered, reports it, frees cf. Accepts NULL cf. */
 void cleartext_flow_end(struct cleartext *ct, struct cleartext_flow *cf, const struct flow *flow);
 
+/* Switches to new rules. Returns 0, or -ENOMEM (the old ones stay in use). */
+int cleartext_set_rules(struct cleartext *ct, const struct rules *rules);
+
 void cleartext_get_stats(const struct cleartext *ct, struct cleartext_stats *stats);
 
 #endif /* RAQIB_AGENT_CLEARTEXT_H */

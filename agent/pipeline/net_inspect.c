@@ -701,6 +701,25 @@ void net_inspect_flush(struct net_inspect *net)
 	flow_table_drain(net->flows);
 }
 
+void net_inspect_expire(struct net_inspect *net, uint64_t now_us)
+{
+	flow_table_expire_classes(net->flows, now_us, net->timeouts_us);
+	net->last_expire_us = now_us;
+}
+
+int net_inspect_set_rules(struct net_inspect *net, const struct rules *rules)
+{
+	int err = cleartext_set_rules(net->cleartext, rules);
+
+	if (err)
+		return err;
+	/* the app tables point into the old rules */
+	flow_table_drain(net->endpoints);
+	flow_table_drain(net->services);
+	net->rules = rules;
+	return 0;
+}
+
 void net_inspect_get_stats(const struct net_inspect *net, struct net_inspect_stats *stats)
 {
 	struct cleartext_stats cs;

@@ -88,6 +88,19 @@ int net_inspect_on_packet(void *ctx, const struct packet *pkt);
 /* Ends every flow still open, as at the end of a capture. */
 void net_inspect_flush(struct net_inspect *net);
 
+/*
+ * Ends the flows idle for longer than their timeout at now_us (epoch microseconds): for live
+ * capture, where time goes on without packets. Replay expires by capture time on its own.
+ */
+void net_inspect_expire(struct net_inspect *net, uint64_t now_us);
+
+/*
+ * Switches to new rules (a reload): what was learnt about apps is forgotten, server names are
+ * kept. rules must outlive the object; the old rules may be freed once this returns 0.
+ * Returns 0, or -ENOMEM (the old rules stay in use).
+ */
+int net_inspect_set_rules(struct net_inspect *net, const struct rules *rules);
+
 void net_inspect_get_stats(const struct net_inspect *net, struct net_inspect_stats *stats);
 
 /*
