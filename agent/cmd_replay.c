@@ -101,6 +101,9 @@ int cmd_replay(struct agent *agent, int argc, char **argv)
 	if (ns.malformed || ps.bad_frames)
 		log_warn("replay", "'%s': %llu malformed packets skipped", path,
 			 (unsigned long long)(ns.malformed + ps.bad_frames));
+	log_info("replay", "'%s': %llu flows expired, %llu evicted; %zu bytes of state per flow", path,
+		 (unsigned long long)ns.flows_expired, (unsigned long long)ns.flows_evicted,
+		 net_inspect_flow_state_bytes());
 	if (ns.stream_gaps || ns.segments_out_of_window || ns.reassembly_dropped)
 		log_info("replay",
 			 "'%s': %llu stream gaps, %llu segments out of window, %llu bytes dropped at buffer bounds",

@@ -30,15 +30,20 @@ struct flow_table {
 	uint64_t clock_us; /* latest time seen: capture files may step back, the LRU order may not */
 };
 
-/* FNV-1a over the key bytes; the key has no uninitialised padding (flow_key_make zeroes it). */
+/*
+ * A multiply-xorshift hash over the key's 64-bit words (the key has no uninitialised padding:
+ * flow_key_make zeroes it). Byte-wise FNV-1a cost 40 multiplications per packet; this costs 5.
+ */
 static size_t hash_key(const struct flow_key *key)
 {
-	const uint8_t *p = (const uint8_t *)key;
-	uint64_t h = 1469598103934665603ull;
+	uint64_t w[sizeof(*key) / 8], h = 0x9e3779b97f4a7c15ull;
 
-	for (size_t i = 0; i < sizeof(*key); i++) {
-		h ^= p[i];
-		h *= 1099511628211ull;
+	_Static_assert(sizeof(*key) % 8 == 0, "flow_key is a whole number of words");
+	memcpy(w, key, sizeof(w));
+	for (size_t i = 0; i < sizeof(w) / sizeof(w[0]); i++) {
+		h ^= w[i];
+		h *= 0xff51afd7ed558ccdull;
+		h ^= h >> 32;
 	}
 	return (size_t)h;
 }

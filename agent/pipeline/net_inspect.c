@@ -69,7 +69,9 @@ struct flow_state {
 	uint32_t ndpi_packets;
 	bool classified;
 	bool ended;
-	bool endpoint_learnt;
+	bool endpoint_learnt; /* own_app is settled and was taught to the side tables */
+	const struct rules_app *own_app; /* named by the flow's own clues (not its neighbours') */
+	enum attribution_source own_source;
 	char server_name[sizeof(((struct ndpi_flow_struct *)0)->host_server_name)];
 };
 
@@ -296,16 +298,25 @@ static void classify(struct net_inspect *net, struct flow *flow, struct flow_sta
 	st->proto = ndpi_detection_process_packet(net->ndpi, st->ndpi_flow, pkt->l3, len,
 						  pkt->ts_us / 1000);
 	st->ndpi_packets++;
+	if (st->ndpi_flow->host_server_name[0] && !st->server_name[0]) {
+		size_t n = strnlen(st->ndpi_flow->host_server_name, sizeof(st->server_name) - 1);
+
+		memcpy(st->server_name, st->ndpi_flow->host_server_name, n);
+		st->server_name[n] = '\0';
+		learn_server_name(net, flow, st, pkt->ts_us);
+	}
 	if (st->proto.app_protocol != NDPI_PROTOCOL_UNKNOWN &&
 	    !ndpi_extra_dissection_possible(net->ndpi, st->ndpi_flow))
 		st->classified = true;
 	else if (st->ndpi_packets >= NDPI_MAX_PACKETS)
 		st->classified = true;
-	if (st->ndpi_flow->host_server_name[0] && !st->server_name[0]) {
-		snprintf(st->server_name, sizeof(st->server_name), "%s",
-			 st->ndpi_flow->host_server_name);
-		learn_server_name(net, flow, st, pkt->ts_us);
-	}
+	else if (st->server_name[0] && st->proto.app_protocol != NDPI_PROTOCOL_UNKNOWN &&
+		 (st->proto.master_protocol == NDPI_PROTOCOL_TLS ||
+		  st->proto.master_protocol == NDPI_PROTOCOL_QUIC ||
+		  st->proto.app_protocol == NDPI_PROTOCOL_TLS ||
+		  st->proto.app_protocol == NDPI_PROTOCOL_QUIC))
+		/* past the ClientHello nDPI only reads certificates: the server name is what counts */
+		st->classified = true;
 	if (st->classified) {
 		if (st->proto.app_protocol == NDPI_PROTOCOL_UNKNOWN) {
 			uint8_t guessed = 0;
@@ -430,12 +441,15 @@ static void learn_endpoint(struct net_inspect *net, struct flow *flow, struct fl
 	const char *dns_name;
 	char ndpi[64];
 
-	if (st->endpoint_learnt || is_name_service_port(flow->server_port))
+	if (st->endpoint_learnt)
 		return;
 	st->endpoint_learnt = true;
 	ndpi_name(net, st, ndpi, sizeof(ndpi));
 	app = attribute(net, flow, st, ndpi, owner, false, &dns_name, &source);
-	if (!app)
+	st->own_app = app;
+	st->own_source = source;
+	/* a DNS query names what it asks for, not its server: it teaches nobody */
+	if (!app || is_name_service_port(flow->server_port))
 		return;
 	/* a service is named by what its own traffic says, not by who talked to it */
 	if (source != ATTRIBUTION_PROCESS)
@@ -464,7 +478,24 @@ static void report_flow(struct net_inspect *net, struct flow *flow, struct flow_
 	ndpi_name(net, st, ndpi, sizeof(ndpi));
 	rec.ndpi_name = ndpi;
 	rec.server_name = st->server_name[0] ? st->server_name : NULL;
-	rec.app = attribute(net, flow, st, ndpi, owner, true, &rec.dns_name, &source);
+	if (st->endpoint_learnt && !owner) {
+		/*
+		 * The flow's own clues were weighed when it was classified (nothing of them changes
+		 * after): only its neighbours' may have come since.
+		 */
+		rec.app = st->own_app;
+		source = st->own_source;
+		if (!rec.app && (rec.app = side_app(net->services, flow, true)))
+			source = ATTRIBUTION_SERVICE;
+		if (!rec.app && (rec.app = side_app(net->endpoints, flow, false)))
+			source = ATTRIBUTION_ENDPOINT;
+		rec.dns_name = is_name_service_port(flow->server_port)
+				       ? NULL
+				       : name_cache_get(net->names, flow->key.family,
+							flow->server_addr, NULL);
+	} else {
+		rec.app = attribute(net, flow, st, ndpi, owner, true, &rec.dns_name, &source);
+	}
 	rec.app_source = attribution_source_name(source);
 	if (rec.app)
 		net->stats.flows_attributed++;
