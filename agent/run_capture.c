@@ -13,9 +13,9 @@
 #include "pipeline/net_inspect.h"
 
 /* Idle flows are looked for this often; capture drops are reported at most this often. */
-#define EXPIRE_MS 1000
+#define EXPIRE_MS	1000
 #define DROPS_REPORT_MS 60000
-#define SNAPLEN_MAX 262144
+#define SNAPLEN_MAX	262144
 
 struct run_capture {
 	struct net_inspect *net;
@@ -46,8 +46,8 @@ int run_capture_option(struct run_capture_options *opt, int code, const char *ar
 		return 0;
 	case RUN_CAPTURE_OPT_SNAPLEN:
 		if (agent_parse_u64(arg, &n) || n < 68 || n > SNAPLEN_MAX) {
-			log_error("agent", "invalid --snaplen '%s': expected bytes from 68 to %d", arg,
-				  SNAPLEN_MAX);
+			log_error("agent", "invalid --snaplen '%s': expected bytes from 68 to %d",
+				  arg, SNAPLEN_MAX);
 			return AGENT_EXIT_USAGE;
 		}
 		opt->snaplen = n;
@@ -86,11 +86,12 @@ static uint64_t total_drops(struct run_capture *cap, bool log_each)
 			continue;
 		drops += st.dropped + st.if_dropped;
 		if (log_each)
-			log_info("capture",
-				 "'%s': %llu frames, %llu IP packets, %llu bad, %llu dropped by the kernel, %llu by the interface",
-				 st.interface, (unsigned long long)st.frames,
-				 (unsigned long long)st.packets, (unsigned long long)st.bad_frames,
-				 (unsigned long long)st.dropped, (unsigned long long)st.if_dropped);
+			log_info(
+				"capture",
+				"'%s': %llu frames, %llu IP packets, %llu bad, %llu dropped by the kernel, %llu by the interface",
+				st.interface, (unsigned long long)st.frames,
+				(unsigned long long)st.packets, (unsigned long long)st.bad_frames,
+				(unsigned long long)st.dropped, (unsigned long long)st.if_dropped);
 	}
 	return drops;
 }
@@ -111,8 +112,10 @@ static int on_drops(void *ctx, uint64_t now_ms)
 
 	(void)now_ms;
 	if (drops > cap->reported_drops) {
-		log_warn("capture", "%llu packets dropped by capture so far (%llu in the last minute)",
-			 (unsigned long long)drops, (unsigned long long)(drops - cap->reported_drops));
+		log_warn("capture",
+			 "%llu packets dropped by capture so far (%llu in the last minute)",
+			 (unsigned long long)drops,
+			 (unsigned long long)(drops - cap->reported_drops));
 		cap->reported_drops = drops;
 	}
 	return 0;

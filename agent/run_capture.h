@@ -26,8 +26,8 @@ struct run_capture_options {
 
 /* getopt codes of the options below, for cmd_run's option table. */
 #define RUN_CAPTURE_OPT_INTERFACE 0x1001
-#define RUN_CAPTURE_OPT_FILTER 0x1002
-#define RUN_CAPTURE_OPT_SNAPLEN 0x1003
+#define RUN_CAPTURE_OPT_FILTER	  0x1002
+#define RUN_CAPTURE_OPT_SNAPLEN	  0x1003
 
 /*
  * Takes one of the capture options (--interface, --capture-filter, --snaplen). Returns 0, or

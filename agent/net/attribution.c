@@ -7,8 +7,7 @@
 
 #include <stddef.h>
 
-const struct rules_app *attribute_flow(const struct rules *rules,
-				       const struct attribution_clues *c,
+const struct rules_app *attribute_flow(const struct rules *rules, const struct attribution_clues *c,
 				       enum attribution_source *source)
 {
 	const struct rules_app *app = NULL;

@@ -24,9 +24,9 @@
 #include "smtp_upload.h"
 #include "tcp_reasm.h"
 
-#define TH_SYN 0x02
+#define TH_SYN		    0x02
 
-#define FTP_ANNOUNCE_MAX 64
+#define FTP_ANNOUNCE_MAX    64
 #define FTP_ANNOUNCE_TTL_US 120000000u
 
 /* Decompressed bytes of an HTTP body per compressed byte, at most (zip bombs). */
@@ -251,8 +251,8 @@ static void sink_data(void *ctx, const uint8_t *data, size_t len)
 		if (cap > ct->config.max_object_bytes)
 			cap = ct->config.max_object_bytes;
 		/* grown by hand, not realloc(): the old copy holds document text to wipe */
-		buf = ct->budget.used_bytes + cap - o->cap <= ct->budget.max_bytes ? malloc(cap)
-										  : NULL;
+		buf = ct->budget.used_bytes + cap - o->cap <= ct->budget.max_bytes ? malloc(cap) :
+										     NULL;
 		if (!buf) {
 			ct->rstats.dropped_bytes += len;
 			o->truncated = true;
@@ -297,8 +297,8 @@ static void on_announce(void *ctx, const struct ftp_announce *a)
 	e->family = control->key.family;
 	e->port = a->port;
 	/* the listener is the client in active mode, the server in passive mode */
-	memcpy(e->addr[0], a->family ? a->addr : (a->active ? control->client_addr
-							    : control->server_addr),
+	memcpy(e->addr[0],
+	       a->family ? a->addr : (a->active ? control->client_addr : control->server_addr),
 	       alen);
 	memcpy(e->addr[1], a->active ? control->client_addr : control->server_addr, alen);
 	e->upload_dir = a->active ? FLOW_DIR_TO_CLIENT : FLOW_DIR_TO_SERVER;
@@ -422,9 +422,9 @@ static int deliver(void *ctx, const uint8_t *data, size_t len, uint64_t gap)
 			cf->upload = cf->data_session->transfer == FTP_TRANSFER_UPLOAD;
 			if (!cf->upload)
 				return -EPROTO;
-			sink_begin(cf, "ftp", cf->data_session->file_name[0]
-						      ? cf->data_session->file_name
-						      : NULL);
+			sink_begin(cf, "ftp",
+				   cf->data_session->file_name[0] ? cf->data_session->file_name :
+								    NULL);
 		}
 		if (gap)
 			cf->obj.gap = true;

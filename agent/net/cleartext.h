@@ -23,7 +23,8 @@ struct cleartext_flow;
 /* One uploaded object and what the rules concluded; borrowed for the call. */
 struct cleartext_object {
 	const char *protocol; /* "http", "smtp", "ftp" */
-	const char *file_name; /* uploaded file's name (multipart filename, attachment, STOR); or NULL */
+	const char *
+		file_name; /* uploaded file's name (multipart filename, attachment, STOR); or NULL */
 	const char *host; /* HTTP Host, or NULL */
 	uint64_t size; /* bytes of the object as uploaded (after transfer decoding) */
 	bool is_truncated; /* larger than the object limit: only the start was inspected */

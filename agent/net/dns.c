@@ -12,10 +12,10 @@
 #include <sys/socket.h>
 
 #define DNS_HEADER_LEN 12
-#define DNS_MAX_JUMPS 16
-#define DNS_TYPE_A 1
-#define DNS_TYPE_AAAA 28
-#define DNS_CLASS_IN 1
+#define DNS_MAX_JUMPS  16
+#define DNS_TYPE_A     1
+#define DNS_TYPE_AAAA  28
+#define DNS_CLASS_IN   1
 
 static uint16_t be16(const uint8_t *p)
 {

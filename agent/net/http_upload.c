@@ -20,7 +20,7 @@
 #include "multipart.h"
 
 #define HEADER_VALUE_MAX 512
-#define INFLATE_CHUNK 16384
+#define INFLATE_CHUNK	 16384
 
 enum header_id {
 	HDR_NONE,
@@ -60,10 +60,10 @@ struct http_upload {
 bool http_upload_is_request(const uint8_t *data, size_t len)
 {
 	/* RFC 9110 section 9 and WebDAV (RFC 4918): the methods http-parser knows that send */
-	static const char *const methods[] = { "GET ",	   "POST ", "PUT ",    "PATCH ",
-					       "DELETE ",  "HEAD ", "OPTIONS ", "PROPFIND ",
-					       "PROPPATCH ", "MKCOL ", "COPY ",  "MOVE ",
-					       "LOCK ",	   "UNLOCK ", "REPORT ", "SEARCH " };
+	static const char *const methods[] = { "GET ",	     "POST ",	"PUT ",	    "PATCH ",
+					       "DELETE ",    "HEAD ",	"OPTIONS ", "PROPFIND ",
+					       "PROPPATCH ", "MKCOL ",	"COPY ",    "MOVE ",
+					       "LOCK ",	     "UNLOCK ", "REPORT ",  "SEARCH " };
 
 	for (size_t i = 0; i < sizeof(methods) / sizeof(methods[0]); i++) {
 		size_t n = strlen(methods[i]);
@@ -129,11 +129,11 @@ static int on_header_value(http_parser *p, const char *at, size_t len)
 
 	if (!h->field_done) {
 		h->field_done = true;
-		h->header = !strcmp(h->field, "host")		      ? HDR_HOST
-			    : !strcmp(h->field, "content-type")	      ? HDR_CONTENT_TYPE
-			    : !strcmp(h->field, "content-encoding")    ? HDR_CONTENT_ENCODING
-			    : !strcmp(h->field, "content-disposition") ? HDR_CONTENT_DISPOSITION
-								       : HDR_NONE;
+		h->header = !strcmp(h->field, "host")		     ? HDR_HOST :
+			    !strcmp(h->field, "content-type")	     ? HDR_CONTENT_TYPE :
+			    !strcmp(h->field, "content-encoding")    ? HDR_CONTENT_ENCODING :
+			    !strcmp(h->field, "content-disposition") ? HDR_CONTENT_DISPOSITION :
+								       HDR_NONE;
 		if (h->header == HDR_HOST)
 			h->host[0] = '\0';
 	}
@@ -161,7 +161,7 @@ static void body_name(const struct http_upload *h, char *out, size_t out_len)
 {
 	const char *path = h->url, *end, *slash;
 
-	if (multipart_header_filename(h->disposition, strlen(h->disposition), out, out_len))
+	if (multipart_header_filename(h->disposition, strlen(h->disposition), false, out, out_len))
 		return;
 	out[0] = '\0';
 	/* absolute-form URLs carry the scheme and authority first */

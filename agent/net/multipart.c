@@ -27,7 +27,7 @@ int multipart_boundary(const char *ct, char *out, size_t out_len)
 
 	if (strncasecmp(ct, "multipart/", 10) != 0)
 		return -ENOENT;
-	for (p = ct; (p = strchr(p, ';')); ) {
+	for (p = ct; (p = strchr(p, ';'));) {
 		p++;
 		while (*p == ' ' || *p == '\t')
 			p++;
@@ -71,11 +71,11 @@ int multipart_init(struct multipart *m, const char *boundary, const struct uploa
 	return 0;
 }
 
-bool multipart_header_filename(const char *h, size_t len, char *out, size_t out_len)
+bool multipart_header_filename(const char *h, size_t len, bool with_name, char *out, size_t out_len)
 {
 	static const char *const keys[] = { "filename*=", "filename=", "name=" };
 
-	for (size_t k = 0; k < 3; k++) {
+	for (size_t k = 0; k < (with_name ? 3u : 2u); k++) {
 		size_t kl = strlen(keys[k]);
 
 		for (size_t i = 0; i + kl <= len; i++) {
@@ -86,9 +86,6 @@ bool multipart_header_filename(const char *h, size_t len, char *out, size_t out_
 				continue;
 			/* "name=" must be a parameter of its own, not the end of "filename=" */
 			if (i > 0 && (isalnum((unsigned char)h[i - 1]) || h[i - 1] == '*'))
-				continue;
-			/* on Content-Disposition, name= is the form field, not a file */
-			if (k == 2 && i >= 20 && !strncasecmp(h + i - 20, "content-disposition", 19))
 				continue;
 			v = h + i + kl;
 			if (k == 0) {
@@ -102,11 +99,12 @@ bool multipart_header_filename(const char *h, size_t len, char *out, size_t out_
 			}
 			if (v < h + len && *v == '"') {
 				v++;
-				while (v + n < h + len && v[n] != '"' && v[n] != '\r' && v[n] != '\n')
+				while (v + n < h + len && v[n] != '"' && v[n] != '\r' &&
+				       v[n] != '\n')
 					n++;
 			} else {
-				while (v + n < h + len && v[n] != ';' && v[n] != '\r' && v[n] != '\n' &&
-				       v[n] != ' ')
+				while (v + n < h + len && v[n] != ';' && v[n] != '\r' &&
+				       v[n] != '\n' && v[n] != ' ')
 					n++;
 			}
 			if (n == 0)
@@ -144,8 +142,9 @@ static void begin_part(struct multipart *m)
 	/* only a Content-Disposition header names the file of a form-data part */
 	for (size_t i = 0; i + 19 <= m->headers_len; i++)
 		if (strncasecmp(m->headers + i, "content-disposition", 19) == 0) {
+			/* there, name= is the form field's name, not a file's */
 			is_file = multipart_header_filename(m->headers + i, m->headers_len - i,
-							    name, sizeof(name));
+							    false, name, sizeof(name));
 			break;
 		}
 	m->sink->begin(m->sink->ctx, m->protocol, is_file ? name : NULL);

@@ -15,7 +15,7 @@
 #include "upload_sink.h"
 
 #define MULTIPART_BOUNDARY_MAX 70 /* RFC 2046: 1 to 70 characters */
-#define MULTIPART_HEADERS_MAX 4096
+#define MULTIPART_HEADERS_MAX  4096
 
 struct multipart {
 	const struct upload_sink *sink;
@@ -47,10 +47,12 @@ void multipart_feed(struct multipart *m, const uint8_t *data, size_t len);
 void multipart_finish(struct multipart *m);
 
 /*
- * The file name of a Content-Disposition (or Content-Type "name=") header section: the value
- * of filename= (quoted or not; filename*= with RFC 5987 encoding is taken verbatim after the
- * charset). Returns true with out filled. Used for multipart parts and mail attachments.
+ * The file name in a header section: the value of filename= (quoted or not; filename*= with
+ * RFC 5987 encoding is taken verbatim after the charset), and with with_name, failing those,
+ * of a name= parameter (Content-Type's, in mail). Returns true with out filled. Used for
+ * multipart parts and mail attachments.
  */
-bool multipart_header_filename(const char *headers, size_t len, char *out, size_t out_len);
+bool multipart_header_filename(const char *headers, size_t len, bool with_name, char *out,
+			       size_t out_len);
 
 #endif /* RAQIB_AGENT_MULTIPART_H */

@@ -66,7 +66,8 @@ static void keep_header_line(struct smtp_upload *s, const char *line, size_t len
 static void start_body(struct smtp_upload *s)
 {
 	char name[UPLOAD_NAME_MAX];
-	bool named = multipart_header_filename(s->headers, s->headers_len, name, sizeof(name));
+	bool named =
+		multipart_header_filename(s->headers, s->headers_len, true, name, sizeof(name));
 
 	s->sink->begin(s->sink->ctx, "smtp", named ? name : NULL);
 	if (named)
@@ -103,7 +104,8 @@ static void watch_names(struct smtp_upload *s, const uint8_t *data, size_t len)
 		const char *eol = strchr(p, '\n');
 
 		/* a complete parameter only: its line must have ended */
-		if (eol && multipart_header_filename(p, (size_t)(eol - p), name, sizeof(name))) {
+		if (eol &&
+		    multipart_header_filename(p, (size_t)(eol - p), false, name, sizeof(name))) {
 			snprintf(s->attachment, sizeof(s->attachment), "%s", name);
 			break;
 		}

@@ -17,7 +17,7 @@
 
 #include "upload_sink.h"
 
-#define SMTP_LINE_MAX 1024 /* RFC 5321 section 4.5.3.1.6: 1000 octets per text line */
+#define SMTP_LINE_MAX	 1024 /* RFC 5321 section 4.5.3.1.6: 1000 octets per text line */
 #define SMTP_HEADERS_MAX 16384 /* top-level header section kept per mail */
 
 struct smtp_upload {

@@ -21,8 +21,7 @@ static int32_t seq_diff(uint32_t a, uint32_t b)
 	return (int32_t)(a - b);
 }
 
-static void free_segment(struct tcp_reasm *r, struct reasm_budget *budget,
-			 struct reasm_segment *s)
+static void free_segment(struct tcp_reasm *r, struct reasm_budget *budget, struct reasm_segment *s)
 {
 	r->queued_bytes -= s->len;
 	budget->used_bytes -= s->len;
@@ -51,8 +50,8 @@ static int deliver_at(struct tcp_reasm *r, uint32_t seq, const uint8_t *data, si
 }
 
 /* Delivers the queued segments that are now contiguous. */
-static int drain_queue(struct tcp_reasm *r, struct reasm_budget *budget,
-		       reasm_deliver_fn deliver, void *ctx, struct reasm_stats *st)
+static int drain_queue(struct tcp_reasm *r, struct reasm_budget *budget, reasm_deliver_fn deliver,
+		       void *ctx, struct reasm_stats *st)
 {
 	int err = 0;
 
@@ -67,8 +66,8 @@ static int drain_queue(struct tcp_reasm *r, struct reasm_budget *budget,
 }
 
 /* Queues a segment ahead of the stream, in sequence order. 0, or -ENOSPC at a bound. */
-static int enqueue(struct tcp_reasm *r, struct reasm_budget *budget, uint32_t window,
-		   uint32_t seq, const uint8_t *data, size_t len)
+static int enqueue(struct tcp_reasm *r, struct reasm_budget *budget, uint32_t window, uint32_t seq,
+		   const uint8_t *data, size_t len)
 {
 	struct reasm_segment **link = &r->queue;
 	struct reasm_segment *s;

@@ -51,10 +51,10 @@ static json_t *bursts(const struct flow *f)
 
 		alert_format_time((int64_t)(f->bursts[i].start_us / 1000), start, sizeof(start));
 		alert_format_time((int64_t)(f->bursts[i].end_us / 1000), end, sizeof(end));
-		if (json_array_append_new(list, json_pack("{s:s, s:s, s:I, s:i}", "start", start,
-							  "end", end, "bytes",
-							  (json_int_t)f->bursts[i].bytes,
-							  "packets", (int)f->bursts[i].packets))) {
+		if (json_array_append_new(list,
+					  json_pack("{s:s, s:s, s:I, s:i}", "start", start, "end",
+						    end, "bytes", (json_int_t)f->bursts[i].bytes,
+						    "packets", (int)f->bursts[i].packets))) {
 			json_decref(list);
 			return NULL;
 		}
@@ -71,11 +71,11 @@ json_t *flow_record_to_json(const struct net_flow_record *rec)
 
 	alert_format_time((int64_t)(f->first_us / 1000), start, sizeof(start));
 	alert_format_time((int64_t)(f->last_us / 1000), end, sizeof(end));
-	network = json_pack("{s:s, s:s}", "transport",
-			    f->key.proto == IPPROTO_TCP ? "tcp" : "udp", "community_id",
-			    rec->community_id ? rec->community_id : "");
+	network = json_pack("{s:s, s:s}", "transport", f->key.proto == IPPROTO_TCP ? "tcp" : "udp",
+			    "community_id", rec->community_id ? rec->community_id : "");
 	if (network && f->key.vlan_id)
-		err |= json_object_set_new(network, "vlan", json_pack("{s:i}", "id", f->key.vlan_id));
+		err |= json_object_set_new(network, "vlan",
+					   json_pack("{s:i}", "id", f->key.vlan_id));
 	raqib = json_pack("{s:s, s:s, s:I, s:I, s:i}", "ndpi_protocol",
 			  rec->ndpi_name ? rec->ndpi_name : "Unknown", "flow_end",
 			  end_name(rec->end), "upload_bytes",
@@ -86,7 +86,8 @@ json_t *flow_record_to_json(const struct net_flow_record *rec)
 		if (rec->app) {
 			err |= json_object_set_new(raqib, "app", json_string(rec->app->id));
 			err |= json_object_set_new(raqib, "app_name", json_string(rec->app->name));
-			err |= json_object_set_new(raqib, "app_source", json_string(rec->app_source));
+			err |= json_object_set_new(raqib, "app_source",
+						   json_string(rec->app_source));
 		}
 		if (rec->server_name)
 			err |= json_object_set_new(raqib, "server_name",
@@ -99,8 +100,8 @@ json_t *flow_record_to_json(const struct net_flow_record *rec)
 		err |= json_object_set_new(raqib, "upload_bursts", bursts(f));
 	}
 	doc = json_pack("{s:s, s:{s:s, s:s}, s:o, s:o, s:o, s:o}", "@timestamp", end, "event",
-			"start", start, "end", end,
-			"source", endpoint(f, FLOW_DIR_TO_SERVER, NULL), "destination",
+			"start", start, "end", end, "source", endpoint(f, FLOW_DIR_TO_SERVER, NULL),
+			"destination",
 			endpoint(f, FLOW_DIR_TO_CLIENT, rec->server_name ?: rec->dns_name),
 			"network", network, "raqib", raqib);
 	if (doc && rec->owner)

@@ -91,8 +91,8 @@ static int open_one(struct live_if *li, const char *name, const struct pcap_live
 	return 0;
 }
 
-struct pcap_live *pcap_live_open(const struct pcap_live_config *cfg, packet_sink_fn sink,
-				 void *ctx, char *err, size_t err_len)
+struct pcap_live *pcap_live_open(const struct pcap_live_config *cfg, packet_sink_fn sink, void *ctx,
+				 char *err, size_t err_len)
 {
 	struct pcap_live *live;
 

@@ -33,12 +33,24 @@ static const struct {
 	const char *readme;
 	const char *id;
 } readme_apps[] = {
-	{ "WhatsApp", "whatsapp" }, { "Telegram", "telegram" }, { "Signal", "signal" },
-	{ "Messenger", "messenger" }, { "Viber", "viber" },	{ "Teams/Skype", "teams" },
-	{ "Line", "line" },	      { "WeChat", "wechat" },	{ "IMO", "imo" },
-	{ "Discord", "discord" },     { "Snapchat", "snapchat" }, { "Zoom", "zoom" },
-	{ "Threema", "threema" },     { "KakaoTalk", "kakaotalk" }, { "GoogleChat", "googlechat" },
-	{ "Jabber", "xmpp" },	      { "IRC", "irc" },		{ "DingTalk", "dingtalk" },
+	{ "WhatsApp", "whatsapp" },
+	{ "Telegram", "telegram" },
+	{ "Signal", "signal" },
+	{ "Messenger", "messenger" },
+	{ "Viber", "viber" },
+	{ "Teams/Skype", "teams" },
+	{ "Line", "line" },
+	{ "WeChat", "wechat" },
+	{ "IMO", "imo" },
+	{ "Discord", "discord" },
+	{ "Snapchat", "snapchat" },
+	{ "Zoom", "zoom" },
+	{ "Threema", "threema" },
+	{ "KakaoTalk", "kakaotalk" },
+	{ "GoogleChat", "googlechat" },
+	{ "Jabber", "xmpp" },
+	{ "IRC", "irc" },
+	{ "DingTalk", "dingtalk" },
 };
 
 /* nDPI protocol names of the upstream column -> catalog app id. */
@@ -46,15 +58,33 @@ static const struct {
 	const char *ndpi;
 	const char *id;
 } upstream_names[] = {
-	{ "WhatsApp", "whatsapp" },	  { "WhatsAppFiles", "whatsapp" }, { "WhatsAppCall", "whatsapp" },
-	{ "Telegram", "telegram" },	  { "Signal", "signal" },	   { "SignalVoip", "signal" },
-	{ "FacebookMessenger", "messenger" }, { "Messenger", "messenger" }, { "Viber", "viber" },
-	{ "Teams", "teams" },		  { "Skype_Teams", "teams" },	   { "Skype_TeamsCall", "teams" },
-	{ "SkypeCall", "teams" },	  { "Line", "line" },		   { "LineCall", "line" },
-	{ "WeChat", "wechat" },		  { "IMO", "imo" },		   { "Discord", "discord" },
-	{ "Snapchat", "snapchat" },	  { "SnapchatCall", "snapchat" },  { "Zoom", "zoom" },
-	{ "Threema", "threema" },	  { "KakaoTalk", "kakaotalk" },	   { "GoogleChat", "googlechat" },
-	{ "Jabber", "xmpp" },		  { "IRC", "irc" },		   { "DingTalk", "dingtalk" },
+	{ "WhatsApp", "whatsapp" },
+	{ "WhatsAppFiles", "whatsapp" },
+	{ "WhatsAppCall", "whatsapp" },
+	{ "Telegram", "telegram" },
+	{ "Signal", "signal" },
+	{ "SignalVoip", "signal" },
+	{ "FacebookMessenger", "messenger" },
+	{ "Messenger", "messenger" },
+	{ "Viber", "viber" },
+	{ "Teams", "teams" },
+	{ "Skype_Teams", "teams" },
+	{ "Skype_TeamsCall", "teams" },
+	{ "SkypeCall", "teams" },
+	{ "Line", "line" },
+	{ "LineCall", "line" },
+	{ "WeChat", "wechat" },
+	{ "IMO", "imo" },
+	{ "Discord", "discord" },
+	{ "Snapchat", "snapchat" },
+	{ "SnapchatCall", "snapchat" },
+	{ "Zoom", "zoom" },
+	{ "Threema", "threema" },
+	{ "KakaoTalk", "kakaotalk" },
+	{ "GoogleChat", "googlechat" },
+	{ "Jabber", "xmpp" },
+	{ "IRC", "irc" },
+	{ "DingTalk", "dingtalk" },
 };
 
 /*
@@ -148,7 +178,8 @@ static size_t read_readme(struct expectation *exp, size_t max)
 		snprintf(e->file, sizeof(e->file), "%s", c[0]);
 		e->app = id_of(c[1], false);
 		/* upstream column: "Name 12p/3f, Other 4p/1f" */
-		for (entry = strtok_r(c[6], ",", &save); entry; entry = strtok_r(NULL, ",", &save)) {
+		for (entry = strtok_r(c[6], ",", &save); entry;
+		     entry = strtok_r(NULL, ",", &save)) {
 			char name[64];
 			unsigned pkts, flows;
 			const char *id;
@@ -196,8 +227,10 @@ static int drop_alert(void *ctx, const struct alert *a)
 
 static void replay(const struct rules *rules, const char *file, struct counts *c)
 {
-	struct net_inspect_config cfg = { .max_flows = 1u << 16, .idle_timeout_us = 300000000u,
-					  .flow_sink = count_flow, .flow_sink_ctx = c };
+	struct net_inspect_config cfg = { .max_flows = 1u << 16,
+					  .idle_timeout_us = 300000000u,
+					  .flow_sink = count_flow,
+					  .flow_sink_ctx = c };
 	struct net_inspect *net = net_inspect_new(rules, drop_alert, NULL, &cfg);
 	struct pcap_replay_stats ps;
 	char path[512], err[512];
@@ -235,8 +268,9 @@ static void test_readme_labels(void **state)
 			for (size_t a = 0; a < e->n_allowed && !ok; a++)
 				ok = !strcmp(c.apps[k], e->allowed[a]);
 			if (!ok)
-				fail_msg("%s: %u flows labelled '%s', which the README does not name",
-					 e->file, c.flows[k], c.apps[k]);
+				fail_msg(
+					"%s: %u flows labelled '%s', which the README does not name",
+					e->file, c.flows[k], c.apps[k]);
 			if (e->app && !strcmp(c.apps[k], e->app))
 				got = c.flows[k];
 		}
@@ -244,8 +278,8 @@ static void test_readme_labels(void **state)
 			continue;
 		messaging++;
 		if (got + misses(e->file) < e->min_flows)
-			fail_msg("%s: %u flows labelled '%s', upstream nDPI labels %u", e->file, got,
-				 e->app, e->min_flows);
+			fail_msg("%s: %u flows labelled '%s', upstream nDPI labels %u", e->file,
+				 got, e->app, e->min_flows);
 		/* a capture upstream names flows of has flows of the app (not the negative one) */
 		if (e->min_flows && !got)
 			fail_msg("%s: no flow labelled '%s'", e->file, e->app);
@@ -269,14 +303,14 @@ static void test_beyond_ndpi_42(void **state)
 		const char *file, *app;
 		unsigned min;
 	} cases[] = {
-		{ "threema.pcap", "threema", 6 },	/* IP range */
-		{ "discord.pcap", "discord", 33 },	/* IP range of voice servers */
+		{ "threema.pcap", "threema", 6 }, /* IP range */
+		{ "discord.pcap", "discord", 33 }, /* IP range of voice servers */
 		{ "stun_signal.pcapng", "signal", 21 }, /* STUN candidates of one socket */
 		{ "stun_msteams_unidir.pcapng", "teams", 1 }, /* Teams media relay range */
-		{ "line.pcap", "line", 4 },		/* SNI and LINE's network */
+		{ "line.pcap", "line", 4 }, /* SNI and LINE's network */
 		{ "google_chat.pcapng", "googlechat", 1 }, /* SNI chat.google.com */
-		{ "dingtalk.pcap", "dingtalk", 1 },	/* SNI */
-		{ "stun_zoom.pcapng", "zoom", 2 },	/* Zoom's network */
+		{ "dingtalk.pcap", "dingtalk", 1 }, /* SNI */
+		{ "stun_zoom.pcapng", "zoom", 2 }, /* Zoom's network */
 	};
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {

@@ -80,7 +80,8 @@ static void load(const char *name, struct capture *c)
 		c->data[c->n] = malloc(hdr->caplen);
 		assert_non_null(c->data[c->n]);
 		memcpy(c->data[c->n], frame, hdr->caplen);
-		assert_int_equal(pcap_frame_to_packet(pcap_datalink(p), hdr, c->data[c->n], pkt), 0);
+		assert_int_equal(pcap_frame_to_packet(pcap_datalink(p), hdr, c->data[c->n], pkt),
+				 0);
 		c->n++;
 	}
 	pcap_close(p);
@@ -94,8 +95,8 @@ static void unload(struct capture *c)
 }
 
 /* Feeds the packets in the order order[] (NULL: as captured), then ends the flows. */
-static void feed(const struct rules *rules, const struct capture *c, const size_t *order,
-		 size_t n, struct recorded *r, struct net_inspect_stats *ns)
+static void feed(const struct rules *rules, const struct capture *c, const size_t *order, size_t n,
+		 struct recorded *r, struct net_inspect_stats *ns)
 {
 	struct net_inspect_config cfg = { .max_flows = 64, .idle_timeout_us = 300000000u };
 	struct net_inspect *net = net_inspect_new(rules, record_alert, r, &cfg);
