@@ -93,23 +93,25 @@ int cmd_replay(struct agent *agent, int argc, char **argv)
 		log_error("replay", "cannot write flow records: %s", strerror(errno));
 		return AGENT_EXIT_ERROR;
 	}
-	log_info("replay",
-		 "'%s': %llu frames, %llu IP packets, %llu flows (%llu with an app), %llu objects inspected, %llu alerts",
-		 path, (unsigned long long)ps.frames, (unsigned long long)ps.packets,
-		 (unsigned long long)ns.flows, (unsigned long long)ns.flows_attributed,
-		 (unsigned long long)ns.streams_scanned, (unsigned long long)ns.alerts);
+	log_info(
+		"replay",
+		"'%s': %llu frames, %llu IP packets, %llu flows (%llu with an app), %llu objects inspected, %llu alerts",
+		path, (unsigned long long)ps.frames, (unsigned long long)ps.packets,
+		(unsigned long long)ns.flows, (unsigned long long)ns.flows_attributed,
+		(unsigned long long)ns.streams_scanned, (unsigned long long)ns.alerts);
 	if (ns.malformed || ps.bad_frames)
 		log_warn("replay", "'%s': %llu malformed packets skipped", path,
 			 (unsigned long long)(ns.malformed + ps.bad_frames));
-	log_info("replay", "'%s': %llu flows expired, %llu evicted; %zu bytes of state per flow", path,
-		 (unsigned long long)ns.flows_expired, (unsigned long long)ns.flows_evicted,
+	log_info("replay", "'%s': %llu flows expired, %llu evicted; %zu bytes of state per flow",
+		 path, (unsigned long long)ns.flows_expired, (unsigned long long)ns.flows_evicted,
 		 net_inspect_flow_state_bytes());
 	if (ns.stream_gaps || ns.segments_out_of_window || ns.reassembly_dropped)
-		log_info("replay",
-			 "'%s': %llu stream gaps, %llu segments out of window, %llu bytes dropped at buffer bounds",
-			 path, (unsigned long long)ns.stream_gaps,
-			 (unsigned long long)ns.segments_out_of_window,
-			 (unsigned long long)ns.reassembly_dropped);
+		log_info(
+			"replay",
+			"'%s': %llu stream gaps, %llu segments out of window, %llu bytes dropped at buffer bounds",
+			path, (unsigned long long)ns.stream_gaps,
+			(unsigned long long)ns.segments_out_of_window,
+			(unsigned long long)ns.reassembly_dropped);
 	agent_log_outbox(agent);
 	return ns.alerts_failed ? AGENT_EXIT_ERROR : AGENT_EXIT_OK;
 }

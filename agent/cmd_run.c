@@ -138,7 +138,8 @@ static int on_reload_check(void *ctx, uint64_t now_ms)
 		return 0;
 	}
 	if (run_capture_set_rules(rc->capture, fresh)) {
-		log_error("run", "cannot switch to the new rules: out of memory; keeping the old ones");
+		log_error("run",
+			  "cannot switch to the new rules: out of memory; keeping the old ones");
 		host_events_set_rules(rc->host, old);
 		rules_free(fresh);
 		return 0;

@@ -242,6 +242,8 @@ static void sink_data(void *ctx, const uint8_t *data, size_t len)
 		len = room;
 		o->truncated = true;
 	}
+	if (len == 0)
+		return;
 	if (o->len + len > o->cap) {
 		size_t cap = o->cap ? o->cap : 4096;
 		uint8_t *buf;

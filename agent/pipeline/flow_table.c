@@ -288,8 +288,7 @@ static void set_class(struct flow_table *t, struct flow *f, enum flow_class cls)
 	lru_push_head(t, f);
 }
 
-void flow_table_tcp_update(struct flow_table *t, struct flow *f, enum flow_dir dir,
-			   uint8_t flags)
+void flow_table_tcp_update(struct flow_table *t, struct flow *f, enum flow_dir dir, uint8_t flags)
 {
 	enum flow_tcp_state s = f->tcp_state;
 
@@ -419,7 +418,8 @@ bool flow_table_check(const struct flow_table *t)
 
 		for (const struct flow *f = t->lru_head[c]; f; f = f->lru_next) {
 			/* linked both ways, in its class, ordered by last activity */
-			if (f->lru_prev != prev || f->cls != c || (prev && prev->last_us < f->last_us))
+			if (f->lru_prev != prev || f->cls != c ||
+			    (prev && prev->last_us < f->last_us))
 				return false;
 			prev = f;
 			in_lru++;

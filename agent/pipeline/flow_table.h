@@ -61,9 +61,9 @@ enum flow_tcp_state {
  * Telegram's upload parts) is one burst whose byte count the correlator compares with the size
  * of a file the app read. Bursts smaller than FLOW_BURST_MIN_BYTES are not kept.
  */
-#define FLOW_BURST_GAP_US 1000000u
+#define FLOW_BURST_GAP_US    1000000u
 #define FLOW_BURST_MIN_BYTES 4096u
-#define FLOW_BURSTS_MAX 4 /* the largest bursts of a flow */
+#define FLOW_BURSTS_MAX	     4 /* the largest bursts of a flow */
 
 struct flow_burst {
 	uint64_t start_us, end_us; /* capture times of the burst's first and last segments */

@@ -33,14 +33,14 @@
 /* nDPI needs a handful of packets per flow; past this it is asked for its best guess. */
 #define NDPI_MAX_PACKETS 32
 
-#define TCP_FIN 0x01
-#define TCP_SYN 0x02
-#define TCP_RST 0x04
-#define TCP_ACK 0x10
+#define TCP_FIN		 0x01
+#define TCP_SYN		 0x02
+#define TCP_RST		 0x04
+#define TCP_ACK		 0x10
 
-#define DNS_PORT 53
-#define MDNS_PORT 5353
-#define LLMNR_PORT 5355
+#define DNS_PORT	 53
+#define MDNS_PORT	 5353
+#define LLMNR_PORT	 5355
 
 /* Expiry runs at most this often (capture time): its cost is the flows it releases. */
 #define EXPIRE_INTERVAL_US 1000000u
@@ -183,7 +183,8 @@ static int parse_transport(struct parsed *p, const uint8_t *l4, size_t len)
 			return -EINVAL;
 		p->sport = (uint16_t)(l4[0] << 8 | l4[1]);
 		p->dport = (uint16_t)(l4[2] << 8 | l4[3]);
-		p->seq = (uint32_t)l4[4] << 24 | (uint32_t)l4[5] << 16 | (uint32_t)l4[6] << 8 | l4[7];
+		p->seq = (uint32_t)l4[4] << 24 | (uint32_t)l4[5] << 16 | (uint32_t)l4[6] << 8 |
+			 l4[7];
 		p->tcp_flags = l4[13];
 		p->payload = l4 + hlen;
 		p->payload_len = len - hlen;
@@ -489,10 +490,10 @@ static void report_flow(struct net_inspect *net, struct flow *flow, struct flow_
 			source = ATTRIBUTION_SERVICE;
 		if (!rec.app && (rec.app = side_app(net->endpoints, flow, false)))
 			source = ATTRIBUTION_ENDPOINT;
-		rec.dns_name = is_name_service_port(flow->server_port)
-				       ? NULL
-				       : name_cache_get(net->names, flow->key.family,
-							flow->server_addr, NULL);
+		rec.dns_name = is_name_service_port(flow->server_port) ?
+				       NULL :
+				       name_cache_get(net->names, flow->key.family,
+						      flow->server_addr, NULL);
 	} else {
 		rec.app = attribute(net, flow, st, ndpi, owner, true, &rec.dns_name, &source);
 	}
@@ -560,8 +561,7 @@ static void raise_alert(struct net_inspect *net, const struct flow *flow,
 	alert.rule_name = decision.rule_name;
 	alert.severity = decision.severity;
 	/* a hole in the stream or a cut object means the content was partly inspected */
-	alert.confidence =
-		obj->has_gap || obj->is_truncated ? "medium" : decision.confidence;
+	alert.confidence = obj->has_gap || obj->is_truncated ? "medium" : decision.confidence;
 	alert.app = info.app ? info.app->name : NULL;
 	if (owner) {
 		alert.pid = (int)owner->pid;
@@ -766,8 +766,7 @@ void net_inspect_get_stats(const struct net_inspect *net, struct net_inspect_sta
 	stats->parse_errors = cs.parse_errors;
 }
 
-const char *net_inspect_server_name(const struct net_inspect *net, int family,
-				    const uint8_t *addr)
+const char *net_inspect_server_name(const struct net_inspect *net, int family, const uint8_t *addr)
 {
 	return name_cache_get(net->names, family, addr, NULL);
 }

@@ -108,8 +108,7 @@ void net_inspect_get_stats(const struct net_inspect *net, struct net_inspect_sta
  * for the host-side correlator (which site did a browser's connection go to). The string is
  * borrowed until the next packet.
  */
-const char *net_inspect_server_name(const struct net_inspect *net, int family,
-				    const uint8_t *addr);
+const char *net_inspect_server_name(const struct net_inspect *net, int family, const uint8_t *addr);
 
 /* Bytes the network path holds per flow on average (flow table entry, state, nDPI). */
 size_t net_inspect_flow_state_bytes(void);

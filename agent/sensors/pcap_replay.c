@@ -132,9 +132,9 @@ int pcap_replay_run(const char *path, packet_sink_fn sink, void *ctx,
 	if (!pcap) {
 		/* libpcap's message starts with the path for open errors; keep only the cause */
 		const char *cause = strncmp(errbuf, path, strlen(path)) == 0 &&
-						    errbuf[strlen(path)] == ':'
-					    ? errbuf + strlen(path) + 2
-					    : errbuf;
+						    errbuf[strlen(path)] == ':' ?
+					    errbuf + strlen(path) + 2 :
+					    errbuf;
 
 		snprintf(err, err_len, "cannot open capture '%s': %s", path, cause);
 		return -ENOENT;

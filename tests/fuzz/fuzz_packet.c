@@ -69,8 +69,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		off += 2;
 		if (len > size - off)
 			len = size - off;
-		if (pcap_link_decode_vlan(dlt, data + off, len, &pkt.l3, &pkt.l3_len, &pkt.vlan_id) ==
-		    0) {
+		if (pcap_link_decode_vlan(dlt, data + off, len, &pkt.l3, &pkt.l3_len,
+					  &pkt.vlan_id) == 0) {
 			pkt.wire_len = pkt.l3_len;
 			net_inspect_on_packet(net, &pkt);
 		}
