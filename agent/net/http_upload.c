@@ -55,6 +55,7 @@ struct http_upload {
 	z_stream zs;
 	uint64_t body_in, body_out; /* for the expansion bound */
 	bool inflate_stopped;
+	bool inflate_raw; /* retried as raw deflate */
 };
 
 bool http_upload_is_request(const uint8_t *data, size_t len)
@@ -191,6 +192,7 @@ static int on_headers_complete(http_parser *p)
 			  multipart_init(&h->mp, boundary, h->sink, "http") == 0;
 	h->inflating = false;
 	h->inflate_stopped = false;
+	h->inflate_raw = false;
 	if (!strcasecmp(enc, "gzip") || !strcasecmp(enc, "x-gzip") || !strcasecmp(enc, "deflate")) {
 		memset(&h->zs, 0, sizeof(h->zs));
 		/* 32 + 15: zlib or gzip header, detected; raw deflate is retried on error */
@@ -232,11 +234,15 @@ static void inflate_piece(struct http_upload *h, const uint8_t *data, size_t len
 	h->zs.next_in = (Bytef *)data;
 	h->zs.avail_in = (uInt)len;
 	while (h->zs.avail_in && !h->inflate_stopped) {
+		uInt avail_in = h->zs.avail_in;
+
 		h->zs.next_out = out;
 		h->zs.avail_out = sizeof(out);
 		rc = inflate(&h->zs, Z_NO_FLUSH);
-		if (rc == Z_DATA_ERROR && h->zs.total_out == 0 && h->zs.total_in <= 2) {
+		if (rc == Z_DATA_ERROR && h->zs.total_out == 0 && h->zs.total_in <= 2 &&
+		    !h->inflate_raw) {
 			/* "deflate" sent as raw deflate (RFC 1951) instead of zlib (RFC 1950) */
+			h->inflate_raw = true;
 			inflateEnd(&h->zs);
 			memset(&h->zs, 0, sizeof(h->zs));
 			if (inflateInit2(&h->zs, -15) != Z_OK) {
@@ -249,7 +255,9 @@ static void inflate_piece(struct http_upload *h, const uint8_t *data, size_t len
 		}
 		if (sizeof(out) - h->zs.avail_out)
 			body_out(h, out, sizeof(out) - h->zs.avail_out);
+		/* an error, the end, no progress, or past the expansion bound (a zip bomb) */
 		if (rc == Z_STREAM_END || (rc != Z_OK && rc != Z_BUF_ERROR) ||
+		    (h->zs.avail_in == avail_in && h->zs.avail_out == sizeof(out)) ||
 		    (double)h->body_out > h->max_ratio * (double)(h->body_in + 1024))
 			h->inflate_stopped = true;
 	}
