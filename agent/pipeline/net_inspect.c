@@ -30,8 +30,12 @@
 #include "net/dns.h"
 #include "net/name_cache.h"
 
-/* nDPI needs a handful of packets per flow; past this it is asked for its best guess. */
-#define NDPI_MAX_PACKETS 32
+/*
+ * nDPI needs a handful of packets per flow; past this it is asked for its best guess. 24 is
+ * ndpiReader's own limit for UDP (its -U default); the STUN exchanges of calls need more
+ * than a dozen.
+ */
+#define NDPI_MAX_PACKETS 24
 
 #define TCP_FIN		 0x01
 #define TCP_SYN		 0x02
