@@ -1,17 +1,21 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * raqib-agent replay FILE: a capture file through the network path (pcap_replay → net_inspect
- * → outbox).
+ * → outbox). With --flows, each flow's record (5-tuple, Community ID, nDPI protocol, app and
+ * the clue that named it, bytes and packets per direction, upload bursts) is printed on stdout
+ * as one JSON line when the flow ends.
  */
 #include "agent.h"
 
 #include <errno.h>
 #include <getopt.h>
+#include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "outbox/heartbeat.h"
 #include "outbox/outbox.h"
+#include "pipeline/flow_record.h"
 #include "pipeline/net_inspect.h"
 #include "sensors/pcap_replay.h"
 
@@ -43,13 +47,32 @@ static void replay_heartbeat(void *ctx, struct heartbeat_fields *f)
 	heartbeat_set_u64(f, "net.shadow", ns.shadow);
 }
 
+struct flow_printer {
+	uint64_t printed;
+	uint64_t failed;
+};
+
+static void print_flow(void *ctx, const struct net_flow_record *rec)
+{
+	struct flow_printer *p = ctx;
+	json_t *doc = flow_record_to_json(rec);
+
+	if (!doc || json_dumpf(doc, stdout, JSON_COMPACT) || fputc('\n', stdout) == EOF)
+		p->failed++;
+	else
+		p->printed++;
+	json_decref(doc);
+}
+
 int cmd_replay(struct agent *agent, int argc, char **argv)
 {
 	static const struct option options[] = {
+		{ "flows", no_argument, NULL, 'F' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct net_inspect_config cfg = { .max_flows = 1u << 18, .idle_timeout_us = 300000000u };
+	struct flow_printer printer = { 0 };
 	struct pcap_replay_stats ps = { 0 };
 	struct net_inspect_stats ns;
 	struct net_inspect *net;
@@ -63,6 +86,11 @@ int cmd_replay(struct agent *agent, int argc, char **argv)
 		if (c == 'h') {
 			agent_usage(stdout);
 			return AGENT_EXIT_OK;
+		}
+		if (c == 'F') {
+			cfg.flow_sink = print_flow;
+			cfg.flow_sink_ctx = &printer;
+			continue;
 		}
 		return AGENT_EXIT_USAGE;
 	}
@@ -100,14 +128,29 @@ int cmd_replay(struct agent *agent, int argc, char **argv)
 		log_error("replay", "%s", err);
 		return AGENT_EXIT_ERROR;
 	}
-	log_info("replay",
-		 "'%s': %llu frames, %llu IP packets, %llu flows, %llu streams scanned, %llu alerts",
-		 path, (unsigned long long)ps.frames, (unsigned long long)ps.packets,
-		 (unsigned long long)ns.flows, (unsigned long long)ns.streams_scanned,
-		 (unsigned long long)ns.alerts);
+	if (fflush(stdout) || printer.failed) {
+		log_error("replay", "cannot write flow records: %s", strerror(errno));
+		return AGENT_EXIT_ERROR;
+	}
+	log_info(
+		"replay",
+		"'%s': %llu frames, %llu IP packets, %llu flows (%llu with an app), %llu objects inspected, %llu alerts",
+		path, (unsigned long long)ps.frames, (unsigned long long)ps.packets,
+		(unsigned long long)ns.flows, (unsigned long long)ns.flows_attributed,
+		(unsigned long long)ns.streams_scanned, (unsigned long long)ns.alerts);
 	if (ns.malformed || ps.bad_frames)
 		log_warn("replay", "'%s': %llu malformed packets skipped", path,
 			 (unsigned long long)(ns.malformed + ps.bad_frames));
+	log_info("replay", "'%s': %llu flows expired, %llu evicted; %zu bytes of state per flow",
+		 path, (unsigned long long)ns.flows_expired, (unsigned long long)ns.flows_evicted,
+		 net_inspect_flow_state_bytes());
+	if (ns.stream_gaps || ns.segments_out_of_window || ns.reassembly_dropped)
+		log_info(
+			"replay",
+			"'%s': %llu stream gaps, %llu segments out of window, %llu bytes dropped at buffer bounds",
+			path, (unsigned long long)ns.stream_gaps,
+			(unsigned long long)ns.segments_out_of_window,
+			(unsigned long long)ns.reassembly_dropped);
 	agent_log_outbox(agent);
 	return ns.alerts_failed || flushed ? AGENT_EXIT_ERROR : AGENT_EXIT_OK;
 }

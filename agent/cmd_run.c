@@ -16,6 +16,7 @@
 #include "outbox/outbox.h"
 #include "pipeline/host_events.h"
 #include "sensors/bpf_sensor.h"
+#include "run_capture.h"
 
 /* Records are queued without wakeups; the ring buffer is drained at least this often. */
 #define RINGBUF_DRAIN_MS 100
@@ -28,6 +29,7 @@ struct run_options {
 	uint64_t duration_s; /* 0: until a signal */
 	const char *ready_file;
 	uint64_t max_file_bytes;
+	struct run_capture_options capture; /* live network capture (run_capture.h) */
 };
 
 static int write_ready_file(const char *path)
@@ -46,6 +48,9 @@ static int parse_options(int argc, char **argv, struct run_options *opt)
 		{ "duration", required_argument, NULL, 'd' },
 		{ "ready-file", required_argument, NULL, 'R' },
 		{ "max-file-bytes", required_argument, NULL, 'M' },
+		{ "interface", required_argument, NULL, RUN_CAPTURE_OPT_INTERFACE },
+		{ "capture-filter", required_argument, NULL, RUN_CAPTURE_OPT_FILTER },
+		{ "snaplen", required_argument, NULL, RUN_CAPTURE_OPT_SNAPLEN },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -70,6 +75,12 @@ static int parse_options(int argc, char **argv, struct run_options *opt)
 					  optarg);
 				return AGENT_EXIT_USAGE;
 			}
+			break;
+		case RUN_CAPTURE_OPT_INTERFACE:
+		case RUN_CAPTURE_OPT_FILTER:
+		case RUN_CAPTURE_OPT_SNAPLEN:
+			if (run_capture_option(&opt->capture, c, optarg))
+				return AGENT_EXIT_USAGE;
 			break;
 		case 'h':
 			agent_usage(stdout);
@@ -105,6 +116,7 @@ struct reload_ctx {
 	struct agent *agent;
 	struct host_events *host;
 	struct bpf_sensor *sensor;
+	struct run_capture *capture; /* NULL without --interface */
 };
 
 /* SIGHUP: the rules are loaded again; packs that are refused leave the running rules in place. */
@@ -125,6 +137,13 @@ static int on_reload_check(void *ctx, uint64_t now_ms)
 	}
 	if (host_events_set_rules(rc->host, fresh)) {
 		log_error("run", "cannot switch to the new rules: out of memory; keeping the old ones");
+		rules_free(fresh);
+		return 0;
+	}
+	if (run_capture_set_rules(rc->capture, fresh)) {
+		log_error("run",
+			  "cannot switch to the new rules: out of memory; keeping the old ones");
+		host_events_set_rules(rc->host, old);
 		rules_free(fresh);
 		return 0;
 	}
@@ -186,6 +205,7 @@ int cmd_run(struct agent *agent, int argc, char **argv)
 	struct bpf_sensor *sensor = NULL;
 	struct host_events_stats hs;
 	struct reload_ctx reload;
+	struct run_capture *capture = NULL;
 	struct loop *loop = NULL;
 	const char *const *names;
 	size_t n_names;
@@ -239,6 +259,12 @@ int cmd_run(struct agent *agent, int argc, char **argv)
 		goto out;
 	}
 	log_info("run", "watching %zu app executables", n_names);
+	if (opt.capture.n_interfaces) {
+		capture = run_capture_start(agent, loop, &opt.capture, NULL);
+		if (!capture)
+			goto out;
+		reload.capture = capture;
+	}
 	if (opt.ready_file && write_ready_file(opt.ready_file)) {
 		log_error("run", "cannot create ready file '%s': %s", opt.ready_file,
 			  strerror(errno));
@@ -260,6 +286,7 @@ out:
 		log_counters(sensor, host);
 	}
 	bpf_sensor_free(sensor);
+	run_capture_stop(capture);
 	loop_free(loop);
 	host_events_free(host);
 	agent_log_outbox(agent);

@@ -17,6 +17,8 @@ PACKAGES=(
 	# the durable outbox: zlib's CRC-32; keys, certificates, the TLS link and the alert's JSON
 	# Schema in tests (issue 7)
 	zlib1g-dev openssl stunnel4 python3-jsonschema
+	# network sensor: HTTP parsing, body decompression; capture tools for its tests and benchmark
+	libhttp-parser-dev tcpdump wireshark-common
 )
 
 missing=()

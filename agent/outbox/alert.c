@@ -236,12 +236,17 @@ json_t *alert_to_json(const struct alert *a, const struct alert_identity *id)
 		err |= json_object_set_new(doc, "user", json_pack("{s:s}", "id", uid));
 	}
 	sub = json_object();
-	if (sub && a->file_path) {
-		const char *slash = strrchr(a->file_path, '/');
+	/* a file opened on this host has a path; one seen on the network only a name */
+	if (sub && (a->file_path || a->file_name)) {
+		const char *name = a->file_name;
 
+		if (!name) {
+			const char *slash = strrchr(a->file_path, '/');
+
+			name = slash ? (slash[1] ? slash + 1 : NULL) : a->file_path;
+		}
 		err |= set_str(sub, "path", a->file_path);
-		if (!slash || slash[1])
-			err |= set_str(sub, "name", slash ? slash + 1 : a->file_path);
+		err |= set_str(sub, "name", name);
 		if (a->file_size >= 0)
 			err |= set_int(sub, "size", a->file_size);
 		if (a->file_sha256)
@@ -259,6 +264,7 @@ json_t *alert_to_json(const struct alert *a, const struct alert_identity *id)
 	if (sub) {
 		err |= set_str(sub, "transport", a->transport);
 		err |= set_str(sub, "protocol", a->protocol);
+		err |= set_str(sub, "community_id", a->community_id);
 	}
 	err |= set_obj(doc, "network", sub);
 	err |= set_obj(doc, "raqib", build_raqib(a, id));

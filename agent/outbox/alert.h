@@ -41,6 +41,7 @@ struct alert {
 	const char *file_path;
 	int64_t file_size; /* -1 when unknown */
 	const char *file_sha256; /* hex, of the whole file; NULL when unknown */
+	const char *file_name; /* name of an uploaded file (ECS file.name), when known */
 
 	/* Network (ALERT_KIND_NETWORK); NULL addresses when none. */
 	const char *source_ip;
@@ -51,6 +52,7 @@ struct alert {
 	const char *protocol; /* application protocol, lower case ("http") */
 	const char *ndpi_protocol; /* nDPI's name ("HTTP", "TLS.WhatsApp") */
 	const char *server_name; /* TLS SNI or HTTP Host, when known */
+	const char *community_id; /* Community ID v1 of the flow (ECS network.community_id) */
 
 	const struct rules_verdict *verdict;
 

@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * Network path of the pipeline (see net_inspect.h). Per packet: parse the IP and transport
- * headers within the captured bytes, find the flow, let nDPI classify it until it is sure, and
- * feed the client's TCP payload, in sequence order, to the flow's scan context. When the flow
- * ends (FIN from both sides, RST, idle timeout, end of capture) the scan is finished and a
- * sensitive verdict becomes an alert naming the destination and the protocol.
+ * headers within the captured bytes, find the flow (settling which side is the client), count
+ * it, follow TCP state, let nDPI classify it until it is sure, learn names from DNS answers and
+ * SNI, and hand TCP segments of flows that may carry cleartext uploads to net/cleartext.c. When
+ * a flow ends (both FINs or RST then a short wait, idle timeout, eviction, end of capture) its
+ * app is attributed and its record reported; uploaded objects with a sensitive verdict become
+ * alerts naming the destination, the protocol and the file.
  */
 #include "net_inspect.h"
 
@@ -22,23 +24,43 @@
 
 #include "raqib/log.h"
 #include "raqib/schema.h"
-#include "flow_table.h"
-#include "smtp_filter.h"
+#include "net/attribution.h"
+#include "net/cleartext.h"
+#include "net/community_id.h"
+#include "net/dns.h"
+#include "net/name_cache.h"
 
-/* nDPI needs a handful of packets per flow; past this it is asked for its best guess. */
-#define NDPI_MAX_PACKETS 64
+/*
+ * nDPI needs a handful of packets per flow; past this it is asked for its best guess. 24 is
+ * ndpiReader's own limit for UDP (its -U default); the STUN exchanges of calls need more
+ * than a dozen.
+ */
+#define NDPI_MAX_PACKETS 24
 
-#define TCP_FIN 0x01
-#define TCP_SYN 0x02
-#define TCP_RST 0x04
+#define TCP_FIN		 0x01
+#define TCP_SYN		 0x02
+#define TCP_RST		 0x04
+#define TCP_ACK		 0x10
+
+#define DNS_PORT	 53
+#define MDNS_PORT	 5353
+#define LLMNR_PORT	 5355
+
+/* Expiry runs at most this often (capture time): its cost is the flows it releases. */
+#define EXPIRE_INTERVAL_US 1000000u
 
 struct net_inspect {
 	const struct rules *rules;
 	alert_sink_fn sink;
 	void *sink_ctx;
 	struct net_inspect_config config;
+	uint64_t timeouts_us[FLOW_CLASS_COUNT];
 	struct ndpi_detection_module_struct *ndpi;
 	struct flow_table *flows;
+	struct name_cache *names;
+	struct flow_table *endpoints; /* client UDP sockets -> app (flow->user: the app) */
+	struct flow_table *services; /* server address, port, protocol -> app */
+	struct cleartext *cleartext;
 	uint64_t last_expire_us;
 	struct net_inspect_stats stats;
 };
@@ -47,16 +69,13 @@ struct net_inspect {
 struct flow_state {
 	struct ndpi_flow_struct *ndpi_flow; /* NULL once classification is done */
 	ndpi_protocol proto;
-	bool classified;
+	struct cleartext_flow *cleartext; /* NULL: not (or no longer) inspected */
 	uint32_t ndpi_packets;
-	struct rules_scan *scan; /* client-to-server TCP payload; NULL until there is some */
-	bool seq_known;
-	uint32_t next_seq; /* next expected client-to-server sequence number */
-	bool gap;
-	uint8_t fin_seen; /* bit per enum flow_dir */
+	bool classified;
 	bool ended;
-	bool smtp; /* scan only message content (smtp_filter) */
-	struct smtp_filter smtp_filter;
+	bool endpoint_learnt; /* own_app is settled and was taught to the side tables */
+	const struct rules_app *own_app; /* named by the flow's own clues (not its neighbours') */
+	enum attribution_source own_source;
 	char server_name[sizeof(((struct ndpi_flow_struct *)0)->host_server_name)];
 };
 
@@ -73,7 +92,8 @@ struct parsed {
 	size_t payload_len;
 };
 
-static void end_flow(struct net_inspect *net, struct flow *flow);
+static void end_flow(struct net_inspect *net, struct flow *flow, enum flow_end why);
+static void on_object(void *ctx, const struct flow *flow, const struct cleartext_object *obj);
 
 static void release_flow(void *ctx, struct flow *flow, enum flow_end why)
 {
@@ -84,18 +104,25 @@ static void release_flow(void *ctx, struct flow *flow, enum flow_end why)
 		return;
 	if (why == FLOW_END_EVICTED)
 		net->stats.flows_evicted++;
-	end_flow(net, flow);
+	else if (why == FLOW_END_EXPIRED)
+		net->stats.flows_expired++;
+	end_flow(net, flow, why);
 	if (st->ndpi_flow)
 		ndpi_flow_free(st->ndpi_flow);
-	rules_scan_free(st->scan);
 	free(st);
 	flow->user = NULL;
+}
+
+static uint64_t or_default(uint64_t value, uint64_t def)
+{
+	return value ? value : def;
 }
 
 struct net_inspect *net_inspect_new(const struct rules *rules, alert_sink_fn sink, void *sink_ctx,
 				    const struct net_inspect_config *config)
 {
 	struct net_inspect *net = calloc(1, sizeof(*net));
+	struct cleartext_config ccfg;
 	NDPI_PROTOCOL_BITMASK all;
 
 	if (!net)
@@ -104,6 +131,14 @@ struct net_inspect *net_inspect_new(const struct rules *rules, alert_sink_fn sin
 	net->sink = sink;
 	net->sink_ctx = sink_ctx;
 	net->config = *config;
+	net->timeouts_us[FLOW_CLASS_OTHER] = config->idle_timeout_us;
+	net->timeouts_us[FLOW_CLASS_TCP_ESTABLISHED] = config->idle_timeout_us;
+	net->timeouts_us[FLOW_CLASS_TCP_NEW] = or_default(config->tcp_new_timeout_us, 30000000u);
+	net->timeouts_us[FLOW_CLASS_TCP_CLOSED] =
+		or_default(config->tcp_closed_timeout_us, 10000000u);
+	ccfg.max_object_bytes = or_default(config->max_object_bytes, 16u << 20);
+	ccfg.max_buffered_bytes = or_default(config->max_buffered_bytes, 256u << 20);
+	ccfg.max_flow_window = 1u << 20;
 	net->ndpi = ndpi_init_detection_module(ndpi_no_prefs);
 	if (!net->ndpi)
 		goto err_free;
@@ -111,7 +146,11 @@ struct net_inspect *net_inspect_new(const struct rules *rules, alert_sink_fn sin
 	ndpi_set_protocol_detection_bitmask2(net->ndpi, &all);
 	ndpi_finalize_initialization(net->ndpi);
 	net->flows = flow_table_new(config->max_flows, release_flow, net);
-	if (!net->flows)
+	net->names = name_cache_new(or_default(config->max_names, 65536));
+	net->endpoints = flow_table_new(or_default(config->max_names, 65536), NULL, NULL);
+	net->services = flow_table_new(or_default(config->max_names, 65536), NULL, NULL);
+	net->cleartext = cleartext_new(rules, &ccfg, on_object, net);
+	if (!net->flows || !net->names || !net->endpoints || !net->services || !net->cleartext)
 		goto err_free;
 	return net;
 
@@ -125,15 +164,15 @@ void net_inspect_free(struct net_inspect *net)
 {
 	if (!net)
 		return;
+	net_inspect_flush(net);
 	flow_table_free(net->flows);
+	flow_table_free(net->endpoints);
+	flow_table_free(net->services);
+	name_cache_free(net->names);
+	cleartext_free(net->cleartext);
 	if (net->ndpi)
 		ndpi_exit_detection_module(net->ndpi);
 	free(net);
-}
-
-void net_inspect_flush(struct net_inspect *net)
-{
-	flow_table_drain(net->flows);
 }
 
 static int parse_transport(struct parsed *p, const uint8_t *l4, size_t len)
@@ -148,15 +187,24 @@ static int parse_transport(struct parsed *p, const uint8_t *l4, size_t len)
 			return -EINVAL;
 		p->sport = (uint16_t)(l4[0] << 8 | l4[1]);
 		p->dport = (uint16_t)(l4[2] << 8 | l4[3]);
-		p->seq = (uint32_t)l4[4] << 24 | (uint32_t)l4[5] << 16 | (uint32_t)l4[6] << 8 | l4[7];
+		p->seq = (uint32_t)l4[4] << 24 | (uint32_t)l4[5] << 16 | (uint32_t)l4[6] << 8 |
+			 l4[7];
 		p->tcp_flags = l4[13];
 		p->payload = l4 + hlen;
 		p->payload_len = len - hlen;
 		return 0;
 	}
 	if (p->proto == IPPROTO_UDP) {
+		size_t ulen;
+
 		if (len < 8)
 			return -EINVAL;
+		ulen = (size_t)(l4[4] << 8 | l4[5]);
+		/* a UDP length shorter than its header is bogus; a longer one was cut by snaplen */
+		if (ulen < 8)
+			return -EINVAL;
+		if (ulen < len)
+			len = ulen;
 		p->sport = (uint16_t)(l4[0] << 8 | l4[1]);
 		p->dport = (uint16_t)(l4[2] << 8 | l4[3]);
 		p->payload = l4 + 8;
@@ -223,9 +271,31 @@ static int parse_ipv6(struct parsed *p, const uint8_t *ip, size_t len)
 	return parse_transport(p, ip + off, len - off);
 }
 
-static void classify(struct net_inspect *net, struct flow_state *st, const struct packet *pkt)
+static bool is_name_service_port(uint16_t port)
 {
-	uint8_t guessed = 0;
+	return port == DNS_PORT || port == MDNS_PORT || port == LLMNR_PORT;
+}
+
+/* Remembers the name a TLS/QUIC/HTTP flow gave its server, for flows to it that give none. */
+static void learn_server_name(struct net_inspect *net, const struct flow *flow,
+			      const struct flow_state *st, uint64_t now_us)
+{
+	enum name_source source = NAME_SOURCE_SNI;
+	uint16_t master = st->proto.master_protocol ?: st->proto.app_protocol;
+
+	if (!st->server_name[0] || is_name_service_port(flow->server_port))
+		return;
+	if (master == NDPI_PROTOCOL_HTTP)
+		source = NAME_SOURCE_HTTP;
+	else if (master != NDPI_PROTOCOL_TLS && master != NDPI_PROTOCOL_QUIC)
+		return;
+	name_cache_put(net->names, flow->key.family, flow->server_addr, st->server_name, source,
+		       now_us);
+}
+
+static void classify(struct net_inspect *net, struct flow *flow, struct flow_state *st,
+		     const struct packet *pkt)
+{
 	unsigned short len = pkt->l3_len > 0xffff ? 0xffff : (unsigned short)pkt->l3_len;
 
 	if (st->classified || !st->ndpi_flow)
@@ -233,57 +303,56 @@ static void classify(struct net_inspect *net, struct flow_state *st, const struc
 	st->proto = ndpi_detection_process_packet(net->ndpi, st->ndpi_flow, pkt->l3, len,
 						  pkt->ts_us / 1000);
 	st->ndpi_packets++;
+	if (st->ndpi_flow->host_server_name[0] && !st->server_name[0]) {
+		size_t n = strnlen(st->ndpi_flow->host_server_name, sizeof(st->server_name) - 1);
+
+		memcpy(st->server_name, st->ndpi_flow->host_server_name, n);
+		st->server_name[n] = '\0';
+		learn_server_name(net, flow, st, pkt->ts_us);
+	}
 	if (st->proto.app_protocol != NDPI_PROTOCOL_UNKNOWN &&
 	    !ndpi_extra_dissection_possible(net->ndpi, st->ndpi_flow))
 		st->classified = true;
-	else if (st->ndpi_packets >= NDPI_MAX_PACKETS) {
-		st->proto = ndpi_detection_giveup(net->ndpi, st->ndpi_flow, 1, &guessed);
+	else if (st->ndpi_packets >= NDPI_MAX_PACKETS)
 		st->classified = true;
-	}
-	if (st->ndpi_flow->host_server_name[0])
-		snprintf(st->server_name, sizeof(st->server_name), "%s",
-			 st->ndpi_flow->host_server_name);
+	else if (st->server_name[0] && st->proto.app_protocol != NDPI_PROTOCOL_UNKNOWN &&
+		 (st->proto.master_protocol == NDPI_PROTOCOL_TLS ||
+		  st->proto.master_protocol == NDPI_PROTOCOL_QUIC ||
+		  st->proto.app_protocol == NDPI_PROTOCOL_TLS ||
+		  st->proto.app_protocol == NDPI_PROTOCOL_QUIC))
+		/* past the ClientHello nDPI only reads certificates: the server name is what counts */
+		st->classified = true;
 	if (st->classified) {
+		if (st->proto.app_protocol == NDPI_PROTOCOL_UNKNOWN) {
+			uint8_t guessed = 0;
+
+			st->proto = ndpi_detection_giveup(net->ndpi, st->ndpi_flow, 1, &guessed);
+		}
 		ndpi_flow_free(st->ndpi_flow);
 		st->ndpi_flow = NULL;
 	}
 }
 
-static int feed_scan(void *ctx, const uint8_t *data, size_t len)
+static int on_dns_answer(void *ctx, int family, const uint8_t *addr, const char *qname,
+			 uint32_t ttl_s)
 {
-	return rules_scan_feed(ctx, data, len);
+	struct net_inspect *net = ctx;
+
+	(void)ttl_s;
+	if (name_cache_put(net->names, family, addr, qname, NAME_SOURCE_DNS, 0) == 0)
+		net->stats.dns_answers++;
+	return 0;
 }
 
-/* Feeds the client's payload in sequence order; what is already seen is not fed twice. */
-static void feed_payload(struct net_inspect *net, struct flow_state *st, const struct parsed *p)
+static void learn_dns(struct net_inspect *net, const struct parsed *p)
 {
-	const uint8_t *data = p->payload;
-	size_t len = p->payload_len;
-	int32_t delta;
+	int rc;
 
-	if (!st->seq_known) {
-		st->seq_known = true;
-		st->next_seq = p->seq;
-	}
-	delta = (int32_t)(p->seq - st->next_seq);
-	if (delta < 0) {
-		if ((size_t)-delta >= len)
-			return; /* a retransmission of what was fed */
-		data += -delta;
-		len -= (size_t)-delta;
-	} else if (delta > 0) {
-		/* A segment is missing (lost in capture or reordered): note it and go on. */
-		st->gap = true;
-		net->stats.stream_gaps++;
-	}
-	if (!st->scan) {
-		st->scan = rules_scan_new(net->rules);
-		if (!st->scan)
-			return;
-	}
-	if ((st->smtp ? smtp_filter_feed(&st->smtp_filter, data, len, feed_scan, st->scan)
-		      : rules_scan_feed(st->scan, data, len)) == 0)
-		st->next_seq = p->seq + (uint32_t)p->payload_len;
+	if (p->proto != IPPROTO_UDP || p->sport != DNS_PORT)
+		return;
+	rc = dns_parse_answers(p->payload, p->payload_len, on_dns_answer, net);
+	if (rc == -EINVAL)
+		net->stats.dns_malformed++;
 }
 
 static void format_addr(uint8_t family, const uint8_t *addr, char *out, size_t out_len)
@@ -292,50 +361,201 @@ static void format_addr(uint8_t family, const uint8_t *addr, char *out, size_t o
 		snprintf(out, out_len, "?");
 }
 
-static void protocol_names(struct net_inspect *net, const struct flow_state *st, char *lower,
-			   size_t lower_len, char *full, size_t full_len)
+static void ndpi_name(struct net_inspect *net, const struct flow_state *st, char *out,
+		      size_t out_len)
 {
-	uint16_t id = st->proto.master_protocol != NDPI_PROTOCOL_UNKNOWN ? st->proto.master_protocol
-									 : st->proto.app_protocol;
-	const char *name = ndpi_get_proto_name(net->ndpi, id);
-	size_t i;
+	ndpi_protocol2name(net->ndpi, st->proto, out, (u_int)out_len);
+}
 
-	ndpi_protocol2name(net->ndpi, st->proto, full, (u_int)full_len);
-	for (i = 0; name && name[i] && i + 1 < lower_len; i++)
-		lower[i] = (char)tolower((unsigned char)name[i]);
-	lower[i] = '\0';
+/*
+ * Key of one side of a flow in the endpoint and service tables: its address and port alone
+ * (the client's UDP socket, or the server's listening address).
+ */
+static void side_key(const struct flow *flow, bool server, struct flow_key *key)
+{
+	static const uint8_t zero[16];
+
+	flow_key_make(key, flow->key.family, flow->key.proto,
+		      server ? flow->server_addr : flow->client_addr,
+		      server ? flow->server_port : flow->client_port, zero, 0,
+		      flow->key.family == AF_INET ? 4 : 16);
+	key->vlan_id = flow->key.vlan_id;
+}
+
+static const struct rules_app *side_app(const struct flow_table *table, const struct flow *flow,
+					bool server)
+{
+	struct flow_key key;
+	const struct flow *e;
+
+	if (!server && flow->key.proto != IPPROTO_UDP)
+		return NULL;
+	side_key(flow, server, &key);
+	e = flow_table_find(table, &key);
+	return e ? e->user : NULL;
+}
+
+static void learn_side(struct flow_table *table, const struct flow *flow, bool server,
+		       const struct rules_app *app)
+{
+	struct flow_key key;
+	struct flow *e;
+	bool created;
+
+	side_key(flow, server, &key);
+	e = flow_table_get(table, &key, server ? flow->server_addr : flow->client_addr,
+			   server ? flow->server_port : flow->client_port, flow->client_addr, 0,
+			   flow->last_us, &created);
+	if (e)
+		e->user = (void *)app;
+}
+
+/* Everything known of the flow's app; owner may be NULL. */
+static const struct rules_app *attribute(struct net_inspect *net, const struct flow *flow,
+					 const struct flow_state *st, const char *ndpi,
+					 const struct conn_owner *owner, bool with_endpoint,
+					 const char **dns_name, enum attribution_source *source)
+{
+	struct attribution_clues clues = {
+		.owner_app = owner ? owner->app : NULL,
+		.ndpi_name = ndpi,
+		.server_name = st->server_name,
+		.family = flow->key.family,
+		.server_addr = flow->server_addr,
+		.service_app = with_endpoint ? side_app(net->services, flow, true) : NULL,
+		.endpoint_app = with_endpoint ? side_app(net->endpoints, flow, false) : NULL,
+	};
+
+	*dns_name = NULL;
+	if (!is_name_service_port(flow->server_port))
+		*dns_name = name_cache_get(net->names, flow->key.family, flow->server_addr, NULL);
+	clues.dns_name = *dns_name;
+	return attribute_flow(net->rules, &clues, source);
+}
+
+/*
+ * A flow named by a clue of its own teaches its app to the server's address and port (one
+ * service listens there) and, for UDP, to its client socket (STUN, TURN and media candidates
+ * of one call share it).
+ */
+static void learn_endpoint(struct net_inspect *net, struct flow *flow, struct flow_state *st,
+			   const struct conn_owner *owner)
+{
+	enum attribution_source source;
+	const struct rules_app *app;
+	const char *dns_name;
+	char ndpi[64];
+
+	if (st->endpoint_learnt)
+		return;
+	st->endpoint_learnt = true;
+	ndpi_name(net, st, ndpi, sizeof(ndpi));
+	app = attribute(net, flow, st, ndpi, owner, false, &dns_name, &source);
+	st->own_app = app;
+	st->own_source = source;
+	/* a DNS query names what it asks for, not its server: it teaches nobody */
+	if (!app || is_name_service_port(flow->server_port))
+		return;
+	/* a service is named by what its own traffic says, not by who talked to it */
+	if (source != ATTRIBUTION_PROCESS)
+		learn_side(net->services, flow, true, app);
+	if (flow->key.proto == IPPROTO_UDP)
+		learn_side(net->endpoints, flow, false, app);
+}
+
+static const struct conn_owner *flow_owner(const struct net_inspect *net, const struct flow *flow)
+{
+	if (!net->config.conns)
+		return NULL;
+	return conn_table_lookup(net->config.conns, flow->key.family, flow->key.proto,
+				 flow->client_addr, flow->client_port, flow->server_addr,
+				 flow->server_port);
+}
+
+static void report_flow(struct net_inspect *net, struct flow *flow, struct flow_state *st,
+			enum flow_end why)
+{
+	const struct conn_owner *owner = flow_owner(net, flow);
+	enum attribution_source source;
+	char cid[COMMUNITY_ID_LEN], ndpi[64];
+	struct net_flow_record rec = { .flow = flow, .end = why, .owner = owner };
+
+	ndpi_name(net, st, ndpi, sizeof(ndpi));
+	rec.ndpi_name = ndpi;
+	rec.server_name = st->server_name[0] ? st->server_name : NULL;
+	if (st->endpoint_learnt && !owner) {
+		/*
+		 * The flow's own clues were weighed when it was classified (nothing of them changes
+		 * after): only its neighbours' may have come since.
+		 */
+		rec.app = st->own_app;
+		source = st->own_source;
+		if (!rec.app && (rec.app = side_app(net->services, flow, true)))
+			source = ATTRIBUTION_SERVICE;
+		if (!rec.app && (rec.app = side_app(net->endpoints, flow, false)))
+			source = ATTRIBUTION_ENDPOINT;
+		rec.dns_name = is_name_service_port(flow->server_port) ?
+				       NULL :
+				       name_cache_get(net->names, flow->key.family,
+						      flow->server_addr, NULL);
+	} else {
+		rec.app = attribute(net, flow, st, ndpi, owner, true, &rec.dns_name, &source);
+	}
+	rec.app_source = attribution_source_name(source);
+	if (rec.app)
+		net->stats.flows_attributed++;
+	if (!net->config.flow_sink)
+		return;
+	if (community_id_v1(flow->client_addr, flow->server_addr,
+			    flow->key.family == AF_INET ? 4 : 16, flow->client_port,
+			    flow->server_port, flow->key.proto, 0, cid, sizeof(cid)))
+		cid[0] = '\0';
+	rec.community_id = cid;
+	net->config.flow_sink(net->config.flow_sink_ctx, &rec);
 }
 
 static void raise_alert(struct net_inspect *net, const struct flow *flow,
-			const struct flow_state *st, const struct rules_verdict *verdict)
+			const struct cleartext_object *obj)
 {
-	char src[INET6_ADDRSTRLEN], dst[INET6_ADDRSTRLEN], proto[32], full[64];
-	struct rules_event_info info = { .event = RULES_EVENT_CLEARTEXT };
+	const struct flow_state *st = flow->user;
+	const struct conn_owner *owner = flow_owner(net, flow);
+	char src[INET6_ADDRSTRLEN], dst[INET6_ADDRSTRLEN], full[64], cid[COMMUNITY_ID_LEN];
+	const char *server_name = obj->host ?: (st->server_name[0] ? st->server_name : NULL);
+	struct rules_event_info info = { .event = RULES_EVENT_CLEARTEXT, .sha256 = obj->sha256 };
+	enum attribution_source source;
 	struct rules_decision decision;
+	const char *dns_name;
 	struct alert alert = {
 		.kind = ALERT_KIND_NETWORK,
 		.ts_ms = (int64_t)(flow->last_us / 1000),
-		.why = "a client sent personal data or an official document in a cleartext stream",
+		.why = "a client uploaded personal data or an official document in a cleartext stream",
 		.uid = -1,
-		.file_size = -1,
+		.file_size = (int64_t)obj->size,
+		.file_sha256 = obj->sha256,
+		.file_name = obj->file_name,
 		.source_ip = src,
 		.source_port = flow->client_port,
 		.destination_ip = dst,
 		.destination_port = flow->server_port,
 		.transport = "tcp",
-		.protocol = proto,
+		.protocol = obj->protocol,
 		.ndpi_protocol = full,
-		.server_name = st->server_name[0] ? st->server_name : NULL,
-		.verdict = verdict,
+		.server_name = server_name,
+		.community_id = cid,
+		.verdict = obj->verdict,
 	};
 
 	format_addr(flow->key.family, flow->client_addr, src, sizeof(src));
 	format_addr(flow->key.family, flow->server_addr, dst, sizeof(dst));
-	protocol_names(net, st, proto, sizeof(proto), full, sizeof(full));
-	info.app = rules_app_by_ndpi(net->rules, full);
-	if (!info.app && st->server_name[0])
-		info.app = rules_app_by_server_name(net->rules, st->server_name);
-	if (rules_decide(net->rules, verdict, &info, &decision) || !decision.matched)
+	ndpi_name(net, st, full, sizeof(full));
+	if (community_id_v1(flow->client_addr, flow->server_addr,
+			    flow->key.family == AF_INET ? 4 : 16, flow->client_port,
+			    flow->server_port, flow->key.proto, 0, cid, sizeof(cid)))
+		alert.community_id = NULL;
+	info.app = attribute(net, flow, st, full, owner, true, &dns_name, &source);
+	if (!info.app && obj->host)
+		info.app = rules_app_by_server_name(net->rules, obj->host);
+	if (rules_decide(net->rules, obj->verdict, &info, &decision) || !decision.matched)
 		return;
 	if (decision.mode == RULES_MODE_SHADOW) {
 		net->stats.shadow++;
@@ -347,44 +567,100 @@ static void raise_alert(struct net_inspect *net, const struct flow *flow,
 	alert.rules_hash = rules_hash(net->rules);
 	alert.bytes_sent = flow->bytes[FLOW_DIR_TO_SERVER];
 	alert.severity = decision.severity;
-	/* a gap in the stream means the content was partly guessed around */
-	alert.confidence = st->gap ? "medium" : decision.confidence;
+	/* a hole in the stream or a cut object means the content was partly inspected */
+	alert.confidence = obj->has_gap || obj->is_truncated ? "medium" : decision.confidence;
 	alert.app = info.app ? info.app->name : NULL;
+	if (owner) {
+		alert.pid = (int)owner->pid;
+		alert.uid = owner->uid;
+		alert.process_name = owner->comm;
+	}
 	if (net->sink(net->sink_ctx, &alert) == 0)
 		net->stats.alerts++;
 	else
 		net->stats.alerts_failed++;
 }
 
-static void end_flow(struct net_inspect *net, struct flow *flow)
+static void on_object(void *ctx, const struct flow *flow, const struct cleartext_object *obj)
+{
+	if (rules_verdict_is_sensitive(obj->verdict))
+		raise_alert(ctx, flow, obj);
+}
+
+static void end_flow(struct net_inspect *net, struct flow *flow, enum flow_end why)
 {
 	struct flow_state *st = flow->user;
-	struct rules_verdict verdict;
 
 	if (st->ended)
 		return;
 	st->ended = true;
-	if (!st->scan)
-		return;
-	net->stats.streams_scanned++;
-	if (rules_scan_finish(st->scan, &verdict) != 0)
-		return;
-	if (rules_verdict_is_sensitive(&verdict))
-		raise_alert(net, flow, st, &verdict);
-	rules_verdict_release(&verdict);
-	rules_scan_free(st->scan);
-	st->scan = NULL;
+	if (st->cleartext) {
+		cleartext_flow_end(net->cleartext, st->cleartext, flow);
+		st->cleartext = NULL;
+	}
+	if (!st->classified && st->ndpi_flow) {
+		uint8_t guessed = 0;
+
+		st->proto = ndpi_detection_giveup(net->ndpi, st->ndpi_flow, 1, &guessed);
+		st->classified = true;
+	}
+	flow_end_burst(flow);
+	report_flow(net, flow, st, why);
+}
+
+/*
+ * Which side of a new flow is the client. The first packet's sender, unless it is a SYN-ACK, or
+ * the capture started mid-connection and the sender's port looks like a service's while the
+ * receiver's looks ephemeral (IANA and Linux ephemeral ranges start at 49152 and 32768).
+ */
+static bool sender_is_server(const struct parsed *p)
+{
+	if (p->proto == IPPROTO_TCP && (p->tcp_flags & TCP_SYN))
+		return (p->tcp_flags & TCP_ACK) != 0;
+	if (p->sport < 1024 && p->dport >= 1024)
+		return true;
+	return p->sport < 32768 && p->dport >= 32768 && !is_name_service_port(p->dport);
+}
+
+static struct flow *lookup_flow(struct net_inspect *net, const struct parsed *p,
+				const struct packet *pkt)
+{
+	struct flow_state *st;
+	struct flow_key key;
+	struct flow *flow;
+	bool created;
+
+	flow_key_make(&key, p->family, p->proto, p->src, p->sport, p->dst, p->dport, p->addr_len);
+	key.vlan_id = pkt->vlan_id;
+	flow = flow_table_get(net->flows, &key, p->src, p->sport, p->dst, p->dport, pkt->ts_us,
+			      &created);
+	if (!flow || !created)
+		return flow;
+	net->stats.flows++;
+	st = calloc(1, sizeof(*st));
+	if (st)
+		st->ndpi_flow = ndpi_flow_malloc(SIZEOF_FLOW_STRUCT);
+	if (!st || !st->ndpi_flow) {
+		free(st);
+		flow_table_remove(net->flows, flow);
+		return NULL;
+	}
+	memset(st->ndpi_flow, 0, SIZEOF_FLOW_STRUCT);
+	flow->user = st;
+	if (sender_is_server(p))
+		flow_swap_sides(flow);
+	if (p->proto == IPPROTO_TCP)
+		st->cleartext = cleartext_flow_new(net->cleartext, flow, pkt->ts_us);
+	return flow;
 }
 
 int net_inspect_on_packet(void *ctx, const struct packet *pkt)
 {
 	struct net_inspect *net = ctx;
 	struct parsed p = { 0 };
-	struct flow_key key;
 	struct flow_state *st;
 	struct flow *flow;
 	enum flow_dir dir;
-	bool created;
 	int err;
 
 	net->stats.packets++;
@@ -412,53 +688,97 @@ int net_inspect_on_packet(void *ctx, const struct packet *pkt)
 		net->stats.malformed++;
 		return 0;
 	}
-	if (pkt->ts_us > net->last_expire_us + 1000000) {
-		flow_table_expire(net->flows, pkt->ts_us, net->config.idle_timeout_us);
+	if (pkt->ts_us > net->last_expire_us + EXPIRE_INTERVAL_US) {
+		flow_table_expire_classes(net->flows, pkt->ts_us, net->timeouts_us);
 		net->last_expire_us = pkt->ts_us;
 	}
-	flow_key_make(&key, p.family, p.proto, p.src, p.sport, p.dst, p.dport, p.addr_len);
-	flow = flow_table_get(net->flows, &key, p.src, p.sport, p.dst, p.dport, pkt->ts_us,
-			      &created);
+	flow = lookup_flow(net, &p, pkt);
 	if (!flow)
 		return 0;
-	if (created) {
-		net->stats.flows++;
-		st = calloc(1, sizeof(*st));
-		if (st)
-			st->ndpi_flow = ndpi_flow_malloc(SIZEOF_FLOW_STRUCT);
-		if (!st || !st->ndpi_flow) {
-			free(st);
-			flow_table_remove(net->flows, flow);
-			return 0;
-		}
-		memset(st->ndpi_flow, 0, SIZEOF_FLOW_STRUCT);
-		/* SMTP submission and relay ports: the envelope is not content */
-		st->smtp = p.proto == IPPROTO_TCP && (p.dport == 25 || p.dport == 587);
-		flow->user = st;
-	}
 	st = flow->user;
 	dir = flow_direction(flow, p.src, p.sport);
-	flow->bytes[dir] += pkt->wire_len;
-	flow->packets[dir]++;
-	classify(net, st, pkt);
-	if (p.proto != IPPROTO_TCP || st->ended)
-		return 0;
-	if (dir == FLOW_DIR_TO_SERVER) {
-		if (p.tcp_flags & TCP_SYN) {
-			st->seq_known = true;
-			st->next_seq = p.seq + 1;
-		} else if (p.payload_len) {
-			feed_payload(net, st, &p);
-		}
+	flow_account(flow, dir, pkt->wire_len, p.payload_len, pkt->ts_us);
+	if (p.proto == IPPROTO_TCP)
+		flow_table_tcp_update(net->flows, flow, dir, p.tcp_flags);
+	classify(net, flow, st, pkt);
+	learn_dns(net, &p);
+	if (st->classified && !st->endpoint_learnt)
+		learn_endpoint(net, flow, st, flow_owner(net, flow));
+	if (st->cleartext &&
+	    !cleartext_segment(net->cleartext, st->cleartext, flow, dir, p.seq, p.tcp_flags,
+			       p.payload, p.payload_len, pkt->ts_us)) {
+		cleartext_flow_end(net->cleartext, st->cleartext, flow);
+		st->cleartext = NULL;
 	}
-	if (p.tcp_flags & TCP_FIN)
-		st->fin_seen |= 1u << dir;
-	if ((p.tcp_flags & TCP_RST) || st->fin_seen == 3)
-		end_flow(net, flow);
+	return 0;
+}
+
+/* Before the end of input: flows not yet classified give their best guess and teach their
+ * client socket's app, so that flows ending before them in the drain still learn it. */
+static void settle_flow(void *ctx, struct flow *flow)
+{
+	struct net_inspect *net = ctx;
+	struct flow_state *st = flow->user;
+
+	if (!st || st->ended)
+		return;
+	if (!st->classified && st->ndpi_flow) {
+		uint8_t guessed = 0;
+
+		st->proto = ndpi_detection_giveup(net->ndpi, st->ndpi_flow, 1, &guessed);
+		st->classified = true;
+		ndpi_flow_free(st->ndpi_flow);
+		st->ndpi_flow = NULL;
+	}
+	learn_endpoint(net, flow, st, flow_owner(net, flow));
+}
+
+void net_inspect_flush(struct net_inspect *net)
+{
+	flow_table_foreach(net->flows, settle_flow, net);
+	flow_table_drain(net->flows);
+}
+
+void net_inspect_expire(struct net_inspect *net, uint64_t now_us)
+{
+	flow_table_expire_classes(net->flows, now_us, net->timeouts_us);
+	net->last_expire_us = now_us;
+}
+
+int net_inspect_set_rules(struct net_inspect *net, const struct rules *rules)
+{
+	int err = cleartext_set_rules(net->cleartext, rules);
+
+	if (err)
+		return err;
+	/* the app tables point into the old rules */
+	flow_table_drain(net->endpoints);
+	flow_table_drain(net->services);
+	net->rules = rules;
 	return 0;
 }
 
 void net_inspect_get_stats(const struct net_inspect *net, struct net_inspect_stats *stats)
 {
+	struct cleartext_stats cs;
+
 	*stats = net->stats;
+	cleartext_get_stats(net->cleartext, &cs);
+	stats->streams_scanned = cs.objects;
+	stats->stream_gaps = cs.gaps;
+	stats->segments_out_of_window = cs.out_of_window;
+	stats->segments_overlapping = cs.overlaps;
+	stats->reassembly_dropped = cs.dropped;
+	stats->objects_truncated = cs.truncated;
+	stats->parse_errors = cs.parse_errors;
+}
+
+const char *net_inspect_server_name(const struct net_inspect *net, int family, const uint8_t *addr)
+{
+	return name_cache_get(net->names, family, addr, NULL);
+}
+
+size_t net_inspect_flow_state_bytes(void)
+{
+	return sizeof(struct flow) + sizeof(struct flow_state) + SIZEOF_FLOW_STRUCT;
 }

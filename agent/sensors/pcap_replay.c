@@ -39,8 +39,17 @@ static uint16_t be16(const uint8_t *p)
 int pcap_link_decode(int dlt, const uint8_t *frame, size_t caplen, const uint8_t **l3,
 		     size_t *l3_len)
 {
+	return pcap_link_decode_vlan(dlt, frame, caplen, l3, l3_len, NULL);
+}
+
+int pcap_link_decode_vlan(int dlt, const uint8_t *frame, size_t caplen, const uint8_t **l3,
+			  size_t *l3_len, uint16_t *vlan_id)
+{
 	size_t off;
 	uint16_t type;
+
+	if (vlan_id)
+		*vlan_id = 0;
 
 	switch (dlt) {
 	case DLT_EN10MB:
@@ -54,6 +63,8 @@ int pcap_link_decode(int dlt, const uint8_t *frame, size_t caplen, const uint8_t
 			off += 4;
 			if (caplen < off + 2)
 				return -EINVAL;
+			if (vlan_id)
+				*vlan_id = be16(frame + off - 2) & 0x0fff; /* TCI: PCP, DEI, VID */
 			type = be16(frame + off);
 		}
 		off += 2;
@@ -87,6 +98,24 @@ int pcap_link_decode(int dlt, const uint8_t *frame, size_t caplen, const uint8_t
 	}
 }
 
+int pcap_frame_to_packet(int dlt, const struct pcap_pkthdr *hdr, const uint8_t *frame,
+			 struct packet *pkt)
+{
+	size_t l3_len, cut;
+	int rc;
+
+	rc = pcap_link_decode_vlan(dlt, frame, hdr->caplen, &pkt->l3, &l3_len, &pkt->vlan_id);
+	if (rc)
+		return rc;
+	cut = hdr->caplen - l3_len; /* link header bytes */
+	pkt->l3_len = l3_len;
+	pkt->wire_len = hdr->len > cut ? hdr->len - cut : l3_len;
+	if (pkt->wire_len < l3_len)
+		pkt->wire_len = l3_len;
+	pkt->ts_us = (uint64_t)hdr->ts.tv_sec * 1000000u + (uint64_t)hdr->ts.tv_usec;
+	return 0;
+}
+
 int pcap_replay_run(const char *path, packet_sink_fn sink, void *ctx,
 		    struct pcap_replay_stats *stats, char *err, size_t err_len)
 {
@@ -103,9 +132,9 @@ int pcap_replay_run(const char *path, packet_sink_fn sink, void *ctx,
 	if (!pcap) {
 		/* libpcap's message starts with the path for open errors; keep only the cause */
 		const char *cause = strncmp(errbuf, path, strlen(path)) == 0 &&
-						    errbuf[strlen(path)] == ':'
-					    ? errbuf + strlen(path) + 2
-					    : errbuf;
+						    errbuf[strlen(path)] == ':' ?
+					    errbuf + strlen(path) + 2 :
+					    errbuf;
 
 		snprintf(err, err_len, "cannot open capture '%s': %s", path, cause);
 		return -ENOENT;
@@ -120,11 +149,10 @@ int pcap_replay_run(const char *path, packet_sink_fn sink, void *ctx,
 	}
 	while ((rc = pcap_next_ex(pcap, &hdr, &frame)) == 1) {
 		struct packet pkt;
-		size_t cut;
 		int drc;
 
 		stats->frames++;
-		drc = pcap_link_decode(dlt, frame, hdr->caplen, &pkt.l3, &l3_len);
+		drc = pcap_frame_to_packet(dlt, hdr, frame, &pkt);
 		if (drc == -ENOENT) {
 			stats->not_ip++;
 			continue;
@@ -133,12 +161,6 @@ int pcap_replay_run(const char *path, packet_sink_fn sink, void *ctx,
 			stats->bad_frames++;
 			continue;
 		}
-		cut = hdr->caplen - l3_len; /* link header bytes */
-		pkt.l3_len = l3_len;
-		pkt.wire_len = hdr->len > cut ? hdr->len - cut : l3_len;
-		if (pkt.wire_len < l3_len)
-			pkt.wire_len = l3_len;
-		pkt.ts_us = (uint64_t)hdr->ts.tv_sec * 1000000u + (uint64_t)hdr->ts.tv_usec;
 		stats->packets++;
 		ret = sink(ctx, &pkt);
 		if (ret)

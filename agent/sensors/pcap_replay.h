@@ -25,6 +25,19 @@ struct pcap_replay_stats {
 int pcap_link_decode(int dlt, const uint8_t *frame, size_t caplen, const uint8_t **l3,
 		     size_t *l3_len);
 
+/* The same, also giving the innermost 802.1Q/802.1ad VLAN id (0 when untagged) if vlan_id. */
+int pcap_link_decode_vlan(int dlt, const uint8_t *frame, size_t caplen, const uint8_t **l3,
+			  size_t *l3_len, uint16_t *vlan_id);
+
+struct pcap_pkthdr;
+
+/*
+ * Turns a captured frame into the packet the network path takes (link layer removed, VLAN,
+ * lengths, time). Returns 0, or pcap_link_decode()'s errors. Shared by replay and live capture.
+ */
+int pcap_frame_to_packet(int dlt, const struct pcap_pkthdr *hdr, const uint8_t *frame,
+			 struct packet *pkt);
+
 /*
  * Replays the capture at path into sink. Returns 0 at the end of the file, or a negative errno
  * with a one-line reason in err: -ENOENT (cannot open), -ENOTSUP (unsupported link type), -EIO

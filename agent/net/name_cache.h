@@ -1,0 +1,49 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * Server names by address: what the network taught the agent about which name an IP address
+ * serves (DNS answers, TLS SNI, HTTP Host), for naming flows that carry no name themselves and
+ * for the host-side correlator, which asks which name a browser's connection went to
+ * (web.whatsapp.com or not). Bounded: past max_entries the least recently used name goes.
+ * DNS TTLs are not enforced: clients keep using an address long after its TTL, and a newer
+ * answer for the address replaces the name.
+ */
+#ifndef RAQIB_AGENT_NAME_CACHE_H
+#define RAQIB_AGENT_NAME_CACHE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct name_cache;
+
+/* Where a name was learnt. */
+enum name_source {
+	NAME_SOURCE_DNS,
+	NAME_SOURCE_SNI, /* TLS or QUIC ClientHello */
+	NAME_SOURCE_HTTP, /* HTTP Host header */
+};
+
+struct name_cache_stats {
+	size_t entries;
+	uint64_t learnt;
+	uint64_t evicted;
+};
+
+/* A cache of at most max_entries addresses. NULL + errno. */
+struct name_cache *name_cache_new(size_t max_entries);
+void name_cache_free(struct name_cache *cache);
+
+/* Records that addr (4 or 16 bytes of family) serves name, at now_us. 0 or -ENOMEM. */
+int name_cache_put(struct name_cache *cache, int family, const uint8_t *addr, const char *name,
+		   enum name_source source, uint64_t now_us);
+
+/*
+ * The name addr serves, or NULL; *source set when not NULL. The string is the cache's, valid
+ * until the next name_cache_put().
+ */
+const char *name_cache_get(const struct name_cache *cache, int family, const uint8_t *addr,
+			   enum name_source *source);
+
+void name_cache_get_stats(const struct name_cache *cache, struct name_cache_stats *stats);
+
+#endif /* RAQIB_AGENT_NAME_CACHE_H */
