@@ -195,6 +195,61 @@ void agent_release(struct agent *agent)
 	agent->rules = NULL;
 }
 
+bool agent_is_limit_option(int opt)
+{
+	return opt >= AGENT_OPT_MAX_FILE_BYTES && opt <= AGENT_OPT_MAX_FILE_MS;
+}
+
+int agent_parse_limit(struct agent *agent, int opt, const char *arg)
+{
+	static const struct {
+		const char *name;
+		uint64_t max; /* largest value accepted */
+		const char *expected;
+	} spec[] = {
+		[AGENT_OPT_MAX_FILE_BYTES - AGENT_OPT_MAX_FILE_BYTES] = { "max-file-bytes",
+									  UINT64_MAX / 2,
+									  "bytes > 0" },
+		[AGENT_OPT_MAX_EXPANDED_BYTES - AGENT_OPT_MAX_FILE_BYTES] = { "max-expanded-bytes",
+									      UINT64_MAX / 2,
+									      "bytes > 0" },
+		[AGENT_OPT_MAX_RATIO - AGENT_OPT_MAX_FILE_BYTES] = { "max-ratio", 1000000,
+								     "a ratio from 1 to 1000000" },
+		[AGENT_OPT_MAX_DEPTH - AGENT_OPT_MAX_FILE_BYTES] = { "max-depth", 64,
+								     "a depth from 1 to 64" },
+		[AGENT_OPT_MAX_FILE_MS - AGENT_OPT_MAX_FILE_BYTES] = { "max-file-ms", 86400000,
+								       "milliseconds > 0" },
+	};
+	const unsigned i = (unsigned)(opt - AGENT_OPT_MAX_FILE_BYTES);
+	struct extract_limits *l = &agent->limits;
+	uint64_t v;
+
+	if (agent_parse_u64(arg, &v) || v > spec[i].max) {
+		log_error("agent", "invalid --%s '%s': expected %s", spec[i].name, arg,
+			  spec[i].expected);
+		return -EINVAL;
+	}
+	switch (opt) {
+	case AGENT_OPT_MAX_FILE_BYTES:
+		l->max_read_bytes = v;
+		agent->max_file_bytes_set = true;
+		break;
+	case AGENT_OPT_MAX_EXPANDED_BYTES:
+		l->max_expanded_bytes = v;
+		break;
+	case AGENT_OPT_MAX_RATIO:
+		l->max_ratio = (double)v;
+		break;
+	case AGENT_OPT_MAX_DEPTH:
+		l->max_depth = (unsigned)v;
+		break;
+	default:
+		l->max_ms = (unsigned)v;
+		break;
+	}
+	return 0;
+}
+
 int agent_parse_u64(const char *text, uint64_t *out)
 {
 	char *end;

@@ -16,6 +16,7 @@
 #include "raqib/log.h"
 #include "raqib/redis_conn.h"
 #include "raqib/rules.h"
+#include "extract/extract.h"
 
 struct outbox;
 struct heartbeat;
@@ -36,6 +37,9 @@ struct agent {
 	const char *rules_path; /* --rules or $RAQIB_RULES; NULL: the embedded default packs */
 	struct rules *rules;
 	struct outbox *outbox;
+	/* Extraction limits of files and uploaded objects (AGENT_LIMIT_OPTIONS of run, replay, scan) */
+	struct extract_limits limits;
+	bool max_file_bytes_set; /* --max-file-bytes given: it also bounds network objects */
 
 	/* The outbox and heartbeats (global options; docs/outbox.md). */
 	const char *spool_dir; /* --spool-dir or $RAQIB_SPOOL: spools live in DIR/<agent-id> */
@@ -89,6 +93,35 @@ void agent_usage(FILE *out);
 
 /* Option helpers: 0, or -EINVAL for anything but a positive decimal number. */
 int agent_parse_u64(const char *text, uint64_t *out);
+
+/*
+ * The extraction limit options, shared by run, replay and scan: put AGENT_LIMIT_OPTIONS in the
+ * command's getopt table and hand its codes to agent_parse_limit(). AGENT_LIMIT_USAGE is their
+ * --help text.
+ */
+enum {
+	AGENT_OPT_MAX_FILE_BYTES = 0x4d00,
+	AGENT_OPT_MAX_EXPANDED_BYTES,
+	AGENT_OPT_MAX_RATIO,
+	AGENT_OPT_MAX_DEPTH,
+	AGENT_OPT_MAX_FILE_MS,
+};
+
+#define AGENT_LIMIT_OPTIONS                                                                 \
+	{ "max-file-bytes", required_argument, NULL, AGENT_OPT_MAX_FILE_BYTES },             \
+	{ "max-expanded-bytes", required_argument, NULL, AGENT_OPT_MAX_EXPANDED_BYTES },     \
+	{ "max-ratio", required_argument, NULL, AGENT_OPT_MAX_RATIO },                       \
+	{ "max-depth", required_argument, NULL, AGENT_OPT_MAX_DEPTH },                       \
+	{ "max-file-ms", required_argument, NULL, AGENT_OPT_MAX_FILE_MS }
+
+/* True when opt is one of AGENT_LIMIT_OPTIONS. */
+bool agent_is_limit_option(int opt);
+
+/*
+ * Sets the limit of opt from arg into agent->limits. Logs what is wrong and returns -EINVAL on
+ * a bad value.
+ */
+int agent_parse_limit(struct agent *agent, int opt, const char *arg);
 
 /* Commands: parse their own options from argv (argv[0] is the command), return an exit status. */
 int cmd_run(struct agent *agent, int argc, char **argv);

@@ -68,6 +68,7 @@ int cmd_replay(struct agent *agent, int argc, char **argv)
 {
 	static const struct option options[] = {
 		{ "flows", no_argument, NULL, 'F' },
+		AGENT_LIMIT_OPTIONS,
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -92,6 +93,8 @@ int cmd_replay(struct agent *agent, int argc, char **argv)
 			cfg.flow_sink_ctx = &printer;
 			continue;
 		}
+		if (agent_is_limit_option(c) && !agent_parse_limit(agent, c, optarg))
+			continue;
 		return AGENT_EXIT_USAGE;
 	}
 	if (optind + 1 != argc) {
@@ -99,6 +102,9 @@ int cmd_replay(struct agent *agent, int argc, char **argv)
 		return AGENT_EXIT_USAGE;
 	}
 	path = argv[optind];
+	cfg.limits = &agent->limits;
+	if (agent->max_file_bytes_set)
+		cfg.max_object_bytes = agent->limits.max_read_bytes;
 	if (access(path, R_OK) != 0) {
 		log_error("replay", "cannot open capture '%s': %s", path, strerror(errno));
 		return AGENT_EXIT_ERROR;

@@ -28,7 +28,6 @@
 struct run_options {
 	uint64_t duration_s; /* 0: until a signal */
 	const char *ready_file;
-	uint64_t max_file_bytes;
 	struct run_capture_options capture; /* live network capture (run_capture.h) */
 };
 
@@ -42,12 +41,12 @@ static int write_ready_file(const char *path)
 	return 0;
 }
 
-static int parse_options(int argc, char **argv, struct run_options *opt)
+static int parse_options(struct agent *agent, int argc, char **argv, struct run_options *opt)
 {
 	static const struct option options[] = {
 		{ "duration", required_argument, NULL, 'd' },
 		{ "ready-file", required_argument, NULL, 'R' },
-		{ "max-file-bytes", required_argument, NULL, 'M' },
+		AGENT_LIMIT_OPTIONS,
 		{ "interface", required_argument, NULL, RUN_CAPTURE_OPT_INTERFACE },
 		{ "capture-filter", required_argument, NULL, RUN_CAPTURE_OPT_FILTER },
 		{ "snaplen", required_argument, NULL, RUN_CAPTURE_OPT_SNAPLEN },
@@ -69,13 +68,6 @@ static int parse_options(int argc, char **argv, struct run_options *opt)
 		case 'R':
 			opt->ready_file = optarg;
 			break;
-		case 'M':
-			if (agent_parse_u64(optarg, &opt->max_file_bytes)) {
-				log_error("agent", "invalid --max-file-bytes '%s': expected bytes > 0",
-					  optarg);
-				return AGENT_EXIT_USAGE;
-			}
-			break;
 		case RUN_CAPTURE_OPT_INTERFACE:
 		case RUN_CAPTURE_OPT_FILTER:
 		case RUN_CAPTURE_OPT_SNAPLEN:
@@ -86,6 +78,8 @@ static int parse_options(int argc, char **argv, struct run_options *opt)
 			agent_usage(stdout);
 			return -1;
 		default:
+			if (agent_is_limit_option(c) && !agent_parse_limit(agent, c, optarg))
+				break;
 			return AGENT_EXIT_USAGE;
 		}
 	}
@@ -199,7 +193,7 @@ static void log_counters(struct bpf_sensor *sensor, struct host_events *host)
 
 int cmd_run(struct agent *agent, int argc, char **argv)
 {
-	struct run_options opt = { .max_file_bytes = 64u << 20 };
+	struct run_options opt = { 0 };
 	struct host_events_config cfg = { .max_processes = 1u << 16 };
 	struct host_events *host = NULL;
 	struct bpf_sensor *sensor = NULL;
@@ -212,7 +206,7 @@ int cmd_run(struct agent *agent, int argc, char **argv)
 	char err[512];
 	int ret = AGENT_EXIT_ERROR, rc;
 
-	rc = parse_options(argc, argv, &opt);
+	rc = parse_options(agent, argc, argv, &opt);
 	if (rc)
 		return rc < 0 ? AGENT_EXIT_OK : rc;
 	if (bpf_sensor_preflight(err, sizeof(err))) {
@@ -221,8 +215,7 @@ int cmd_run(struct agent *agent, int argc, char **argv)
 	}
 	if (agent_open_outbox(agent) || agent_load_rules(agent))
 		return AGENT_EXIT_ERROR;
-	extract_limits_default(&cfg.limits);
-	cfg.limits.max_read_bytes = opt.max_file_bytes;
+	cfg.limits = agent->limits;
 	host = host_events_new(agent->rules, outbox_sink, agent->outbox, &cfg);
 	loop = loop_new();
 	if (!host || !loop) {

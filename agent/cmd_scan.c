@@ -42,6 +42,7 @@ struct scan_run {
 	struct extract_limits limits;
 	struct rules_scan *scan;
 	uint64_t files, bytes, found, errors;
+	uint64_t incomplete; /* partially inspected or encrypted */
 	time_t last_progress;
 	bool progress; /* stderr is a terminal */
 };
@@ -214,6 +215,8 @@ static void scan_file(struct scan_run *run, const char *path, const char *rel)
 	}
 	run->files++;
 	run->bytes += x.bytes_read;
+	if (x.status == EXTRACT_PARTIAL || x.status == EXTRACT_ENCRYPTED)
+		run->incomplete++;
 	if (rules_verdict_is_sensitive(&v))
 		run->found++;
 	if (run->format == FORMAT_SCORE)
@@ -221,7 +224,7 @@ static void scan_file(struct scan_run *run, const char *path, const char *rel)
 	else if (run->format == FORMAT_JSON)
 		print_json(run, path, &x, &v);
 	else if (rules_verdict_is_sensitive(&v) || run->explain || run->digest ||
-		 x.status == EXTRACT_ENCRYPTED)
+		 x.status == EXTRACT_ENCRYPTED || x.status == EXTRACT_PARTIAL)
 		print_text(run, path, &x, &v);
 	rules_verdict_release(&v);
 	show_progress(run);
@@ -302,15 +305,13 @@ int cmd_scan(struct agent *agent, int argc, char **argv)
 		{ "format", required_argument, NULL, 'f' },
 		{ "hidden", no_argument, NULL, 'H' },
 		{ "digest", no_argument, NULL, 'D' },
-		{ "max-file-bytes", required_argument, NULL, 'M' },
+		AGENT_LIMIT_OPTIONS,
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct scan_run run = { .agent = agent, .progress = isatty(STDERR_FILENO) };
-	uint64_t max_bytes = 0;
 	int c;
 
-	extract_limits_default(&run.limits);
 	optind = 0;
 	while ((c = getopt_long(argc, argv, "+jeh", options, NULL)) != -1) {
 		switch (c) {
@@ -338,21 +339,16 @@ int cmd_scan(struct agent *agent, int argc, char **argv)
 		case 'D':
 			run.digest = true;
 			break;
-		case 'M':
-			if (agent_parse_u64(optarg, &max_bytes)) {
-				log_error("scan", "invalid --max-file-bytes '%s': expected bytes > 0",
-					  optarg);
-				return AGENT_EXIT_USAGE_GREP;
-			}
-			run.limits.max_read_bytes = max_bytes;
-			break;
 		case 'h':
 			agent_usage(stdout);
 			return AGENT_EXIT_OK;
 		default:
+			if (agent_is_limit_option(c) && !agent_parse_limit(agent, c, optarg))
+				break;
 			return AGENT_EXIT_USAGE_GREP;
 		}
 	}
+	run.limits = agent->limits;
 	if (optind >= argc) {
 		log_error("scan", "no path given: raqib-agent scan PATH...");
 		return AGENT_EXIT_USAGE_GREP;
@@ -376,6 +372,10 @@ int cmd_scan(struct agent *agent, int argc, char **argv)
 	if (run.progress && run.last_progress)
 		fputc('\n', stderr);
 	rules_scan_free(run.scan);
+	/* what was not seen whole matters as much as what was found */
+	if (run.incomplete)
+		log_warn("scan", "%llu of %llu files not inspected whole (partial or encrypted)",
+			 (unsigned long long)run.incomplete, (unsigned long long)run.files);
 	if (run.errors)
 		return AGENT_EXIT_USAGE_GREP;
 	return run.found ? AGENT_EXIT_OK : AGENT_EXIT_ERROR;

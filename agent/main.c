@@ -64,7 +64,6 @@ static const char usage_text[] =
 	"Options of run:\n"
 	"  -d, --duration SECONDS    stop after SECONDS (default: until SIGINT or SIGTERM)\n"
 	"      --ready-file PATH     create PATH once the sensors are attached\n"
-	"      --max-file-bytes N    bytes of a file inspected at most (default: 67108864)\n"
 	"      --interface IF        also capture packets on IF (repeatable; \"any\" for all):\n"
 	"                            attribute flows to apps, inspect cleartext uploads\n"
 	"      --capture-filter EXPR capture only what the pcap-filter(7) expression matches\n"
@@ -80,7 +79,17 @@ static const char usage_text[] =
 	"      --explain             say why each finding fired: rule, score, checksum, context\n"
 	"      --hidden              also scan hidden files and directories\n"
 	"      --digest              print each file's similarity digest (for fingerprint rules)\n"
-	"      --max-file-bytes N    (also) bytes of a file inspected at most\n"
+	"\n"
+	"Extraction limits (options of run, replay and scan); past one a file is reported\n"
+	"\"partially inspected\" with the reason:\n"
+	"      --max-file-bytes N    bytes of a file read at most (default: 67108864; uploads\n"
+	"                            seen on the network: 16777216)\n"
+	"      --max-expanded-bytes N  bytes decompressed from the archives and documents of one\n"
+	"                            file, all together (default: 268435456)\n"
+	"      --max-ratio N         a member expanding past N times its compressed size is a\n"
+	"                            bomb (default: 100)\n"
+	"      --max-depth N         archives and attachments nested deeper are skipped (default: 4)\n"
+	"      --max-file-ms MS      time spent on one file (default: 10000)\n"
 	"\n"
 	"Examples:\n"
 	"  sudo raqib-agent run\n"
@@ -229,6 +238,7 @@ int main(int argc, char **argv)
 	int c, ret;
 
 	log_init("raqib-agent", level);
+	extract_limits_default(&agent.limits);
 	/* "+": stop at the command; what follows it is the command's */
 	while ((c = getopt_long(argc, argv, "+r:vqhV", long_options, NULL)) != -1) {
 		switch (c) {

@@ -127,7 +127,8 @@ struct run_capture *run_capture_start(struct agent *agent, struct loop *loop,
 {
 	struct net_inspect_config ncfg = { .max_flows = 1u << 18,
 					   .idle_timeout_us = 300000000u,
-					   .conns = conns };
+					   .conns = conns,
+					   .limits = &agent->limits };
 	struct pcap_live_config lcfg = { .interfaces = opt->interfaces,
 					 .n_interfaces = opt->n_interfaces,
 					 .filter = opt->filter,
@@ -136,6 +137,8 @@ struct run_capture *run_capture_start(struct agent *agent, struct loop *loop,
 	char err[512];
 	int rc = 0;
 
+	if (agent->max_file_bytes_set)
+		ncfg.max_object_bytes = agent->limits.max_read_bytes;
 	if (!cap) {
 		log_error("capture", "cannot start capture: out of memory");
 		return NULL;

@@ -9,6 +9,9 @@ PACKAGES=(
 	cmake make gcc pkg-config clang llvm bpftool
 	libbpf-dev libpcap-dev libndpi-dev libhiredis-dev libjansson-dev libyaml-dev
 	libhyperscan-dev libssl-dev libicu-dev libfuzzy-dev
+	# document text extraction (agent/extract/)
+	g++ libmagic-dev libpoppler-cpp-dev libfribidi-dev libarchive-dev libxml2-dev
+	libgmime-3.0-dev libseccomp-dev libcsv-dev
 	# tests: unit, end to end, fuzzing
 	libcmocka-dev libclang-rt-14-dev redis-server redis-tools jq iproute2 util-linux procps
 	python3
@@ -19,6 +22,8 @@ PACKAGES=(
 	zlib1g-dev openssl stunnel4 python3-jsonschema
 	# network sensor: HTTP parsing, body decompression; capture tools for its tests and benchmark
 	libhttp-parser-dev tcpdump wireshark-common
+	# extraction benchmark's peer (pdftotext)
+	poppler-utils
 )
 
 missing=()

@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * Text extraction: every input is taken as plain text in the encoding its first bytes show
- * (text_decode.c), converted to UTF-8 and hashed on the way. The format-aware extractors (PDF,
- * Office, OpenDocument, mail, archives) plug in here without changing the contract.
+ * Entry points of text extraction (extract.h): reads the file into memory up to the read limit
+ * while hashing it, detects its type from the content (detect.c) and hands it to the extractor
+ * of that type: text.c and csv.c (encodings, CSV), html.c, pdf.c (in a sandboxed child),
+ * zip_doc.c (DOCX, XLSX, PPTX, ODT, ODS), rtf.c, mail.c, archive.c. Containers call back into
+ * extract_dispatch() for their members, one level deeper (extract_ctx.c keeps the limits).
  */
 #include "extract.h"
 
@@ -10,11 +12,20 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <openssl/evp.h>
 
-#include "text_decode.h"
+#include "archive.h"
+#include "detect.h"
+#include "extract_ctx.h"
+#include "html.h"
+#include "mail.h"
+#include "pdf.h"
+#include "rtf.h"
+#include "text.h"
+#include "zip_doc.h"
 
 #define READ_CHUNK (64 * 1024)
 
@@ -25,6 +36,8 @@ void extract_limits_default(struct extract_limits *limits)
 	limits->max_ratio = 100.0;
 	limits->max_depth = 4;
 	limits->max_ms = 10000;
+	limits->max_expanded_bytes = 256u << 20;
+	limits->max_parser_memory_bytes = 1ull << 30;
 }
 
 const char *extract_status_name(enum extract_status status)
@@ -42,122 +55,195 @@ const char *extract_status_name(enum extract_status status)
 	return "unknown";
 }
 
+int extract_dispatch(struct extract_ctx *ctx, const void *buf, size_t len)
+{
+	enum extract_format format;
+	char mime[sizeof(ctx->out->mime_type)];
+	int err;
+
+	err = extract_detect(buf, len, &format, mime, sizeof(mime));
+	if (err)
+		return err;
+	if (ctx->depth == 0)
+		snprintf(ctx->out->mime_type, sizeof(ctx->out->mime_type), "%s", mime);
+	switch (format) {
+	case EXTRACT_FMT_TEXT:
+		return extract_text(ctx, buf, len);
+	case EXTRACT_FMT_HTML:
+		return extract_html(ctx, buf, len);
+	case EXTRACT_FMT_PDF:
+		if (ctx->pdf_in_process)
+			return extract_pdf_inprocess(ctx, buf, len);
+		return extract_pdf(ctx, buf, len);
+	case EXTRACT_FMT_ZIP:
+		return extract_zip_doc(ctx, buf, len);
+	case EXTRACT_FMT_ARCHIVE:
+		return extract_archive(ctx, buf, len);
+	case EXTRACT_FMT_RTF:
+		return extract_rtf(ctx, buf, len);
+	case EXTRACT_FMT_MAIL:
+		return extract_mail(ctx, buf, len);
+	case EXTRACT_FMT_OFFICE_ENCRYPTED:
+		extract_ctx_encrypted(ctx, "password-protected Office document");
+		return 0;
+	case EXTRACT_FMT_NO_TEXT:
+		extract_ctx_not_inspected(ctx, "no text extractor for %s", mime);
+		return 0;
+	}
+	return 0;
+}
+
+static int scan_begin_part(void *ctx, enum rules_part part)
+{
+	return rules_scan_begin_part(ctx, part);
+}
+
+static int scan_feed(void *ctx, const void *buf, size_t len)
+{
+	return rules_scan_feed(ctx, buf, len);
+}
+
+/* Extracts buf (already hashed into out) and marks the result partial when the read was cut. */
+static int extract_bytes(const void *buf, size_t len, bool whole,
+			 const struct extract_limits *limits, const struct extract_sink *sink,
+			 struct extract_result *out)
+{
+	struct extract_ctx ctx;
+	int err;
+
+	extract_ctx_init(&ctx, limits, sink, out);
+	if (!whole)
+		extract_ctx_damaged(&ctx, "read limit of %llu bytes reached",
+				    (unsigned long long)limits->max_read_bytes);
+	err = extract_dispatch(&ctx, buf, len);
+	return err == -ECANCELED ? 0 : err;
+}
+
 static void begin(struct extract_result *out)
 {
 	memset(out, 0, sizeof(*out));
 	out->status = EXTRACT_COMPLETE;
-	snprintf(out->mime_type, sizeof(out->mime_type), "text/plain");
+	snprintf(out->mime_type, sizeof(out->mime_type), "application/octet-stream");
 }
 
-static int feed(struct rules_scan *scan, EVP_MD_CTX *md, struct text_decoder *dec,
-		const void *buf, size_t len, struct extract_result *out)
+/*
+ * Reads fd up to the read limit into a buffer the caller wipes and frees, hashing every byte.
+ * *whole tells whether the file ended within the limit.
+ */
+static int read_all(int fd, uint64_t limit, EVP_MD_CTX *md, char **buf_out, size_t *len_out,
+		    size_t *cap_out, bool *whole)
 {
-	if (!EVP_DigestUpdate(md, buf, len))
+	size_t cap = READ_CHUNK, len = 0;
+	struct stat st;
+	char *buf, *grown;
+
+	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0)
+		cap = (uint64_t)st.st_size < limit ? (size_t)st.st_size + 1 : (size_t)limit + 1;
+	buf = malloc(cap);
+	if (!buf)
 		return -ENOMEM;
-	out->bytes_read += len;
-	return text_decoder_feed(dec, buf, len, scan, &out->text_bytes);
+	*whole = false;
+	for (;;) {
+		ssize_t n;
+
+		if (len == cap) {
+			size_t next = cap * 2 > limit + 1 ? (size_t)limit + 1 : cap * 2;
+
+			grown = next > cap ? malloc(next) : NULL;
+			if (!grown) {
+				extract_wipe_free(buf, cap);
+				return -ENOMEM;
+			}
+			memcpy(grown, buf, len);
+			extract_wipe_free(buf, cap);
+			buf = grown;
+			cap = next;
+		}
+		n = read(fd, buf + len, cap - len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			extract_wipe_free(buf, cap);
+			return -EIO;
+		}
+		if (n == 0) {
+			*whole = true;
+			break;
+		}
+		if (len + (size_t)n > limit) {
+			/* the byte past the limit is never hashed or inspected */
+			n = (ssize_t)(limit - len);
+			len += (size_t)n;
+			break;
+		}
+		len += (size_t)n;
+	}
+	if (!EVP_DigestUpdate(md, buf, len)) {
+		extract_wipe_free(buf, cap);
+		return -ENOMEM;
+	}
+	*buf_out = buf;
+	*len_out = len;
+	*cap_out = cap;
+	return 0;
 }
 
-/* Decoding is chosen from the first bytes; then every chunk goes through the same decoder. */
-static int start_decoding(struct text_decoder *dec, const void *head, size_t len,
-			  struct extract_result *out)
+int extract_fd_sink(int fd, const struct extract_limits *limits, const struct extract_sink *sink,
+		    struct extract_result *out)
 {
-	int err = text_decoder_init(dec, head, len);
+	EVP_MD_CTX *md = EVP_MD_CTX_new();
+	size_t len = 0, cap = 0;
+	char *buf = NULL;
+	bool whole = false;
+	int err;
 
-	if (!err)
-		snprintf(out->mime_type, sizeof(out->mime_type), "text/plain; charset=%s",
-			 dec->encoding);
+	begin(out);
+	if (!md || !EVP_DigestInit_ex(md, EVP_sha256(), NULL)) {
+		err = -ENOMEM;
+		goto out;
+	}
+	err = read_all(fd, limits->max_read_bytes, md, &buf, &len, &cap, &whole);
+	if (err)
+		goto out;
+	out->bytes_read = len;
+	if (!EVP_DigestFinal_ex(md, out->sha256, NULL)) {
+		err = -ENOMEM;
+		goto out;
+	}
+	out->sha256_complete = whole;
+	err = extract_bytes(buf, len, whole, limits, sink, out);
+out:
+	extract_wipe_free(buf, cap);
+	EVP_MD_CTX_free(md);
 	return err;
 }
 
-static int finish_hash(EVP_MD_CTX *md, struct extract_result *out, bool complete)
+int extract_buffer_sink(const void *buf, size_t len, const struct extract_limits *limits,
+			const struct extract_sink *sink, struct extract_result *out)
 {
-	if (!EVP_DigestFinal_ex(md, out->sha256, NULL))
+	size_t take = len < limits->max_read_bytes ? len : (size_t)limits->max_read_bytes;
+	unsigned int md_len = 0;
+
+	begin(out);
+	if (!EVP_Digest(buf, take, out->sha256, &md_len, EVP_sha256(), NULL))
 		return -ENOMEM;
-	out->sha256_complete = complete;
-	if (!complete) {
-		out->status = EXTRACT_PARTIAL;
-		snprintf(out->reason, sizeof(out->reason), "read limit of %llu bytes reached",
-			 (unsigned long long)out->bytes_read);
-	}
-	return 0;
+	out->bytes_read = take;
+	out->sha256_complete = take == len;
+	return extract_bytes(buf, take, take == len, limits, sink, out);
 }
 
 int extract_fd(int fd, const struct extract_limits *limits, struct rules_scan *scan,
 	       struct extract_result *out)
 {
-	EVP_MD_CTX *md = EVP_MD_CTX_new();
-	struct text_decoder dec = { .cd = (iconv_t)-1 };
-	bool complete = false, started = false;
-	char *buf = malloc(READ_CHUNK);
-	int err = 0;
+	struct extract_sink sink = { scan_begin_part, scan_feed, scan };
 
-	begin(out);
-	if (!md || !buf || !EVP_DigestInit_ex(md, EVP_sha256(), NULL)) {
-		err = -ENOMEM;
-		goto out;
-	}
-	while (!err) {
-		uint64_t room = limits->max_read_bytes - out->bytes_read;
-		size_t want = room < READ_CHUNK ? (size_t)room : READ_CHUNK;
-		ssize_t n;
-
-		if (want == 0) {
-			char probe;
-
-			/* at the limit: complete only if the file ends here */
-			n = read(fd, &probe, 1);
-			complete = n == 0;
-			break;
-		}
-		n = read(fd, buf, want);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			err = -EIO;
-			break;
-		}
-		if (n == 0) {
-			complete = true;
-			break;
-		}
-		if (!started) {
-			err = start_decoding(&dec, buf, (size_t)n, out);
-			started = true;
-		}
-		if (!err)
-			err = feed(scan, md, &dec, buf, (size_t)n, out);
-	}
-	if (!err)
-		err = finish_hash(md, out, complete);
-out:
-	text_decoder_release(&dec);
-	if (buf)
-		explicit_bzero(buf, READ_CHUNK);
-	free(buf);
-	EVP_MD_CTX_free(md);
-	return err;
+	return extract_fd_sink(fd, limits, &sink, out);
 }
 
 int extract_buffer(const void *buf, size_t len, const struct extract_limits *limits,
 		   struct rules_scan *scan, struct extract_result *out)
 {
-	EVP_MD_CTX *md = EVP_MD_CTX_new();
-	struct text_decoder dec = { .cd = (iconv_t)-1 };
-	size_t take = len < limits->max_read_bytes ? len : (size_t)limits->max_read_bytes;
-	int err;
+	struct extract_sink sink = { scan_begin_part, scan_feed, scan };
 
-	begin(out);
-	if (!md || !EVP_DigestInit_ex(md, EVP_sha256(), NULL)) {
-		EVP_MD_CTX_free(md);
-		return -ENOMEM;
-	}
-	err = start_decoding(&dec, buf, take < READ_CHUNK ? take : READ_CHUNK, out);
-	if (!err)
-		err = feed(scan, md, &dec, buf, take, out);
-	if (!err)
-		err = finish_hash(md, out, take == len);
-	text_decoder_release(&dec);
-	EVP_MD_CTX_free(md);
-	return err;
+	return extract_buffer_sink(buf, len, limits, &sink, out);
 }

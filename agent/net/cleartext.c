@@ -105,7 +105,10 @@ struct cleartext *cleartext_new(const struct rules *rules, const struct cleartex
 	ct->sink = sink;
 	ct->sink_ctx = sink_ctx;
 	ct->budget.max_bytes = config->max_buffered_bytes;
-	extract_limits_default(&ct->limits);
+	if (config->limits)
+		ct->limits = *config->limits;
+	else
+		extract_limits_default(&ct->limits);
 	ct->limits.max_read_bytes = config->max_object_bytes;
 	ct->worker = rules_worker_new(rules);
 	if (!ct->worker) {

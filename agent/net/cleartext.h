@@ -15,6 +15,7 @@
 #include <stdint.h>
 
 #include "raqib/rules.h"
+#include "extract/extract.h"
 #include "pipeline/flow_table.h"
 
 struct cleartext;
@@ -40,6 +41,8 @@ struct cleartext_config {
 	uint64_t max_object_bytes; /* bytes of one object inspected */
 	uint64_t max_buffered_bytes; /* out-of-order and object bytes held by all flows */
 	uint32_t max_flow_window; /* out-of-order bytes held per direction of a flow */
+	/* extraction limits of an object (depth, ratio, time...); NULL: the defaults */
+	const struct extract_limits *limits;
 };
 
 struct cleartext_stats {

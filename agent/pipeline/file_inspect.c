@@ -67,10 +67,30 @@ static int open_checked(const struct file_inspect_request *req, struct stat *st,
 	return err;
 }
 
+static int64_t mtime_ns_of(const struct stat *st)
+{
+	return (int64_t)st->st_mtim.tv_sec * 1000000000 + st->st_mtim.tv_nsec;
+}
+
+/* Caches the verdict when the file did not change while it was read and is old enough. */
+static void cache_store(const struct file_inspect_request *req, int fd,
+			const struct verdict_cache_key *key, int64_t started_ns,
+			const struct file_inspect_result *out)
+{
+	struct stat after;
+
+	if (fstat(fd, &after) == 0 && after.st_size == key->size &&
+	    mtime_ns_of(&after) == key->mtime_ns &&
+	    verdict_cache_is_settled(key->mtime_ns, started_ns))
+		verdict_cache_store(req->cache, key, &out->verdict, &out->extract);
+}
+
 int file_inspect(struct rules_scan *scan, const struct file_inspect_request *req,
 		 struct file_inspect_result *out)
 {
 	struct rules_verdict discard;
+	struct verdict_cache_key key;
+	int64_t started_ns = verdict_cache_now_ns();
 	struct stat st;
 	int fd, err;
 
@@ -78,22 +98,33 @@ int file_inspect(struct rules_scan *scan, const struct file_inspect_request *req
 	fd = open_checked(req, &st, &out->opened_path);
 	if (fd < 0)
 		return fd;
+	out->size = st.st_size;
+	out->mtime_ns = mtime_ns_of(&st);
+	out->dev = st.st_dev;
+	out->ino = st.st_ino;
+	key = (struct verdict_cache_key){ st.st_dev, st.st_ino, st.st_size, out->mtime_ns };
+	if (req->cache && verdict_cache_lookup(req->cache, &key, &out->verdict, &out->extract)) {
+		close(fd);
+		out->from_cache = true;
+		return 0;
+	}
 	err = extract_fd(fd, req->limits, scan, &out->extract);
-	close(fd);
 	/* Finishing also resets the context after a failure, so it can serve the next file. */
 	if (err) {
+		close(fd);
 		if (rules_scan_finish(scan, &discard) == 0)
 			rules_verdict_release(&discard);
 		return err;
 	}
 	err = rules_scan_finish(scan, &out->verdict);
-	if (err)
+	if (err) {
+		close(fd);
 		return err;
+	}
 	if (out->extract.status != EXTRACT_COMPLETE)
 		out->verdict.is_truncated = true;
-	out->size = st.st_size;
-	out->mtime_ns = (int64_t)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec;
-	out->dev = st.st_dev;
-	out->ino = st.st_ino;
+	if (req->cache)
+		cache_store(req, fd, &key, started_ns, out);
+	close(fd);
 	return 0;
 }

@@ -13,6 +13,7 @@
 
 #include "raqib/rules.h"
 #include "extract/extract.h"
+#include "extract/verdict_cache.h"
 
 #define FILE_INSPECT_MAX_PATHS 3
 
@@ -23,6 +24,7 @@ struct file_inspect_request {
 	dev_t dev;
 	ino_t ino;
 	const struct extract_limits *limits;
+	struct verdict_cache *cache; /* NULL: always inspect */
 };
 
 struct file_inspect_result {
@@ -33,6 +35,7 @@ struct file_inspect_result {
 	int64_t mtime_ns;
 	dev_t dev;
 	ino_t ino;
+	bool from_cache; /* this file version was inspected before: nothing was read */
 };
 
 /*
@@ -40,6 +43,8 @@ struct file_inspect_result {
  * negative errno: -ENOENT when no path can be opened, -ESTALE when they all name another file
  * than dev/ino, -EINVAL when it is not a regular file, -EIO on a read error, -ENOMEM.
  * A file only partly inspected (limits, damage) is a result: see out->extract.status.
+ * With req->cache, a file version (device, inode, size, mtime) already inspected is answered
+ * from the cache without being read, and a newly inspected one is stored there.
  */
 int file_inspect(struct rules_scan *scan, const struct file_inspect_request *req,
 		 struct file_inspect_result *out);

@@ -24,6 +24,8 @@
 
 /* Recent (process, file version) pairs already alerted on. */
 #define SEEN_SLOTS 512
+/* File versions whose verdict is kept, so a file opened again is not inspected again. */
+#define VERDICT_CACHE_ENTRIES 4096
 
 struct seen_key {
 	uint32_t pid;
@@ -37,6 +39,7 @@ struct seen_key {
 struct host_events {
 	const struct rules *rules;
 	struct rules_scan *scan;
+	struct verdict_cache *cache;
 	alert_sink_fn sink;
 	void *sink_ctx;
 	struct host_events_config config;
@@ -59,7 +62,8 @@ struct host_events *host_events_new(const struct rules *rules, alert_sink_fn sin
 	h->config = *config;
 	h->procs = proc_table_new(config->max_processes);
 	h->scan = rules_scan_new(rules);
-	if (!h->procs || !h->scan) {
+	h->cache = verdict_cache_new(VERDICT_CACHE_ENTRIES);
+	if (!h->procs || !h->scan || !h->cache) {
 		host_events_free(h);
 		errno = ENOMEM;
 		return NULL;
@@ -72,6 +76,7 @@ void host_events_free(struct host_events *h)
 	if (!h)
 		return;
 	rules_scan_free(h->scan);
+	verdict_cache_free(h->cache);
 	proc_table_free(h->procs);
 	free(h);
 }
@@ -247,6 +252,7 @@ static void on_open(struct host_events *h, const struct raqib_event_open *ev)
 	req.paths[0] = via_root;
 	req.paths[1] = via_fd;
 	req.paths[2] = ev->path[0] == '/' ? ev->path : NULL; /* the app may be gone already */
+	req.cache = h->cache;
 	display_path(ev, shown, sizeof(shown));
 
 	err = file_inspect(h->scan, &req, &res);
@@ -316,6 +322,8 @@ int host_events_set_rules(struct host_events *h, const struct rules *rules)
 	rules_scan_free(h->scan);
 	h->scan = scan;
 	h->rules = rules;
+	/* verdicts of the old rules would outlive them for files that do not change */
+	verdict_cache_clear(h->cache);
 	proc_table_foreach(h->procs, refresh_app, (void *)rules);
 	return 0;
 }

@@ -139,6 +139,7 @@ struct net_inspect *net_inspect_new(const struct rules *rules, alert_sink_fn sin
 	ccfg.max_object_bytes = or_default(config->max_object_bytes, 16u << 20);
 	ccfg.max_buffered_bytes = or_default(config->max_buffered_bytes, 256u << 20);
 	ccfg.max_flow_window = 1u << 20;
+	ccfg.limits = config->limits;
 	net->ndpi = ndpi_init_detection_module(ndpi_no_prefs);
 	if (!net->ndpi)
 		goto err_free;

@@ -20,6 +20,8 @@
 #include "flow_table.h"
 #include "packet.h"
 
+struct extract_limits;
+
 struct net_inspect;
 
 /* A flow that ended, as the flow sink receives it; everything is borrowed for the call. */
@@ -50,6 +52,8 @@ struct net_inspect_config {
 	net_flow_sink_fn flow_sink; /* NULL: flows are not reported */
 	void *flow_sink_ctx;
 	const struct conn_table *conns; /* connection owners (host sensor), or NULL */
+	/* extraction limits of uploaded objects (max_read_bytes: max_object_bytes); NULL: defaults */
+	const struct extract_limits *limits;
 };
 
 struct net_inspect_stats {

@@ -1,0 +1,383 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * From poppler's words to lines of logical text (see pdf.h).
+ *
+ * Lines: consecutive words (poppler's reading order keeps columns apart) whose boxes overlap
+ * vertically by half the smaller height, with the same rotation, form one line.
+ *
+ * Visual order: within a line, words and the characters of each word are sorted along the
+ * writing axis. A space goes between two words when the gap exceeds GAP_RATIO of the line
+ * height; characters of one word are never separated, so an identifier a producer split over
+ * several text operators (kerning, "tj_split") stays whole.
+ *
+ * Logical order: a PDF draws glyphs where they appear, so the sorted line is the visual
+ * string. Running the bidirectional algorithm (UAX #9) over it with the paragraph direction
+ * of the line reverses right-to-left runs back and leaves left-to-right runs (Latin, digits,
+ * "+212...") as they are; mirrored glyphs (brackets, guillemets) are mirrored back. The
+ * paragraph direction is right-to-left when the line holds more strong right-to-left
+ * characters than left-to-right ones. Lines without right-to-left characters skip fribidi.
+ */
+#include "pdf.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <fribidi.h>
+
+#define GAP_RATIO 0.15f
+/* A line with more characters is written out in pieces (a hostile page of one line). */
+#define MAX_LINE_GLYPHS 8192
+
+struct line_word {
+	size_t first, n; /* glyphs[first, first + n) */
+	float x0, y0, x1, y1; /* union of the glyph boxes */
+};
+
+struct layout {
+	pdf_line_fn line;
+	void *arg;
+	int rotation; /* of the current line */
+	struct pdf_glyph *glyphs;
+	size_t n_glyphs, cap_glyphs;
+	struct line_word *words;
+	size_t n_words, cap_words;
+	/* scratch of flush_line(), kept between lines */
+	FriBidiChar *text;
+	FriBidiCharType *types;
+	FriBidiBracketType *brackets;
+	FriBidiLevel *levels;
+	FriBidiStrIndex *map;
+	char *utf8;
+	size_t cap_text;
+	bool page_has_text;
+};
+
+/* Position of a glyph along the writing axis of rotation r. */
+static float along(const struct pdf_glyph *g, int r)
+{
+	switch (r & 3) {
+	case 1:
+		return g->y0;
+	case 2:
+		return -g->x1;
+	case 3:
+		return -g->y1;
+	default:
+		return g->x0;
+	}
+}
+
+static float word_along(const struct line_word *w, int r)
+{
+	switch (r & 3) {
+	case 1:
+		return w->y0;
+	case 2:
+		return -w->x1;
+	case 3:
+		return -w->y1;
+	default:
+		return w->x0;
+	}
+}
+
+static float word_end(const struct line_word *w, int r)
+{
+	switch (r & 3) {
+	case 1:
+		return w->y1;
+	case 2:
+		return -w->x0;
+	case 3:
+		return -w->y0;
+	default:
+		return w->x1;
+	}
+}
+
+/* Extent across the writing axis (height of a horizontal line). */
+static void word_across(const struct line_word *w, int r, float *lo, float *hi)
+{
+	if (r & 1) {
+		*lo = w->x0;
+		*hi = w->x1;
+	} else {
+		*lo = w->y0;
+		*hi = w->y1;
+	}
+}
+
+static int grow(struct layout *l, size_t n)
+{
+	size_t cap = l->cap_text ? l->cap_text : 256;
+
+	if (n <= l->cap_text)
+		return 0;
+	while (cap < n)
+		cap *= 2;
+	free(l->types);
+	free(l->brackets);
+	free(l->levels);
+	free(l->map);
+	if (l->text)
+		explicit_bzero(l->text, l->cap_text * sizeof(*l->text));
+	free(l->text);
+	if (l->utf8)
+		explicit_bzero(l->utf8, l->cap_text * 4 + 1);
+	free(l->utf8);
+	l->text = calloc(cap, sizeof(*l->text));
+	l->types = calloc(cap, sizeof(*l->types));
+	l->brackets = calloc(cap, sizeof(*l->brackets));
+	l->levels = calloc(cap, sizeof(*l->levels));
+	l->map = calloc(cap, sizeof(*l->map));
+	l->utf8 = malloc(cap * 4 + 1);
+	l->cap_text = cap;
+	if (!l->text || !l->types || !l->brackets || !l->levels || !l->map || !l->utf8) {
+		l->cap_text = 0;
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+static size_t put_utf8(char *out, uint32_t cp)
+{
+	if (cp < 0x80) {
+		out[0] = (char)cp;
+		return 1;
+	}
+	if (cp < 0x800) {
+		out[0] = (char)(0xc0 | cp >> 6);
+		out[1] = (char)(0x80 | (cp & 0x3f));
+		return 2;
+	}
+	if (cp < 0x10000) {
+		out[0] = (char)(0xe0 | cp >> 12);
+		out[1] = (char)(0x80 | ((cp >> 6) & 0x3f));
+		out[2] = (char)(0x80 | (cp & 0x3f));
+		return 3;
+	}
+	out[0] = (char)(0xf0 | cp >> 18);
+	out[1] = (char)(0x80 | ((cp >> 12) & 0x3f));
+	out[2] = (char)(0x80 | ((cp >> 6) & 0x3f));
+	out[3] = (char)(0x80 | (cp & 0x3f));
+	return 4;
+}
+
+static void sort_words(struct layout *l)
+{
+	/* insertion sort: lines hold tens of words; keeps equal positions in reading order */
+	for (size_t i = 1; i < l->n_words; i++) {
+		struct line_word w = l->words[i];
+		size_t j = i;
+
+		while (j > 0 &&
+		       word_along(&l->words[j - 1], l->rotation) > word_along(&w, l->rotation)) {
+			l->words[j] = l->words[j - 1];
+			j--;
+		}
+		l->words[j] = w;
+	}
+}
+
+static void sort_glyphs(struct layout *l, const struct line_word *w)
+{
+	struct pdf_glyph *g = l->glyphs + w->first;
+
+	for (size_t i = 1; i < w->n; i++) {
+		struct pdf_glyph x = g[i];
+		size_t j = i;
+
+		while (j > 0 && along(&g[j - 1], l->rotation) > along(&x, l->rotation)) {
+			g[j] = g[j - 1];
+			j--;
+		}
+		g[j] = x;
+	}
+}
+
+/* Resolves the line's logical order into l->map (identity when it is left-to-right only). */
+static int logical_order(struct layout *l, FriBidiStrIndex n)
+{
+	FriBidiParType base;
+	unsigned rtl = 0, ltr = 0;
+
+	for (FriBidiStrIndex i = 0; i < n; i++)
+		l->map[i] = i;
+	fribidi_get_bidi_types(l->text, n, l->types);
+	for (FriBidiStrIndex i = 0; i < n; i++) {
+		if (FRIBIDI_IS_RTL(l->types[i]) && FRIBIDI_IS_STRONG(l->types[i]))
+			rtl++;
+		else if (FRIBIDI_IS_LETTER(l->types[i]) && FRIBIDI_IS_STRONG(l->types[i]))
+			ltr++;
+	}
+	/* Arabic-Indic digits alone (weak, type AN) still order right to left */
+	if (rtl == 0) {
+		bool arabic_digits = false;
+
+		for (FriBidiStrIndex i = 0; i < n && !arabic_digits; i++)
+			arabic_digits = l->types[i] == FRIBIDI_TYPE_AN;
+		if (!arabic_digits)
+			return 0;
+	}
+	base = rtl >= ltr ? FRIBIDI_PAR_RTL : FRIBIDI_PAR_LTR;
+	fribidi_get_bracket_types(l->text, n, l->types, l->brackets);
+	if (!fribidi_get_par_embedding_levels_ex(l->types, l->brackets, n, &base, l->levels))
+		return -ENOMEM;
+	if (!fribidi_reorder_line(FRIBIDI_FLAGS_DEFAULT, l->types, n, 0, base, l->levels, NULL,
+				  l->map))
+		return -ENOMEM;
+	fribidi_shape_mirroring(l->levels, n, l->text);
+	return 0;
+}
+
+static int flush_line(struct layout *l)
+{
+	FriBidiStrIndex n = 0;
+	size_t out = 0;
+	float lo, hi, height = 0;
+	int err;
+
+	if (l->n_words == 0)
+		return 0;
+	err = grow(l, l->n_glyphs + l->n_words + 1);
+	if (err)
+		goto out;
+	sort_words(l);
+	for (size_t i = 0; i < l->n_words; i++) {
+		word_across(&l->words[i], l->rotation, &lo, &hi);
+		if (hi - lo > height)
+			height = hi - lo;
+	}
+	for (size_t i = 0; i < l->n_words; i++) {
+		const struct line_word *w = &l->words[i];
+
+		if (i > 0 && word_along(w, l->rotation) - word_end(&l->words[i - 1], l->rotation) >
+				     GAP_RATIO * height)
+			l->text[n++] = ' ';
+		sort_glyphs(l, w);
+		for (size_t k = 0; k < w->n; k++)
+			l->text[n++] = l->glyphs[w->first + k].cp;
+	}
+	err = logical_order(l, n);
+	if (err)
+		goto out;
+	for (FriBidiStrIndex i = 0; i < n; i++) {
+		uint32_t cp = l->text[l->map[i]];
+
+		if (cp == 0 || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+			cp = 0xfffd;
+		out += put_utf8(l->utf8 + out, cp);
+	}
+	err = l->line(l->arg, l->utf8, out);
+	explicit_bzero(l->utf8, out);
+	explicit_bzero(l->text, (size_t)n * sizeof(*l->text));
+	l->page_has_text = true;
+out:
+	explicit_bzero(l->glyphs, l->n_glyphs * sizeof(*l->glyphs));
+	l->n_glyphs = 0;
+	l->n_words = 0;
+	return err;
+}
+
+static bool same_line(const struct layout *l, const struct line_word *w, int rotation)
+{
+	const struct line_word *last = &l->words[l->n_words - 1];
+	float alo, ahi, blo, bhi, overlap, smaller;
+
+	if (rotation != l->rotation)
+		return false;
+	word_across(last, rotation, &alo, &ahi);
+	word_across(w, rotation, &blo, &bhi);
+	overlap = fminf(ahi, bhi) - fmaxf(alo, blo);
+	smaller = fminf(ahi - alo, bhi - blo);
+	return overlap >= 0.5f * smaller;
+}
+
+static int on_word(void *arg, const struct pdf_glyph *glyphs, size_t n, int rotation)
+{
+	struct layout *l = arg;
+	struct line_word w = { .first = l->n_glyphs, .n = n };
+	int err;
+
+	if (n == 0)
+		return 0;
+	w.x0 = w.y0 = INFINITY;
+	w.x1 = w.y1 = -INFINITY;
+	for (size_t i = 0; i < n; i++) {
+		w.x0 = fminf(w.x0, glyphs[i].x0);
+		w.y0 = fminf(w.y0, glyphs[i].y0);
+		w.x1 = fmaxf(w.x1, glyphs[i].x1);
+		w.y1 = fmaxf(w.y1, glyphs[i].y1);
+	}
+	if (l->n_words && (!same_line(l, &w, rotation) || l->n_glyphs + n > MAX_LINE_GLYPHS)) {
+		err = flush_line(l);
+		if (err)
+			return err;
+		w.first = 0;
+	}
+	if (l->n_glyphs + n > l->cap_glyphs) {
+		size_t cap = l->cap_glyphs ? l->cap_glyphs : 256;
+		struct pdf_glyph *g;
+
+		while (cap < l->n_glyphs + n)
+			cap *= 2;
+		g = malloc(cap * sizeof(*g));
+		if (!g)
+			return -ENOMEM;
+		if (l->glyphs)
+			memcpy(g, l->glyphs, l->n_glyphs * sizeof(*g));
+		extract_wipe_free(l->glyphs, l->cap_glyphs * sizeof(*g));
+		l->glyphs = g;
+		l->cap_glyphs = cap;
+	}
+	if (l->n_words == l->cap_words) {
+		size_t cap = l->cap_words ? l->cap_words * 2 : 64;
+		struct line_word *words = reallocarray(l->words, cap, sizeof(*words));
+
+		if (!words)
+			return -ENOMEM;
+		l->words = words;
+		l->cap_words = cap;
+	}
+	memcpy(l->glyphs + l->n_glyphs, glyphs, n * sizeof(*glyphs));
+	l->n_glyphs += n;
+	l->words[l->n_words++] = w;
+	l->rotation = rotation;
+	return 0;
+}
+
+static int on_page(void *arg, int index)
+{
+	struct layout *l = arg;
+	int err = flush_line(l);
+
+	/* pages are paragraphs apart: nothing runs from one page's last line into the next */
+	if (!err && l->page_has_text)
+		err = l->line(l->arg, "", 0);
+	l->page_has_text = false;
+	return err;
+}
+
+int pdf_text_lines(const void *buf, size_t len, pdf_line_fn line, void *arg,
+		   enum pdf_open_status *status, unsigned *damaged_pages)
+{
+	struct layout l = { .line = line, .arg = arg };
+	struct pdf_word_sink sink = { on_page, on_word, &l };
+	int err;
+
+	err = pdf_poppler_words(buf, len, &sink, status, damaged_pages);
+	if (!err)
+		err = flush_line(&l);
+	extract_wipe_free(l.glyphs, l.cap_glyphs * sizeof(*l.glyphs));
+	free(l.words);
+	extract_wipe_free(l.text, l.cap_text * sizeof(*l.text));
+	extract_wipe_free(l.utf8, l.cap_text ? l.cap_text * 4 + 1 : 0);
+	free(l.types);
+	free(l.brackets);
+	free(l.levels);
+	free(l.map);
+	return err;
+}
