@@ -3,7 +3,9 @@
 # Speed of the default packs (issue 3): MB/s of `raqib-agent scan` on one core over a text corpus
 # of >= 512 MiB built by repeating the UTF-8 text files of ../shared/corpus, and of ripgrep
 # (`rg -c -f`) with the packs' raw patterns (detector patterns, context words, marker phrases) on
-# the same file in the same run. Also prints the per-stream scan state size.
+# the same file in the same run: once with an ASCII \b like Hyperscan's (the fair peer), once
+# with ripgrep's default Unicode \b (how it is usually run) on a slice. Also prints the
+# per-stream scan state size.
 # Environment: RAQIB_BENCH_MB (default 512), RAQIB_BENCH_DIR (default /tmp/raqib-bench).
 set -eu
 : "${RAQIB_BUILD_DIR:?run through scripts/bench.sh}" "${RAQIB_SHARED_DIR:?}" "${RAQIB_SOURCE_DIR:?}"
@@ -73,5 +75,15 @@ awk -v s="$SIZE" -v r0="$r0" -v r1="$r1" -v g0="$g0" -v g1="$g1" -v rr="$rrss" -
 	printf "raqib-agent scan : %7.2f s  %8.1f MB/s  peak RSS %d KiB\n", rt, s / rt / 1e6, rr
 	printf "rg -c -f         : %7.2f s  %8.1f MB/s  peak RSS %d KiB\n", gt, s / gt / 1e6, gr
 	printf "ratio            : raqib is %.1fx ripgrep\n", gt / rt
+}'
+# ripgrep as it is usually run: the same patterns with its default Unicode \b, which makes it
+# far slower; on an 8 MiB slice so that it ends in minutes.
+head -c $((8 * 1048576)) "$CORPUS" >"$DIR/slice.txt"
+sed 's/(?-u:\\b)/\\b/g' "$DIR/patterns.txt" >"$DIR/patterns-unicode.txt"
+read -r u0 u1 urss < <(measure rg -c -f "$DIR/patterns-unicode.txt" "$DIR/slice.txt")
+awk -v s=$((8 * 1048576)) -v u0="$u0" -v u1="$u1" -v r0="$r0" -v r1="$r1" -v size="$SIZE" 'BEGIN {
+	ut = u1 - u0; rate = size / (r1 - r0)
+	printf "rg, Unicode \\b  : %7.2f s  %8.1f MB/s  (8 MiB slice)\n", ut, s / ut / 1e6
+	printf "ratio            : raqib is %.1fx ripgrep with its default Unicode \\b\n", rate / (s / ut)
 }'
 echo "per-stream scan state: $("$RAQIB_BUILD_DIR/tests/bench_state_size") bytes"
