@@ -9,6 +9,8 @@ PACKAGES=(
 	cmake make gcc pkg-config clang llvm bpftool
 	libbpf-dev libpcap-dev libndpi-dev libhiredis-dev libjansson-dev libyaml-dev
 	libhyperscan-dev libssl-dev libicu-dev libfuzzy-dev
+	# host sensor: capabilities dropped after attach (libcap-ng); TLS test clients and servers
+	libcap-ng-dev openssl gnutls-bin
 	# tests: unit, end to end, fuzzing
 	libcmocka-dev libclang-rt-14-dev redis-server redis-tools jq iproute2 util-linux procps
 	python3
