@@ -466,7 +466,11 @@ void correlator_flow(struct correlator *c, const struct corr_flow_update *u)
 	f->bytes = u->bytes;
 	obs_push(&f->obs, u->ts_ns, f->bytes);
 	if (f->eligible) {
-		in = find_inst(c, f->inst_pid, f->inst_start_ns, true, u->ts_ns);
+		in = find_inst(c, f->inst_pid, f->inst_start_ns, false, u->ts_ns);
+		if (!in) {
+			in = find_inst(c, f->inst_pid, f->inst_start_ns, true, u->ts_ns);
+			obs_push(&in->obs, f->obs.o[0].ts_ns, 0); /* nothing sent before its first flow */
+		}
 		in->bytes += delta;
 		in->last_ns = u->ts_ns;
 		obs_push(&in->obs, u->ts_ns, in->bytes);
@@ -556,9 +560,8 @@ int correlator_stage(struct correlator *c, struct staged_file *file)
 			if (same_inst(f->inst_pid, f->inst_start_ns, file->inst_pid,
 				      file->inst_start_ns))
 				obs_push(&f->obs, file->staged_ns, f->bytes);
-	in = find_inst(c, file->inst_pid, file->inst_start_ns, false, file->staged_ns);
-	if (in)
-		obs_push(&in->obs, file->staged_ns, in->bytes);
+	in = find_inst(c, file->inst_pid, file->inst_start_ns, true, file->staged_ns);
+	obs_push(&in->obs, file->staged_ns, in->bytes);
 	return 0;
 }
 

@@ -284,20 +284,41 @@ static void display_path(const struct raqib_event_open *ev, char *out, size_t ou
 		snprintf(out, out_len, "%s", ev->path);
 }
 
+/*
+ * Executables and shared libraries (ELF) are not documents: every process opens dozens when it
+ * starts, and their strings (maintainer addresses...) would read as personal data.
+ */
+static bool is_elf(const char *path)
+{
+	unsigned char magic[4];
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	bool elf;
+
+	if (fd < 0)
+		return false;
+	elf = pread(fd, magic, sizeof(magic), 0) == sizeof(magic) &&
+	      memcmp(magic, "\x7f" "ELF", sizeof(magic)) == 0;
+	close(fd);
+	return elf;
+}
+
 /* Inspects the file (or finds its version in the cache); 0 and out filled, or -errno. */
 static int inspect(struct host_events *h, const struct file_inspect_request *req,
 		   struct cached_verdict *out, struct verdict_key *key)
 {
 	const struct cached_verdict *hit;
 	struct file_inspect_result res;
+	const char *found = NULL;
 	struct stat st;
 	int err = -ENOENT;
 
 	memset(out, 0, sizeof(*out));
 	for (int i = 0; i < FILE_INSPECT_MAX_PATHS && err; i++)
 		if (req->paths[i] && stat(req->paths[i], &st) == 0 && st.st_dev == req->dev &&
-		    st.st_ino == req->ino)
+		    st.st_ino == req->ino) {
 			err = 0;
+			found = req->paths[i];
+		}
 	if (!err) {
 		*key = (struct verdict_key){ st.st_dev, st.st_ino, st.st_size,
 					     (int64_t)st.st_mtim.tv_sec * 1000000000 +
@@ -307,6 +328,12 @@ static int inspect(struct host_events *h, const struct file_inspect_request *req
 			h->stats.cache_hits++;
 			*out = *hit;
 			return verdict_copy(&out->verdict, &hit->verdict);
+		}
+		if (is_elf(found)) {
+			h->stats.binaries++;
+			out->status = EXTRACT_NOT_INSPECTED;
+			verdict_cache_put(h->cache, key, out);
+			return 0;
 		}
 	}
 	err = file_inspect(h->scan, req, &res);
@@ -730,6 +757,7 @@ void host_events_report(const struct host_events *h, host_events_put_fn put, voi
 		{ "host.opens", &s.opens },
 		{ "host.inspected", &s.inspected },
 		{ "host.cache_hits", &s.cache_hits },
+		{ "host.binaries", &s.binaries },
 		{ "host.flow_records", &s.flow_records },
 		{ "host.tls_records", &s.tls_records },
 		{ "host.staged", &s.staged },

@@ -60,6 +60,7 @@ struct host_events_stats {
 	uint64_t inspected;
 	uint64_t inspect_failed; /* file gone, replaced, unreadable */
 	uint64_t cache_hits; /* file versions inspected before */
+	uint64_t binaries; /* executables and libraries (ELF): not documents, not inspected */
 	uint64_t duplicates; /* same file opened again while staged: no new alert */
 	uint64_t staged;
 	uint64_t uploads; /* staged files matched to an upload */

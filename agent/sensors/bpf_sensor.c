@@ -757,11 +757,18 @@ void bpf_sensor_report(const struct bpf_sensor *s, bpf_sensor_put_fn put, void *
 
 int bpf_sensor_drop_privileges(struct bpf_sensor *s, char *err, size_t err_len)
 {
-	static const int keep[] = { CAP_BPF, CAP_PERFMON, CAP_SYS_PTRACE, CAP_DAC_READ_SEARCH };
+	static const int keep[] = { CAP_BPF, CAP_PERFMON, CAP_SYS_PTRACE, CAP_DAC_READ_SEARCH,
+				    CAP_SYS_ADMIN };
+	/*
+	 * Opening a uprobe perf event for another process is refused without CAP_SYS_ADMIN on the
+	 * development kernels (6.18: EACCES with CAP_PERFMON and CAP_BPF alone, measured), so it
+	 * stays while the TLS tier hooks new processes, and goes when there is no TLS tier.
+	 */
+	size_t n_keep = sizeof(keep) / sizeof(keep[0]) - (s->tls ? 0 : 1);
 	int rc;
 
 	capng_clear(CAPNG_SELECT_BOTH);
-	for (size_t i = 0; i < sizeof(keep) / sizeof(keep[0]); i++) {
+	for (size_t i = 0; i < n_keep; i++) {
 		rc = capng_update(CAPNG_ADD, CAPNG_EFFECTIVE | CAPNG_PERMITTED | CAPNG_BOUNDING_SET,
 				  (unsigned)keep[i]);
 		if (rc) {
@@ -776,5 +783,7 @@ int bpf_sensor_drop_privileges(struct bpf_sensor *s, char *err, size_t err_len)
 		return -EPERM;
 	}
 	s->status.privileges_dropped = true;
+	log_info("bpf", "capabilities dropped; kept: bpf, perfmon, sys_ptrace, dac_read_search%s",
+		 s->tls ? ", sys_admin (TLS uprobes for new processes)" : "");
 	return 0;
 }

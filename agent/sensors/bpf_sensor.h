@@ -136,8 +136,10 @@ void bpf_sensor_report(const struct bpf_sensor *sensor, bpf_sensor_put_fn put, v
  * Drops every capability but those the running agent still needs once the programs are
  * attached: CAP_BPF and CAP_PERFMON (attaching TLS uprobes to new processes, reading maps),
  * CAP_SYS_PTRACE (reading /proc/PID/{maps,root,fd,cwd,cmdline} of other users' processes) and
- * CAP_DAC_READ_SEARCH (opening the files apps open, in other users' directories). Everything
- * else goes, CAP_SYS_ADMIN (mounts) first; the bounding set too, so an exec cannot regain them.
+ * CAP_DAC_READ_SEARCH (opening the files apps open, in other users' directories), and, only while
+ * the TLS tier is attached, CAP_SYS_ADMIN: the kernel refuses a uprobe perf event for another
+ * process without it (measured on 6.18). Everything else goes (CAP_NET_ADMIN, CAP_SETUID,
+ * CAP_DAC_OVERRIDE, CAP_SYS_MODULE...); the bounding set too, so an exec cannot regain them.
  * Call it after every sensor is set up. Returns 0 or -errno with the reason in err.
  */
 int bpf_sensor_drop_privileges(struct bpf_sensor *sensor, char *err, size_t err_len);
