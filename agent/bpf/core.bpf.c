@@ -1,22 +1,21 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * Core host sensor (tier 0, required). Classic tracepoints, one BTF tracepoint, and a raw_tp
- * variant of the syscall programs for hosts where tracefs cannot be mounted; all verified on the
- * target kernels (../shared/notes/ebpf-on-this-kernel.md sections 2 and 7):
- *
- * Process and socket hooks are BTF tracepoints (tp_btf: typed, cheaper than classic ones, and
- * independent of tracefs); the syscall hooks are classic tracepoints, or one raw_tp program on
- * every syscall exit when tracefs cannot be mounted.
+ * Core host sensor (tier 0, required), on hooks verified on the target kernels
+ * (../shared/notes/ebpf-on-this-kernel.md sections 2 and 7). Process and socket hooks are BTF
+ * tracepoints (tp_btf: typed, cheaper than classic ones, independent of tracefs); syscall hooks
+ * are classic tracepoints, or one raw_tp program on every syscall exit when tracefs cannot be
+ * mounted.
  *
  *  - sched_process_exec: every exec is reported (exec is rare); an image whose name is in the
  *    watch list (the messaging-app catalog) makes the process watched;
  *  - sched_process_fork: children of watched processes are watched too (apps are process
  *    trees), and reported so that userspace can hook their TLS libraries;
  *  - sched_process_exit: every group-leader exit is reported, and the process unwatched;
- *  - open, openat, openat2 (entry and exit): for watched processes, a successful open of a regular file for
- *    reading is reported with its path, device and inode, and its fd remembered;
- *  - read, pread64, readv (entry and exit), close (entry): bytes a watched process read from a remembered
- *    file, reported when it closes it;
+ *  - open, openat, openat2 (entry and exit): for watched processes, a successful open of a
+ *    regular file for reading is reported with its path, device and inode, and its fd
+ *    remembered;
+ *  - close (entry): a remembered file closed, with how far it was read (its file position:
+ *    read, readv, sendfile and splice move it; hooking read() would tax every read on the host);
  *  - connect (entry): destinations of watched processes;
  *  - sock:sock_send_length: bytes watched processes send, summed per socket in a map and
  *    reported on the first send, every flow_report_bytes, after an idle gap, and at close
@@ -24,11 +23,12 @@
  *  - the same send hook ties a TLS connection seen by the TLS uprobes (tls.bpf.c) to its socket.
  *
  * Every traced syscall costs every process on the host about 75 ns per hook here, so only the
- * syscalls named above are traced, close and connect at entry only. Everything not about a
- * watched process is dropped in the kernel, before any map update. Records are built in a per-CPU scratch buffer and sent with only
- * their used length; the consumer is not woken per record (a wakeup per record costs
- * microseconds) but polls, and is woken when the ring is a quarter full or for the rare records
- * it must act on at once (a watched exec or fork: its TLS libraries get hooked).
+ * syscalls named above are traced, close and connect at entry only, and everything not about a
+ * watched process is dropped after one map lookup, before any update. Records are built in a
+ * per-CPU scratch buffer and sent with only their used length; the consumer is not woken per
+ * record (a wakeup per record costs microseconds) but polls, and is woken when the ring is a
+ * quarter full or for the rare records it must act on at once (a watched exec or fork: its TLS
+ * libraries get hooked).
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -59,20 +59,14 @@ const volatile __u64 flow_burst_gap_ns = 100000000; /* idle time that ends a bur
 
 /* Syscall numbers for the raw_tp variant (arch/x86/entry/syscalls, include/uapi/asm-generic). */
 #if defined(__TARGET_ARCH_x86)
-#define NR_READ 0
 #define NR_OPEN 2
 #define NR_CLOSE 3
-#define NR_PREAD64 17
-#define NR_READV 19
 #define NR_CONNECT 42
 #define NR_OPENAT 257
 #define SYSCALL_NR(regs) BPF_CORE_READ(regs, orig_ax)
 #elif defined(__TARGET_ARCH_arm64)
-#define NR_READ 63
 #define NR_OPEN -1
 #define NR_CLOSE 57
-#define NR_PREAD64 67
-#define NR_READV 65
 #define NR_CONNECT 203
 #define NR_OPENAT 56
 #define SYSCALL_NR(regs) BPF_CORE_READ(regs, syscallno)
@@ -108,9 +102,6 @@ struct fd_key {
 struct fd_state {
 	__u64 dev;
 	__u64 ino;
-	__u64 bytes_read;
-	__u32 read_calls;
-	__u32 pad;
 };
 
 /* Regular files open in watched processes. LRU: fds closed by exec or exit age out. */
@@ -384,27 +375,32 @@ static __always_inline int on_open(long ret, int dirfd, const char *filename, __
 	return 0;
 }
 
-/* Bytes read from a remembered file: only watched processes have remembered files. */
-static __always_inline int on_read(long ret, int fd)
+/* The file behind fd in the current process, or NULL. */
+static __always_inline struct file *file_of(int fd)
 {
-	struct fd_key key = { .tgid = bpf_get_current_pid_tgid() >> 32, .fd = fd };
-	struct fd_state *st;
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	struct file **fds = BPF_CORE_READ(task, files, fdt, fd);
+	unsigned int max_fds = BPF_CORE_READ(task, files, fdt, max_fds);
+	struct file *file = NULL;
 
-	if (ret <= 0)
-		return 0;
-	st = bpf_map_lookup_elem(&open_files, &key);
-	if (!st)
-		return 0;
-	__sync_fetch_and_add(&st->bytes_read, (__u64)ret);
-	__sync_fetch_and_add(&st->read_calls, 1);
-	return 0;
+	if (fd < 0 || (unsigned int)fd >= max_fds)
+		return NULL;
+	bpf_probe_read_kernel(&file, sizeof(file), &fds[fd]);
+	return file;
 }
 
+/*
+ * A remembered file closed: what was read is where the file position stands. read(2), readv,
+ * sendfile and splice from the file move it; pread and mmap do not (their bytes are not
+ * counted). Hooking read() itself would tax every read of every process on the host.
+ */
 static __always_inline int on_close(long ret, int fd)
 {
 	struct fd_key key = { .tgid = bpf_get_current_pid_tgid() >> 32, .fd = fd };
 	struct raqib_event_close e = {};
 	struct fd_state *st;
+	struct file *file;
+	__s64 pos;
 
 	st = bpf_map_lookup_elem(&open_files, &key);
 	if (!st)
@@ -414,8 +410,9 @@ static __always_inline int on_close(long ret, int fd)
 	e.fd = fd;
 	e.dev = st->dev;
 	e.ino = st->ino;
-	e.bytes_read = st->bytes_read;
-	e.read_calls = st->read_calls;
+	file = file_of(fd);
+	pos = file ? BPF_CORE_READ(file, f_pos) : 0;
+	e.bytes_read = pos > 0 ? (__u64)pos : 0;
 	bpf_map_delete_elem(&open_files, &key);
 	submit(&e, sizeof(e));
 	return 0;
@@ -549,61 +546,6 @@ int handle_exit_open(struct trace_event_raw_sys_exit *ctx)
 	return exit_open(ctx->ret);
 }
 
-/* A read from a remembered file: keep its fd for the exit. */
-static __always_inline int enter_read(__u64 fd)
-{
-	struct fd_key key = { .tgid = bpf_get_current_pid_tgid() >> 32, .fd = (__s32)fd };
-
-	if (bpf_map_lookup_elem(&open_files, &key))
-		keep_args(fd, 0, 0);
-	return 0;
-}
-
-static __always_inline int exit_read(long ret)
-{
-	struct inflight in;
-
-	if (!take_args(&in))
-		return 0;
-	return on_read(ret, (int)in.args[0]);
-}
-
-SEC("tp/syscalls/sys_enter_read")
-int handle_enter_read(struct trace_event_raw_sys_enter *ctx)
-{
-	return enter_read(ctx->args[0]);
-}
-
-SEC("tp/syscalls/sys_exit_read")
-int handle_exit_read(struct trace_event_raw_sys_exit *ctx)
-{
-	return exit_read(ctx->ret);
-}
-
-SEC("tp/syscalls/sys_enter_pread64")
-int handle_enter_pread64(struct trace_event_raw_sys_enter *ctx)
-{
-	return enter_read(ctx->args[0]);
-}
-
-SEC("tp/syscalls/sys_exit_pread64")
-int handle_exit_pread64(struct trace_event_raw_sys_exit *ctx)
-{
-	return exit_read(ctx->ret);
-}
-
-SEC("tp/syscalls/sys_enter_readv")
-int handle_enter_readv(struct trace_event_raw_sys_enter *ctx)
-{
-	return enter_read(ctx->args[0]);
-}
-
-SEC("tp/syscalls/sys_exit_readv")
-int handle_exit_readv(struct trace_event_raw_sys_exit *ctx)
-{
-	return exit_read(ctx->ret);
-}
-
 /* close and connect need no result: their entry is enough. */
 SEC("tp/syscalls/sys_enter_close")
 int handle_enter_close(struct trace_event_raw_sys_enter *ctx)
@@ -629,8 +571,6 @@ int BPF_PROG(handle_raw_sys_exit, struct pt_regs *regs, long ret)
 {
 	long nr = SYSCALL_NR(regs);
 
-	if (nr == NR_READ || nr == NR_PREAD64 || nr == NR_READV)
-		return on_read(ret, (int)PT_REGS_PARM1_CORE_SYSCALL(regs));
 	if (nr == NR_CLOSE)
 		return on_close(ret, (int)PT_REGS_PARM1_CORE_SYSCALL(regs));
 	if (nr == NR_OPENAT)

@@ -30,8 +30,19 @@
 #define VERDICT_CACHE_SLOTS 4096
 /* Connection owners not updated for this long are forgotten. */
 #define CONN_IDLE_US (600ull * 1000000ull)
+/* Opens of files found not sensitive, remembered to skip the same open repeated at once. */
+#define RECENT_SLOTS 1024
+#define RECENT_NS (2ull * 1000000000ull)
 /* A TLS stream is decided in parts of this many bytes at most. */
 #define TLS_STREAM_MAX_BYTES (64ull << 20)
+
+/* An open by a process of a file version found not sensitive. */
+struct recent_open {
+	uint32_t pid;
+	uint64_t dev, ino;
+	int64_t size;
+	uint64_t ts_ns;
+};
 
 struct host_events {
 	const struct rules *rules;
@@ -43,6 +54,7 @@ struct host_events {
 	struct verdict_cache *cache;
 	struct correlator *corr;
 	struct tls_streams *tls;
+	struct recent_open recent[RECENT_SLOTS];
 	struct host_events_stats stats;
 };
 
@@ -374,6 +386,33 @@ static bool worth_staging(const struct host_events *h, const struct staged_file 
 	return rules_decide(h->rules, &f->verdict, &info, &d) == 0 && d.matched;
 }
 
+static struct recent_open *recent_slot(struct host_events *h, const struct raqib_event_open *ev)
+{
+	uint64_t k = (ev->ino * 0x9e3779b97f4a7c15ull) ^ ev->hdr.pid;
+
+	return &h->recent[(k >> 20) & (RECENT_SLOTS - 1)];
+}
+
+/*
+ * True when the process opened this file, unchanged in size, moments ago and it was not
+ * sensitive: a process opening a file in a loop costs one lookup per open, not a stat and a
+ * cache lookup. (A file rewritten in place at the same size is inspected again within
+ * RECENT_NS at most.)
+ */
+static bool opened_recently(struct host_events *h, const struct raqib_event_open *ev)
+{
+	const struct recent_open *r = recent_slot(h, ev);
+
+	return r->pid == ev->hdr.pid && r->dev == ev->dev && r->ino == ev->ino &&
+	       r->size == ev->size && ev->hdr.ts_ns - r->ts_ns < RECENT_NS;
+}
+
+static void remember_open(struct host_events *h, const struct raqib_event_open *ev)
+{
+	*recent_slot(h, ev) = (struct recent_open){ ev->hdr.pid, ev->dev, ev->ino, ev->size,
+						    ev->hdr.ts_ns };
+}
+
 static void on_open(struct host_events *h, const struct raqib_event_open *ev)
 {
 	char via_root[PATH_MAX + 32], via_fd[64];
@@ -391,6 +430,10 @@ static void on_open(struct host_events *h, const struct raqib_event_open *ev)
 	int err;
 
 	h->stats.opens++;
+	if (opened_recently(h, ev)) {
+		h->stats.cache_hits++;
+		return;
+	}
 	if (!proc)
 		return;
 	/* Through /proc/PID/ the path resolves in the app's own mount namespace and cwd. */
@@ -416,6 +459,7 @@ static void on_open(struct host_events *h, const struct raqib_event_open *ev)
 	if (!rules_verdict_is_sensitive(&cv.verdict) && cv.status != EXTRACT_ENCRYPTED &&
 	    !cv.verdict.fingerprint[0]) {
 		rules_verdict_release(&cv.verdict);
+		remember_open(h, ev);
 		return;
 	}
 	f = calloc(1, sizeof(*f)); /* large: not on the stack */

@@ -421,9 +421,6 @@ static int load_core(struct bpf_sensor *s, const struct bpf_sensor_config *c, ch
 		s->skel->progs.handle_enter_openat,  s->skel->progs.handle_exit_openat,
 		s->skel->progs.handle_enter_openat2, s->skel->progs.handle_exit_openat2,
 		s->skel->progs.handle_enter_open,    s->skel->progs.handle_exit_open,
-		s->skel->progs.handle_enter_read,    s->skel->progs.handle_exit_read,
-		s->skel->progs.handle_enter_pread64, s->skel->progs.handle_exit_pread64,
-		s->skel->progs.handle_enter_readv,   s->skel->progs.handle_exit_readv,
 		s->skel->progs.handle_enter_close,   s->skel->progs.handle_enter_connect,
 	};
 	bool raw = !tracefs_ready();

@@ -133,11 +133,14 @@ struct raqib_event_fork {
 	__u64 child_start_ns;
 };
 
-/* A watched process closed a regular file it had opened: what it read through read(2)/pread/readv. */
+/*
+ * A watched process closed a regular file it had opened. bytes_read is the file position at
+ * close: what read(2), readv, sendfile and splice consumed (pread and mmap leave it unmoved).
+ */
 struct raqib_event_close {
 	struct raqib_event_hdr hdr;
 	__s32 fd;
-	__u32 read_calls;
+	__u32 pad;
 	__u64 dev; /* kernel dev_t, as in raqib_event_open */
 	__u64 ino;
 	__u64 bytes_read;

@@ -1,0 +1,94 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-only
+# Benchmark of the host sensor's cost to the processes of the host (run by scripts/bench.sh host;
+# never a test). A syscall-heavy workload (tests/bench/syscall_load.c: open, 4 KiB reads, close,
+# a 256-byte TCP write, in a loop) runs under an unwatched name and under a messaging app's name,
+# with the agent detached and attached, alternated round by round in the same run; the median of
+# each is compared. Goals (issue 5): at most 2 % slowdown unwatched, 10 % watched.
+# Then the watched workload is paced at growing rates to find the record rate at which the ring
+# buffer starts dropping (the kernel's per-CPU drop counter, read with bpftool).
+# Needs root. Figures are ratios measured in the same run: the machine is shared and noisy.
+set -eu
+: "${RAQIB_BUILD_DIR:?run through scripts/bench.sh}"
+[ "$(id -u)" = 0 ] || { echo "bench_host: needs root (BPF)"; exit 0; }
+AGENT=$RAQIB_BUILD_DIR/agent/raqib-agent
+LOAD=$RAQIB_BUILD_DIR/tests/syscall_load
+ROUNDS=${ROUNDS:-5}
+ITER=${ITER:-200000}
+TMP=$(mktemp -d /tmp/raqib-bench.XXXXXX)
+REDIS_PID=""
+AGENT_PID=""
+cleanup() {
+	[ -n "$AGENT_PID" ] && kill "$AGENT_PID" 2>/dev/null && wait "$AGENT_PID" 2>/dev/null
+	[ -n "$REDIS_PID" ] && kill "$REDIS_PID" 2>/dev/null && wait "$REDIS_PID" 2>/dev/null
+	rm -rf "$TMP"
+}
+trap cleanup EXIT
+
+PORT=$((20000 + RANDOM % 40000))
+redis-server --bind 127.0.0.1 --port "$PORT" --save '' --appendonly no >/dev/null 2>&1 &
+REDIS_PID=$!
+cp "$LOAD" "$TMP/bench-plain"
+cp "$LOAD" "$TMP/telegram-desktop" # watched: a messaging app's name
+head -c 16384 /dev/zero | tr '\0' 'a' >"$TMP/file.txt" # 4 reads, nothing sensitive
+
+start_agent() {
+	rm -f "$TMP/ready"
+	"$AGENT" --quiet --redis "127.0.0.1:$PORT" --agent-id bench run --ready-file "$TMP/ready" \
+		2>>"$TMP/agent.err" &
+	AGENT_PID=$!
+	for _ in $(seq 300); do
+		[ -e "$TMP/ready" ] && return 0
+		sleep 0.1
+	done
+	echo "bench_host: agent not ready: $(tail -3 "$TMP/agent.err")" >&2
+	exit 1
+}
+stop_agent() {
+	kill -TERM "$AGENT_PID"
+	wait "$AGENT_PID" || true
+	AGENT_PID=""
+}
+median() {
+	sort -n | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+}
+
+for i in $(seq "$ROUNDS"); do
+	"$TMP/bench-plain" "$ITER" "$TMP/file.txt" >>"$TMP/plain.off"
+	"$TMP/telegram-desktop" "$ITER" "$TMP/file.txt" >>"$TMP/watched.off"
+	start_agent
+	"$TMP/bench-plain" "$ITER" "$TMP/file.txt" >>"$TMP/plain.on"
+	"$TMP/telegram-desktop" "$ITER" "$TMP/file.txt" >>"$TMP/watched.on"
+	stop_agent
+done
+# Column 1: wall time, column 2: CPU time of the workload, per iteration.
+for who in plain watched; do
+	for col in 1 2; do
+		off=$(cut -d' ' -f$col "$TMP/$who.off" | median)
+		on=$(cut -d' ' -f$col "$TMP/$who.on" | median)
+		awk -v who="$who" -v col="$col" -v off="$off" -v on="$on" 'BEGIN {
+			goal = who == "plain" ? 2 : 10
+			printf "%-9s %-4s detached %7.1f ns/iter  attached %7.1f ns/iter  slowdown %+6.1f %%  (goal <= %d %%)\n",
+				who == "plain" ? "unwatched" : "watched", col == 1 ? "wall" : "cpu",
+				off, on, (on / off - 1) * 100, goal }'
+	done
+done
+
+# Ring-buffer drops: the watched workload paced at growing rates; each iteration sends two
+# records (an open and a close). A drop is counted by the kernel's per-CPU drop counter.
+drops() {
+	bpftool -j map dump name raqib_drops 2>/dev/null |
+		jq '[.[] | select(.key == 0 or .key == 4) | .values[].value] | add // 0'
+}
+start_agent
+prev=$(drops)
+for rate in 5000 10000 20000 50000 100000 200000 400000; do
+	"$TMP/telegram-desktop" $((rate * 2)) "$TMP/file.txt" "$rate" >"$TMP/paced"
+	sleep 0.3 # the agent's last poll
+	now=$(drops)
+	achieved=$(awk -v ns="$(cut -d' ' -f1 "$TMP/paced")" 'BEGIN { printf "%d", 1e9 / ns }')
+	printf "ring: %7d iterations/s requested, %7d achieved, %8d records/s: %d dropped\n" \
+		"$rate" "$achieved" $((achieved * 2)) $((now - prev))
+	prev=$now
+done
+stop_agent
