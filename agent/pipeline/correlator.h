@@ -60,10 +60,13 @@ struct staged_file {
 	char app_id[RULES_ID_MAX]; /* rules_app.id of the process's app */
 	/* the process that opened it */
 	uint32_t pid;
+	uint64_t start_ns;
 	uint32_t ppid;
 	uint32_t uid;
 	char comm[RAQIB_COMM_LEN];
 	char exe[RAQIB_PATH_MAX];
+	char cmdline[512];
+	char container_id[65];
 	/* the file */
 	char path[CORR_PATH_MAX];
 	dev_t dev;

@@ -471,10 +471,13 @@ static void on_open(struct host_events *h, const struct raqib_event_open *ev)
 	f->inst_start_ns = proc->instance_start_ns;
 	snprintf(f->app_id, sizeof(f->app_id), "%s", proc->app ? proc->app->id : "");
 	f->pid = proc->pid;
+	f->start_ns = proc->start_ns;
 	f->ppid = proc->ppid;
 	f->uid = proc->uid;
 	memcpy(f->comm, proc->comm, sizeof(f->comm));
 	memcpy(f->exe, proc->exe, sizeof(f->exe));
+	snprintf(f->cmdline, sizeof(f->cmdline), "%s", proc->cmdline);
+	snprintf(f->container_id, sizeof(f->container_id), "%s", proc->container_id);
 	display_path(ev, f->path, sizeof(f->path));
 	f->dev = key.dev;
 	f->ino = key.ino;
@@ -528,7 +531,6 @@ static void on_outcome(void *ctx, const struct staged_file *f, const struct corr
 {
 	struct host_events *h = ctx;
 	const struct rules_app *app = f->app_id[0] ? rules_app_by_id(h->rules, f->app_id) : NULL;
-	const struct proc_info *p = proc_table_lookup(h->procs, f->pid);
 	char uid[16], src[INET6_ADDRSTRLEN], dst[INET6_ADDRSTRLEN];
 	struct rules_event_info info = {
 		.event = up ? RULES_EVENT_FILE_UPLOAD : RULES_EVENT_FILE_READ,
@@ -547,6 +549,8 @@ static void on_outcome(void *ctx, const struct staged_file *f, const struct corr
 		.uid = f->uid,
 		.process_name = f->comm,
 		.process_executable = f->exe[0] ? f->exe : NULL,
+		.process_command_line = f->cmdline[0] ? f->cmdline : NULL,
+		.container_id = f->container_id[0] ? f->container_id : NULL,
 		.app = info.app ? info.app->name : NULL,
 		.file_path = f->path,
 		.file_size = f->size,
@@ -554,10 +558,6 @@ static void on_outcome(void *ctx, const struct staged_file *f, const struct corr
 		.verdict = &f->verdict,
 	};
 
-	if (p && p->start_ns != 0 && p->pid == f->pid) {
-		alert.process_command_line = p->cmdline[0] ? p->cmdline : NULL;
-		alert.container_id = p->container_id[0] ? p->container_id : NULL;
-	}
 	if (up) {
 		h->stats.uploads++;
 		alert.why = "a messaging app opened this file, then sent as many bytes as the file weighs once encrypted for upload";
