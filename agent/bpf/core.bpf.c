@@ -37,6 +37,7 @@
 #include <bpf/bpf_endian.h>
 
 #include "raqib/events.h"
+#include "shared_maps.bpf.h"
 
 char LICENSE[] SEC("license") = "GPL";
 
@@ -45,7 +46,6 @@ const volatile __u32 self_tgid = 0; /* the agent itself is never watched */
 const volatile __u64 flow_report_bytes = 1u << 20; /* a FLOW record every this many bytes */
 const volatile __u64 flow_burst_gap_ns = 100000000; /* idle time that ends a burst of sends */
 
-#define RINGBUF_BYTES (8u << 20)
 #define O_ACCMODE 00000003
 #define O_WRONLY 00000001
 #define O_DIRECTORY 00200000
@@ -73,11 +73,6 @@ const volatile __u64 flow_burst_gap_ns = 100000000; /* idle time that ends a bur
 #endif
 #define NR_OPENAT2 437
 
-struct {
-	__uint(type, BPF_MAP_TYPE_RINGBUF);
-	__uint(max_entries, RINGBUF_BYTES);
-} raqib_events SEC(".maps");
-
 /* Executable names (comm form, NUL padded) that make a process watched. */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -85,14 +80,6 @@ struct {
 	__type(key, char[RAQIB_COMM_LEN]);
 	__type(value, __u8);
 } raqib_watch_names SEC(".maps");
-
-/* Watched thread-group ids (also set by userspace for apps that started before the agent). */
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, RAQIB_WATCHED_PIDS_MAX);
-	__type(key, __u32);
-	__type(value, __u8);
-} raqib_watched SEC(".maps");
 
 struct fd_key {
 	__u32 tgid;
@@ -135,19 +122,6 @@ struct {
 	__type(value, struct flow_state);
 } raqib_flows SEC(".maps");
 
-/* A TLS library call in progress on a thread, set by the TLS uprobes (tls.bpf.c). */
-struct tls_active {
-	__u64 conn;
-	__u64 ts_ns;
-};
-
-struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, 4096);
-	__type(key, __u32);
-	__type(value, struct tls_active);
-} raqib_tls_active SEC(".maps");
-
 struct tls_conn_key {
 	__u32 tgid;
 	__u32 pad;
@@ -162,13 +136,6 @@ struct {
 	__type(value, __u64);
 } tls_bound SEC(".maps");
 
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, RAQIB_DROP_MAX);
-	__type(key, __u32);
-	__type(value, __u64);
-} raqib_drops SEC(".maps");
-
 union scratch {
 	struct raqib_event_exec exec;
 	struct raqib_event_open open;
@@ -180,14 +147,6 @@ struct {
 	__type(key, __u32);
 	__type(value, union scratch);
 } scratch_buf SEC(".maps");
-
-static __always_inline void count_drop(__u32 reason)
-{
-	__u64 *n = bpf_map_lookup_elem(&raqib_drops, &reason);
-
-	if (n)
-		*n += 1;
-}
 
 static __always_inline void *scratch(void)
 {
@@ -224,11 +183,6 @@ static __always_inline void submit_flags(void *rec, __u32 size, __u64 flags)
 static __always_inline void submit(void *rec, __u32 size)
 {
 	submit_flags(rec, size, BPF_RB_NO_WAKEUP);
-}
-
-static __always_inline bool is_watched(__u32 tgid)
-{
-	return bpf_map_lookup_elem(&raqib_watched, &tgid) != NULL;
 }
 
 SEC("tp_btf/sched_process_exec")

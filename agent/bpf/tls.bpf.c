@@ -22,44 +22,12 @@
 #include <bpf/bpf_core_read.h>
 
 #include "raqib/events.h"
+#include "shared_maps.bpf.h"
 
 char LICENSE[] SEC("license") = "GPL";
 
 /* Records per call at most (<= RAQIB_TLS_CHUNKS_MAX); set by the loader. */
 const volatile __u32 tls_max_chunks = 4;
-
-#define RINGBUF_BYTES (8u << 20)
-
-struct {
-	__uint(type, BPF_MAP_TYPE_RINGBUF);
-	__uint(max_entries, RINGBUF_BYTES);
-} raqib_events SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, RAQIB_WATCHED_PIDS_MAX);
-	__type(key, __u32);
-	__type(value, __u8);
-} raqib_watched SEC(".maps");
-
-struct tls_active {
-	__u64 conn;
-	__u64 ts_ns;
-};
-
-struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, 4096);
-	__type(key, __u32);
-	__type(value, struct tls_active);
-} raqib_tls_active SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, RAQIB_DROP_MAX);
-	__type(key, __u32);
-	__type(value, __u64);
-} raqib_drops SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -67,14 +35,6 @@ struct {
 	__type(key, __u32);
 	__type(value, struct raqib_event_tls_data);
 } tls_scratch SEC(".maps");
-
-static __always_inline void count_drop(__u32 reason)
-{
-	__u64 *n = bpf_map_lookup_elem(&raqib_drops, &reason);
-
-	if (n)
-		*n += 1;
-}
 
 static __always_inline int capture(void *conn, const void *buf, __u64 len, __u32 lib)
 {
@@ -85,7 +45,7 @@ static __always_inline int capture(void *conn, const void *buf, __u64 len, __u32
 	struct tls_active active;
 	__u64 flags;
 
-	if (!bpf_map_lookup_elem(&raqib_watched, &tgid) || !buf || len == 0)
+	if (!is_watched(tgid) || !buf || len == 0)
 		return 0;
 	active.conn = (__u64)conn;
 	active.ts_ns = bpf_ktime_get_boot_ns();
