@@ -87,7 +87,8 @@ static int parse_options(int argc, char **argv, struct run_options *opt)
 			break;
 		case 'W':
 			if (agent_parse_u64(optarg, &opt->upload_window_s)) {
-				log_error("agent", "invalid --upload-window '%s': expected seconds > 0",
+				log_error("agent",
+					  "invalid --upload-window '%s': expected seconds > 0",
 					  optarg);
 				return AGENT_EXIT_USAGE;
 			}
@@ -95,7 +96,8 @@ static int parse_options(int argc, char **argv, struct run_options *opt)
 		case 'T':
 			if (agent_parse_u64(optarg, &opt->tls_capture_bytes) ||
 			    opt->tls_capture_bytes > RAQIB_TLS_CHUNKS_MAX * RAQIB_TLS_CHUNK_MAX) {
-				log_error("agent", "invalid --tls-capture-bytes '%s': expected 1 to %d",
+				log_error("agent",
+					  "invalid --tls-capture-bytes '%s': expected 1 to %d",
 					  optarg, RAQIB_TLS_CHUNKS_MAX * RAQIB_TLS_CHUNK_MAX);
 				return AGENT_EXIT_USAGE;
 			}
@@ -201,16 +203,17 @@ static void log_counters(struct bpf_sensor *sensor, struct host_events *host)
 
 	bpf_sensor_get_stats(sensor, &bs);
 	host_events_get_stats(host, &hs);
-	log_info("run",
-		 "%llu records (%llu bad, %llu lost in the ring, %llu other kernel drops), %llu opens, %llu files inspected, %llu staged, %llu uploads, %llu read only, %llu TLS streams, %llu alerts",
-		 (unsigned long long)bs.records, (unsigned long long)bs.bad_records,
-		 (unsigned long long)(bs.drops_ringbuf + bs.drops_tls_ringbuf),
-		 (unsigned long long)(bs.drops_watch_full + bs.drops_args_full +
-				      bs.drops_flows_full + bs.drops_tls_cut + bs.drops_path),
-		 (unsigned long long)hs.opens, (unsigned long long)hs.inspected,
-		 (unsigned long long)hs.staged, (unsigned long long)hs.uploads,
-		 (unsigned long long)hs.read_only, (unsigned long long)hs.tls_streams,
-		 (unsigned long long)hs.alerts);
+	log_info(
+		"run",
+		"%llu records (%llu bad, %llu lost in the ring, %llu other kernel drops), %llu opens, %llu files inspected, %llu staged, %llu uploads, %llu read only, %llu TLS streams, %llu alerts",
+		(unsigned long long)bs.records, (unsigned long long)bs.bad_records,
+		(unsigned long long)(bs.drops_ringbuf + bs.drops_tls_ringbuf),
+		(unsigned long long)(bs.drops_watch_full + bs.drops_args_full +
+				     bs.drops_flows_full + bs.drops_tls_cut + bs.drops_path),
+		(unsigned long long)hs.opens, (unsigned long long)hs.inspected,
+		(unsigned long long)hs.staged, (unsigned long long)hs.uploads,
+		(unsigned long long)hs.read_only, (unsigned long long)hs.tls_streams,
+		(unsigned long long)hs.alerts);
 }
 
 int cmd_run(struct agent *agent, int argc, char **argv)

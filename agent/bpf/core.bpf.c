@@ -53,22 +53,22 @@ const volatile __u64 flow_burst_gap_ns = 100000000; /* idle time that ends a bur
 #define S_IFMT 00170000
 #define S_IFREG 0100000
 #define AT_FDCWD -100
-#define AF_INET 2
-#define AF_INET6 10
-#define TCP_CLOSE 7
+#define AF_INET	    2
+#define AF_INET6    10
+#define TCP_CLOSE   7
 
 /* Syscall numbers for the raw_tp variant (arch/x86/entry/syscalls, include/uapi/asm-generic). */
 #if defined(__TARGET_ARCH_x86)
-#define NR_OPEN 2
-#define NR_CLOSE 3
-#define NR_CONNECT 42
-#define NR_OPENAT 257
+#define NR_OPEN		 2
+#define NR_CLOSE	 3
+#define NR_CONNECT	 42
+#define NR_OPENAT	 257
 #define SYSCALL_NR(regs) BPF_CORE_READ(regs, orig_ax)
 #elif defined(__TARGET_ARCH_arm64)
-#define NR_OPEN -1
-#define NR_CLOSE 57
-#define NR_CONNECT 203
-#define NR_OPENAT 56
+#define NR_OPEN		 -1
+#define NR_CLOSE	 57
+#define NR_CONNECT	 203
+#define NR_OPENAT	 56
 #define SYSCALL_NR(regs) BPF_CORE_READ(regs, syscallno)
 #endif
 #define NR_OPENAT2 437
@@ -210,14 +210,16 @@ int BPF_PROG(handle_exec, struct task_struct *p, pid_t old_pid, struct linux_bin
 			flags = BPF_RB_FORCE_WAKEUP; /* its TLS libraries are about to be mapped */
 		}
 	}
-	len = bpf_probe_read_kernel_str(e->filename, sizeof(e->filename), BPF_CORE_READ(bprm, filename));
+	len = bpf_probe_read_kernel_str(e->filename, sizeof(e->filename),
+					BPF_CORE_READ(bprm, filename));
 	if (len <= 0) {
 		e->filename[0] = '\0';
 		len = 1;
 	}
 	if (len >= RAQIB_PATH_MAX)
 		e->flags |= RAQIB_EVF_TRUNCATED;
-	size = offsetof(struct raqib_event_exec, filename) + ((__u32)(len - 1) & (RAQIB_PATH_MAX - 1)) + 1;
+	size = offsetof(struct raqib_event_exec, filename) +
+	       ((__u32)(len - 1) & (RAQIB_PATH_MAX - 1)) + 1;
 	e->filename_len = size - offsetof(struct raqib_event_exec, filename) - 1;
 	e->hdr.size = size;
 	submit_flags(e, size, flags);
@@ -316,7 +318,8 @@ static __always_inline int on_open(long ret, int dirfd, const char *filename, __
 	}
 	if (len >= RAQIB_PATH_MAX)
 		e->flags |= RAQIB_EVF_TRUNCATED;
-	size = offsetof(struct raqib_event_open, path) + ((__u32)(len - 1) & (RAQIB_PATH_MAX - 1)) + 1;
+	size = offsetof(struct raqib_event_open, path) + ((__u32)(len - 1) & (RAQIB_PATH_MAX - 1)) +
+	       1;
 	e->path_len = size - offsetof(struct raqib_event_open, path) - 1;
 	e->hdr.size = size;
 	key.tgid = tgid;
@@ -538,7 +541,8 @@ int BPF_PROG(handle_raw_sys_exit, struct pt_regs *regs, long ret)
 		__u64 flags = 0;
 
 		/* flags is the first member of struct open_how (include/uapi/linux/openat2.h) */
-		bpf_probe_read_user(&flags, sizeof(flags), (void *)PT_REGS_PARM3_CORE_SYSCALL(regs));
+		bpf_probe_read_user(&flags, sizeof(flags),
+				    (void *)PT_REGS_PARM3_CORE_SYSCALL(regs));
 		return on_open(ret, (int)PT_REGS_PARM1_CORE_SYSCALL(regs),
 			       (const char *)PT_REGS_PARM2_CORE_SYSCALL(regs), flags);
 	}

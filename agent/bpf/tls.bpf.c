@@ -90,7 +90,8 @@ static __always_inline int capture(void *conn, const void *buf, __u64 len, __u32
 		if (bpf_ringbuf_query(&raqib_events, BPF_RB_AVAIL_DATA) > RINGBUF_BYTES / 4)
 			flags = BPF_RB_FORCE_WAKEUP;
 		if (bpf_ringbuf_output(&raqib_events, e,
-				       offsetof(struct raqib_event_tls_data, data) + n + 1, flags)) {
+				       offsetof(struct raqib_event_tls_data, data) + n + 1,
+				       flags)) {
 			count_drop(RAQIB_DROP_TLS_RINGBUF);
 			break;
 		}

@@ -168,8 +168,9 @@ static json_t *build_raqib(const struct alert *a, const struct alert_identity *i
 		err |= set_str(doc, "level", level);
 	err |= set_obj(r, "document", doc);
 	if (a->upload) {
-		json_t *up = json_pack("{s:I, s:I, s:i, s:I}", "bytes", (json_int_t)a->upload->bytes,
-				       "expected_bytes", (json_int_t)a->upload->expected, "flows",
+		json_t *up = json_pack("{s:I, s:I, s:i, s:I}", "bytes",
+				       (json_int_t)a->upload->bytes, "expected_bytes",
+				       (json_int_t)a->upload->expected, "flows",
 				       (int)a->upload->flows, "delay_ms",
 				       (json_int_t)a->upload->delay_ms);
 
@@ -203,7 +204,8 @@ json_t *alert_to_json(const struct alert *a, const struct alert_identity *id)
 	err |= set_obj(doc, "rule", json_pack("{s:s, s:s}", "id", a->rule_id, "name", a->rule_name));
 	err |= set_obj(doc, "process", build_process(a));
 	if (a->container_id)
-		err |= json_object_set_new(doc, "container", json_pack("{s:s}", "id", a->container_id));
+		err |= json_object_set_new(doc, "container",
+					   json_pack("{s:s}", "id", a->container_id));
 	if (a->uid >= 0) {
 		char uid[24];
 

@@ -14,7 +14,7 @@
 #include <sys/socket.h>
 
 /* Observations kept per flow and per instance: enough for the bursts of a few minutes. */
-#define OBS_MAX 32
+#define OBS_MAX	      32
 #define INSTANCES_MAX 128
 /* A closed flow is forgotten after this long (its last records may still be in flight). */
 #define CLOSED_FLOW_LINGER_NS (60ull * 1000000000ull)
@@ -285,8 +285,8 @@ struct match_params {
 	bool spans;
 };
 
-static bool params_for(const struct correlator *c, const struct cstaged *s,
-		       const struct cflow *f, struct match_params *p)
+static bool params_for(const struct correlator *c, const struct cstaged *s, const struct cflow *f,
+		       struct match_params *p)
 {
 	const struct rules_app *app = app_by_id(c, s->f.app_id);
 	const struct rules_app *dest = app_by_id(c, f->dest_app_id), *model = app;
@@ -301,7 +301,8 @@ static bool params_for(const struct correlator *c, const struct cstaged *s,
 	}
 	p->dest = dest ? dest : app;
 	p->spans = app->upload_spans_flows || model->upload_spans_flows;
-	expected = (double)s->f.size * (1.0 + model->overhead_ratio) + (double)model->overhead_bytes;
+	expected =
+		(double)s->f.size * (1.0 + model->overhead_ratio) + (double)model->overhead_bytes;
 	p->expected = (uint64_t)(expected + 0.5);
 	p->lo = (uint64_t)(expected * (1.0 - model->tolerance_ratio) + 0.5);
 	p->hi = (uint64_t)(expected * (1.0 + model->tolerance_ratio) + 0.5) + c->cfg.slack_bytes;
@@ -343,8 +344,8 @@ static unsigned eligible_flows(const struct correlator *c, const struct cinst *i
 
 	for (size_t i = 0; i < c->n_buckets; i++)
 		for (struct cflow *f = c->buckets[i]; f; f = f->hash_next)
-			if (f->eligible && same_inst(f->inst_pid, f->inst_start_ns, in->pid,
-						     in->start_ns) &&
+			if (f->eligible &&
+			    same_inst(f->inst_pid, f->inst_start_ns, in->pid, in->start_ns) &&
 			    f->last_ns >= since)
 				n++;
 	return n;
@@ -380,8 +381,8 @@ static void evaluate(struct correlator *c, struct cflow *f, struct cinst *in, ui
 	for (size_t i = 0; i < c->n_staged; i++) {
 		struct cstaged *s = c->staged[i];
 
-		if (s->matched || !same_inst(s->f.inst_pid, s->f.inst_start_ns, f->inst_pid,
-					     f->inst_start_ns))
+		if (s->matched ||
+		    !same_inst(s->f.inst_pid, s->f.inst_start_ns, f->inst_pid, f->inst_start_ns))
 			continue;
 		if (!params_for(c, s, f, &p))
 			continue;
@@ -469,7 +470,8 @@ void correlator_flow(struct correlator *c, const struct corr_flow_update *u)
 		in = find_inst(c, f->inst_pid, f->inst_start_ns, false, u->ts_ns);
 		if (!in) {
 			in = find_inst(c, f->inst_pid, f->inst_start_ns, true, u->ts_ns);
-			obs_push(&in->obs, f->obs.o[0].ts_ns, 0); /* nothing sent before its first flow */
+			obs_push(&in->obs, f->obs.o[0].ts_ns,
+				 0); /* nothing sent before its first flow */
 		}
 		in->bytes += delta;
 		in->last_ns = u->ts_ns;

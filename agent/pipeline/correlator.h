@@ -136,7 +136,8 @@ struct correlator_stats {
 };
 
 /* rules must outlive the correlator (or be replaced by correlator_set_rules()). NULL + errno. */
-struct correlator *correlator_new(const struct rules *rules, const struct correlator_config *config);
+struct correlator *correlator_new(const struct rules *rules,
+				  const struct correlator_config *config);
 
 /* Frees without deciding what is pending (see correlator_flush()); accepts NULL. */
 void correlator_free(struct correlator *corr);

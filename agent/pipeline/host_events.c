@@ -32,7 +32,7 @@
 #define CONN_IDLE_US (600ull * 1000000ull)
 /* Opens of files found not sensitive, remembered to skip the same open repeated at once. */
 #define RECENT_SLOTS 1024
-#define RECENT_NS (2ull * 1000000000ull)
+#define RECENT_NS    (2ull * 1000000000ull)
 /* A TLS stream is decided in parts of this many bytes at most. */
 #define TLS_STREAM_MAX_BYTES (64ull << 20)
 
@@ -308,8 +308,10 @@ static bool is_elf(const char *path)
 
 	if (fd < 0)
 		return false;
-	elf = pread(fd, magic, sizeof(magic), 0) == sizeof(magic) &&
-	      memcmp(magic, "\x7f" "ELF", sizeof(magic)) == 0;
+	elf = pread(fd, magic, sizeof(magic), 0) == sizeof(magic) && memcmp(magic,
+									    "\x7f"
+									    "ELF",
+									    sizeof(magic)) == 0;
 	close(fd);
 	return elf;
 }
@@ -409,8 +411,8 @@ static bool opened_recently(struct host_events *h, const struct raqib_event_open
 
 static void remember_open(struct host_events *h, const struct raqib_event_open *ev)
 {
-	*recent_slot(h, ev) = (struct recent_open){ ev->hdr.pid, ev->dev, ev->ino, ev->size,
-						    ev->hdr.ts_ns };
+	*recent_slot(h, ev) =
+		(struct recent_open){ ev->hdr.pid, ev->dev, ev->ino, ev->size, ev->hdr.ts_ns };
 }
 
 static void on_open(struct host_events *h, const struct raqib_event_open *ev)
@@ -510,7 +512,8 @@ static void on_close(struct host_events *h, const struct raqib_event_close *ev)
 	h->stats.closes++;
 	if (p && p->start_ns == ev->hdr.proc_start_ns && ev->bytes_read)
 		correlator_note_read(h->corr, p->instance_pid, p->instance_start_ns,
-				     makedev((unsigned)(ev->dev >> 20), (unsigned)(ev->dev & 0xfffff)),
+				     makedev((unsigned)(ev->dev >> 20),
+					     (unsigned)(ev->dev & 0xfffff)),
 				     (ino_t)ev->ino, ev->bytes_read);
 }
 
@@ -560,7 +563,8 @@ static void on_outcome(void *ctx, const struct staged_file *f, const struct corr
 
 	if (up) {
 		h->stats.uploads++;
-		alert.why = "a messaging app opened this file, then sent as many bytes as the file weighs once encrypted for upload";
+		alert.why =
+			"a messaging app opened this file, then sent as many bytes as the file weighs once encrypted for upload";
 		upload.bytes = up->bytes;
 		upload.expected = up->expected;
 		upload.flows = up->flows;
@@ -579,7 +583,8 @@ static void on_outcome(void *ctx, const struct staged_file *f, const struct corr
 		alert.server_name = up->server_name;
 	} else {
 		h->stats.read_only++;
-		alert.why = "a messaging app opened a file holding personal data or an official document; no matching upload followed";
+		alert.why =
+			"a messaging app opened a file holding personal data or an official document; no matching upload followed";
 	}
 	snprintf(uid, sizeof(uid), "%u", f->uid);
 	if (rules_decide(h->rules, &f->verdict, &info, &decision) || !decision.matched)
@@ -619,7 +624,8 @@ static void on_flow(struct host_events *h, const struct raqib_event_flow *ev)
 		memcpy(u.tuple.daddr, ev->daddr, sizeof(u.tuple.daddr));
 	}
 	correlator_flow(h->corr, &u);
-	if (h->config.conns && (ev->family || correlator_flow_tuple(h->corr, u.pid, u.sk, &u.tuple))) {
+	if (h->config.conns &&
+	    (ev->family || correlator_flow_tuple(h->corr, u.pid, u.sk, &u.tuple))) {
 		ct.family = (uint8_t)u.tuple.family;
 		ct.proto = (uint8_t)u.tuple.proto;
 		ct.local_port = u.tuple.sport;

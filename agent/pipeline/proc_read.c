@@ -85,8 +85,8 @@ static bool is_id_at(const char *s)
 
 void proc_container_id(const char *text, char *out, size_t out_len)
 {
-	static const char *const prefixes[] = { "/docker/", "/docker-", "/libpod-",
-						"/cri-containerd-", "/crio-", "/containerd-" };
+	static const char *const prefixes[] = { "/docker/",	    "/docker-", "/libpod-",
+						"/cri-containerd-", "/crio-",	"/containerd-" };
 
 	out[0] = '\0';
 	for (const char *p = text; *p; p++) {

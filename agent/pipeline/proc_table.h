@@ -16,7 +16,7 @@
 
 struct proc_table;
 
-#define PROC_CMDLINE_MAX 512
+#define PROC_CMDLINE_MAX   512
 #define PROC_CONTAINER_MAX 65
 
 struct proc_info {

@@ -74,11 +74,8 @@ struct flow_value {
 _Static_assert(sizeof(struct flow_value) == 88, "flow_state layout of core.bpf.c");
 
 static const char *const part_names[BPF_PART_MAX] = {
-	[BPF_PART_CORE] = "core",
-	[BPF_PART_TLS] = "tls",
-	[BPF_PART_FENTRY] = "fentry",
-	[BPF_PART_LSM] = "lsm",
-	[BPF_PART_KPROBE] = "kprobe",
+	[BPF_PART_CORE] = "core", [BPF_PART_TLS] = "tls",	[BPF_PART_FENTRY] = "fentry",
+	[BPF_PART_LSM] = "lsm",	  [BPF_PART_KPROBE] = "kprobe",
 };
 
 const char *bpf_part_state_name(enum bpf_part_state state)
@@ -394,8 +391,8 @@ static void probe_one(struct bpf_sensor *s, enum bpf_part part)
 		return;
 	}
 	want = part == BPF_PART_FENTRY ? skel->progs.probe_fentry :
-	       part == BPF_PART_LSM	? skel->progs.probe_lsm :
-					  skel->progs.probe_kprobe;
+	       part == BPF_PART_LSM    ? skel->progs.probe_lsm :
+					 skel->progs.probe_kprobe;
 	bpf_object__for_each_program(prog, skel->obj)
 		bpf_program__set_autoload(prog, prog == want);
 	rc = probe__load(skel);

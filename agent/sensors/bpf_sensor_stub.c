@@ -22,8 +22,7 @@ int bpf_sensor_preflight(char *err, size_t err_len)
 	return -ENOTSUP;
 }
 
-struct bpf_sensor *bpf_sensor_new(const struct bpf_sensor_config *config, char *err,
-				  size_t err_len)
+struct bpf_sensor *bpf_sensor_new(const struct bpf_sensor_config *config, char *err, size_t err_len)
 {
 	snprintf(err, err_len, NO_BPF);
 	errno = ENOTSUP;

@@ -69,7 +69,7 @@ int event_decode(const void *data, size_t size, union event_buf *out)
 			err = -EPROTO;
 		else
 			err = size == offsetof(struct raqib_event_tls_data, data) +
-						     out->tls_data.len ?
+						      out->tls_data.len ?
 				      0 :
 				      -EPROTO;
 		break;

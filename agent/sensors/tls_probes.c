@@ -181,8 +181,8 @@ static int hook(struct tls_probes *p, uint32_t pid, unsigned lib, const char *pa
 	for (size_t i = 0; i < n; i++) {
 		LIBBPF_OPTS(bpf_uprobe_opts, opts, .func_name = funcs[i].name);
 
-		h->links[i] = bpf_program__attach_uprobe_opts(funcs[i].prog, (pid_t)pid, path, 0,
-							      &opts);
+		h->links[i] =
+			bpf_program__attach_uprobe_opts(funcs[i].prog, (pid_t)pid, path, 0, &opts);
 		if (!h->links[i]) {
 			/* an old library may lack SSL_write_ex: the others still count */
 			p->stats.attach_failed++;

@@ -26,21 +26,21 @@
 #define RAQIB_WATCH_NAMES_MAX 256
 /* Processes watched at once (messaging apps and their children). */
 #define RAQIB_WATCHED_PIDS_MAX 8192
-/* Files open in watched processes whose reads are counted; sockets whose sent bytes are counted. */
+/* Files open in watched processes that are followed; sockets whose sent bytes are counted. */
 #define RAQIB_OPEN_FILES_MAX 16384
-#define RAQIB_FLOWS_MAX 16384
+#define RAQIB_FLOWS_MAX	     16384
 /* TLS plaintext: bytes copied per record, and records per library call at most. */
-#define RAQIB_TLS_CHUNK_MAX 4096
+#define RAQIB_TLS_CHUNK_MAX  4096
 #define RAQIB_TLS_CHUNKS_MAX 16
 
 /* Record kinds (raqib_event_hdr.kind). */
 #define RAQIB_EV_EXEC 1
 #define RAQIB_EV_EXIT 2
 #define RAQIB_EV_OPEN 3
-#define RAQIB_EV_FORK 4 /* a watched process started another (fork without exec) */
-#define RAQIB_EV_CLOSE 5 /* a watched process closed a file it opened: what it read */
-#define RAQIB_EV_CONNECT 6 /* a watched process called connect() on an IP socket */
-#define RAQIB_EV_FLOW 7 /* bytes a watched process sent on an IP socket so far */
+#define RAQIB_EV_FORK	  4 /* a watched process started another (fork without exec) */
+#define RAQIB_EV_CLOSE	  5 /* a watched process closed a file it opened: what it read */
+#define RAQIB_EV_CONNECT  6 /* a watched process called connect() on an IP socket */
+#define RAQIB_EV_FLOW	  7 /* bytes a watched process sent on an IP socket so far */
 #define RAQIB_EV_TLS_DATA 8 /* plaintext a watched process handed to a TLS library */
 #define RAQIB_EV_TLS_BIND 9 /* the socket a TLS connection of a watched process writes to */
 
@@ -50,28 +50,35 @@
 
 /*
  * Per-CPU drop counters (map raqib_drops), one slot per reason; each reason belongs to the
- * programs named after it, so the counters say which program lost what.
+ * programs named after it, so the counters say which program lost what:
+ *   RINGBUF      core programs: bpf_ringbuf_output() failed, ring full;
+ *   WATCH_FULL   exec/fork: watched-pid map full, a watched child went unwatched;
+ *   ARGS_FULL    open exit: open-file map full, what is read from that file is not told;
+ *   FLOWS_FULL   sock_send_length: flow map full, a socket's bytes are not counted;
+ *   TLS_RINGBUF  TLS uprobes: ring full, plaintext lost;
+ *   TLS_CUT      TLS uprobes: calls longer than the capture limit (their tail not copied);
+ *   PATH         open exit: the path could not be read from the process's memory.
  */
-#define RAQIB_DROP_RINGBUF 0 /* core programs: bpf_ringbuf_output() failed, ring full */
-#define RAQIB_DROP_WATCH_FULL 1 /* exec/fork: watched-pid map full, a watched child went unwatched */
-#define RAQIB_DROP_ARGS_FULL 2 /* open exit: open-file map full, reads of that file not counted */
-#define RAQIB_DROP_FLOWS_FULL 3 /* sock_send_length: flow map full, a socket's bytes not counted */
-#define RAQIB_DROP_TLS_RINGBUF 4 /* TLS uprobes: ring full, plaintext lost */
-#define RAQIB_DROP_TLS_CUT 5 /* TLS uprobes: calls longer than the capture limit (tail not copied) */
-#define RAQIB_DROP_PATH 6 /* open exit: the path could not be read from the process's memory */
-#define RAQIB_DROP_MAX 8
+#define RAQIB_DROP_RINGBUF     0
+#define RAQIB_DROP_WATCH_FULL  1
+#define RAQIB_DROP_ARGS_FULL   2
+#define RAQIB_DROP_FLOWS_FULL  3
+#define RAQIB_DROP_TLS_RINGBUF 4
+#define RAQIB_DROP_TLS_CUT     5
+#define RAQIB_DROP_PATH	       6
+#define RAQIB_DROP_MAX	       8
 
 /* raqib_event_flow.reason: why the record was sent. */
-#define RAQIB_FLOW_OPEN 1 /* first bytes on the socket (carries its 4-tuple) */
+#define RAQIB_FLOW_OPEN	     1 /* first bytes on the socket (carries its 4-tuple) */
 #define RAQIB_FLOW_THRESHOLD 2 /* another flow_report_bytes were sent */
-#define RAQIB_FLOW_BURST 3 /* the socket was idle for flow_burst_gap_ns: bytes before this send */
-#define RAQIB_FLOW_CLOSE 4 /* the TCP connection closed */
-#define RAQIB_FLOW_SCAN 5 /* userspace read the flow map (not sent by the kernel) */
+#define RAQIB_FLOW_BURST     3 /* idle for flow_burst_gap_ns: the bytes before this send */
+#define RAQIB_FLOW_CLOSE     4 /* the TCP connection closed */
+#define RAQIB_FLOW_SCAN	     5 /* userspace read the flow map (not sent by the kernel) */
 
 /* raqib_event_tls_data.lib */
 #define RAQIB_TLS_OPENSSL 1 /* SSL_write, SSL_write_ex (libssl) */
-#define RAQIB_TLS_GNUTLS 2 /* gnutls_record_send (libgnutls) */
-#define RAQIB_TLS_NSS 3 /* PR_Write, PR_Send (libnspr4, under NSS) */
+#define RAQIB_TLS_GNUTLS  2 /* gnutls_record_send (libgnutls) */
+#define RAQIB_TLS_NSS	  3 /* PR_Write, PR_Send (libnspr4, under NSS) */
 
 /*
  * Common header of every record: 64 bytes. pid is the thread-group id as seen from the root

@@ -48,7 +48,8 @@ static uint64_t now_ns(void)
 
 int main(int argc, char **argv)
 {
-	struct sockaddr_in addr = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	struct sockaddr_in addr = { .sin_family = AF_INET,
+				    .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
 	socklen_t len = sizeof(addr);
 	char buf[4096], msg[256];
 	long iterations, rate = 0;
@@ -62,8 +63,8 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	lfd = socket(AF_INET, SOCK_STREAM, 0);
-	if (lfd < 0 || bind(lfd, (struct sockaddr *)&addr, sizeof(addr)) ||
-	    listen(lfd, 1) || getsockname(lfd, (struct sockaddr *)&addr, &len)) {
+	if (lfd < 0 || bind(lfd, (struct sockaddr *)&addr, sizeof(addr)) || listen(lfd, 1) ||
+	    getsockname(lfd, (struct sockaddr *)&addr, &len)) {
 		perror("syscall_load: listen");
 		return 1;
 	}

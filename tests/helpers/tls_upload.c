@@ -101,7 +101,8 @@ int main(int argc, char **argv)
 		}
 	}
 	if (argc - i != 2) {
-		fprintf(stderr, "usage: tls_upload [--open-only FILE]... [--send FILE]... [--wait-ms N] HOST PORT\n");
+		fprintf(stderr,
+			"usage: tls_upload [--open-only FILE]... [--send FILE]... [--wait-ms N] HOST PORT\n");
 		return 2;
 	}
 	fd = connect_to(argv[i], argv[i + 1]);

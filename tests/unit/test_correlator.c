@@ -50,7 +50,8 @@ static void on_outcome(void *ctx, const struct staged_file *f, const struct corr
 	o->upload = up != NULL;
 	if (up) {
 		o->up = *up;
-		snprintf(o->dest_app, sizeof(o->dest_app), "%s", up->dest_app ? up->dest_app->id : "");
+		snprintf(o->dest_app, sizeof(o->dest_app), "%s",
+			 up->dest_app ? up->dest_app->id : "");
 	}
 }
 
@@ -352,11 +353,13 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_upload_matches_once, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_unrelated_upload_is_read_only, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_unrelated_upload_is_read_only, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_chunks_after_other_traffic, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_retry_on_new_connection, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_local_destinations_ignored, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_browser_needs_messaging_server, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_browser_needs_messaging_server, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_browser_by_ip_range, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_upload_spread_over_flows, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reopen_is_same_staging, setup, teardown),

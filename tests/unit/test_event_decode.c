@@ -135,12 +135,9 @@ static void test_tls_data_tail(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_valid_open),
-		cmocka_unit_test(test_size_mismatch),
-		cmocka_unit_test(test_version_and_kind),
-		cmocka_unit_test(test_exit_is_fixed_size),
-		cmocka_unit_test(test_fixed_size_kinds),
-		cmocka_unit_test(test_tls_data_tail),
+		cmocka_unit_test(test_valid_open),	 cmocka_unit_test(test_size_mismatch),
+		cmocka_unit_test(test_version_and_kind), cmocka_unit_test(test_exit_is_fixed_size),
+		cmocka_unit_test(test_fixed_size_kinds), cmocka_unit_test(test_tls_data_tail),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -14,7 +14,8 @@
 
 static void test_file_mapping(void **state)
 {
-	char line[] = "7f3a1c200000-7f3a1c29a000 r-xp 00045000 fe:01 1318453                    /usr/lib/x86_64-linux-gnu/libssl.so.3";
+	char line[] =
+		"7f3a1c200000-7f3a1c29a000 r-xp 00045000 fe:01 1318453                    /usr/lib/x86_64-linux-gnu/libssl.so.3";
 	struct proc_map m;
 
 	(void)state;
@@ -30,7 +31,8 @@ static void test_file_mapping(void **state)
 
 static void test_anonymous_and_deleted(void **state)
 {
-	char anon[] = "55d0c8a3e000-55d0c8a5f000 rw-p 00000000 00:00 0                          [heap]";
+	char anon[] =
+		"55d0c8a3e000-55d0c8a5f000 rw-p 00000000 00:00 0                          [heap]";
 	char data[] = "7f00-8f00 r--p 00000000 fe:01 42 /opt/app/libgnutls.so.30 (deleted)";
 	char spaces[] = "7f00-8f00 r-xp 00000000 fe:01 43 /home/u/My Apps/libnspr4.so";
 	struct proc_map m;

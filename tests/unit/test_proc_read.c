@@ -40,7 +40,8 @@ static void test_no_container(void **state)
 	/* an id that is too short or not lower-case hex is not one */
 	proc_container_id("0::/docker/4f1b2c3d\n", out, sizeof(out));
 	assert_string_equal(out, "");
-	proc_container_id("0::/docker/" "4F1B2C3D4E5F60718293A4B5C6D7E8F90123456789ABCDEF0123456789ABCDEF\n",
+	proc_container_id("0::/docker/"
+			  "4F1B2C3D4E5F60718293A4B5C6D7E8F90123456789ABCDEF0123456789ABCDEF\n",
 			  out, sizeof(out));
 	assert_string_equal(out, "");
 	proc_container_id("", out, sizeof(out));
