@@ -13,7 +13,7 @@
  *  - sched_process_exit: every group-leader exit is reported, and the process unwatched;
  *  - open, openat, openat2 (entry and exit): for watched processes, a successful open of a
  *    regular file for reading is reported with its path, device and inode, and its fd
- *    remembered;
+ *    remembered (the same file reopened within reopen_quiet_ns is not reported again);
  *  - close (entry): a remembered file closed, with how far it was read (its file position:
  *    read, readv, sendfile and splice move it; hooking read() would tax every read on the host);
  *  - connect (entry): destinations of watched processes;
@@ -45,6 +45,7 @@ char LICENSE[] SEC("license") = "GPL";
 const volatile __u32 self_tgid = 0; /* the agent itself is never watched */
 const volatile __u64 flow_report_bytes = 1u << 20; /* a FLOW record every this many bytes */
 const volatile __u64 flow_burst_gap_ns = 100000000; /* idle time that ends a burst of sends */
+const volatile __u64 reopen_quiet_ns = 1000000000; /* the same file reopened sooner: no record */
 
 #define O_ACCMODE 00000003
 #define O_WRONLY 00000001
@@ -135,6 +136,24 @@ struct {
 	__type(key, struct tls_conn_key);
 	__type(value, __u64);
 } tls_bound SEC(".maps");
+
+/*
+ * Files each watched process opened lately, and when: apps reopen the same files in loops
+ * (an Electron app its resource packs), and one record per file and second is enough.
+ */
+struct reopen_key {
+	__u32 tgid;
+	__u32 pad;
+	__u64 dev;
+	__u64 ino;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, RAQIB_OPEN_FILES_MAX);
+	__type(key, struct reopen_key);
+	__type(value, __u64);
+} recent_opens SEC(".maps");
 
 union scratch {
 	struct raqib_event_exec exec;
@@ -273,8 +292,10 @@ static __always_inline int on_open(long ret, int dirfd, const char *filename, __
 	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
 	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
 	struct raqib_event_open *e;
+	struct reopen_key reopen = {};
 	struct fd_state st = {};
 	struct fd_key key;
+	__u64 now, *last;
 	struct file **fds;
 	struct file *file = NULL;
 	struct inode *inode;
@@ -302,13 +323,21 @@ static __always_inline int on_open(long ret, int dirfd, const char *filename, __
 	e->mode = BPF_CORE_READ(inode, i_mode);
 	if ((e->mode & S_IFMT) != S_IFREG)
 		return 0;
+	reopen.tgid = tgid;
+	reopen.dev = BPF_CORE_READ(inode, i_sb, s_dev);
+	reopen.ino = BPF_CORE_READ(inode, i_ino);
+	now = bpf_ktime_get_boot_ns();
+	last = bpf_map_lookup_elem(&recent_opens, &reopen);
+	if (last && now - *last < reopen_quiet_ns)
+		return 0;
+	bpf_map_update_elem(&recent_opens, &reopen, &now, BPF_ANY);
 	fill_hdr(&e->hdr, RAQIB_EV_OPEN);
 	e->flags = RAQIB_EVF_WATCHED;
 	e->fd = (__s32)ret;
 	e->dirfd = dirfd;
 	e->open_flags = (__u32)flags;
-	e->dev = BPF_CORE_READ(inode, i_sb, s_dev);
-	e->ino = BPF_CORE_READ(inode, i_ino);
+	e->dev = reopen.dev;
+	e->ino = reopen.ino;
 	e->size = BPF_CORE_READ(inode, i_size);
 	len = bpf_probe_read_user_str(e->path, sizeof(e->path), filename);
 	if (len <= 0) {

@@ -146,12 +146,26 @@ static void send_alert(struct host_events *h, struct alert *alert,
 
 /* Process table. */
 
-static const struct rules_app *app_of(const struct host_events *h, const char *exe,
-				      const char *comm)
+/*
+ * The app of a process: by the executable's install path (deb, snap, flatpak, AppImage paths of
+ * the catalog), by its name, or, for a watched process of a sandboxed app whose executable path
+ * is the sandbox's own (/app/...), by the install path its Flatpak or Snap scope names (read
+ * from /proc only for watched processes: execs of the others are many).
+ */
+static const struct rules_app *app_of(const struct host_events *h, uint32_t pid, const char *exe,
+				      const char *comm, bool watched)
 {
 	const struct rules_app *app = exe[0] ? rules_app_by_exe(h->rules, exe) : NULL;
+	char sandbox[RAQIB_PATH_MAX], inside[RAQIB_PATH_MAX + 8];
 
-	return app ? app : rules_app_by_comm(h->rules, comm);
+	if (!app)
+		app = rules_app_by_comm(h->rules, comm);
+	if (!app && watched && proc_read_sandbox_path(pid, sandbox, sizeof(sandbox)) == 0 &&
+	    sandbox[0]) {
+		snprintf(inside, sizeof(inside), "%s/x", sandbox); /* a file of the install */
+		app = rules_app_by_exe(h->rules, inside);
+	}
+	return app;
 }
 
 /*
@@ -196,7 +210,7 @@ static void on_exec(struct host_events *h, const struct raqib_event_exec *ev)
 	memcpy(info.comm, ev->hdr.comm, sizeof(info.comm));
 	info.comm[sizeof(info.comm) - 1] = '\0';
 	snprintf(info.exe, sizeof(info.exe), "%s", ev->filename);
-	info.app = app_of(h, info.exe, info.comm);
+	info.app = app_of(h, info.pid, info.exe, info.comm, info.watched);
 	if (prev && prev->watched && prev->start_ns == info.start_ns &&
 	    prev->instance_pid != info.pid && (!info.app || info.app == prev->app)) {
 		/* a helper of the app that replaced its image: still part of the instance */
@@ -249,7 +263,7 @@ static const struct proc_info *process_of(struct host_events *h, const struct ra
 	memcpy(info.comm, hdr->comm, sizeof(info.comm));
 	info.comm[sizeof(info.comm) - 1] = '\0';
 	proc_read_exe(info.pid, info.exe, sizeof(info.exe));
-	info.app = app_of(h, info.exe, info.comm);
+	info.app = app_of(h, info.pid, info.exe, info.comm, true);
 	set_instance(h, &info);
 	describe_from_proc(&info);
 	if (proc_table_upsert(h->procs, &info)) {
@@ -302,16 +316,15 @@ static void display_path(const struct raqib_event_open *ev, char *out, size_t ou
  */
 static bool is_elf(const char *path)
 {
-	unsigned char magic[4];
+	static const unsigned char elf_magic[4] = { 0x7f, 'E', 'L', 'F' };
+	unsigned char magic[sizeof(elf_magic)];
 	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 	bool elf;
 
 	if (fd < 0)
 		return false;
-	elf = pread(fd, magic, sizeof(magic), 0) == sizeof(magic) && memcmp(magic,
-									    "\x7f"
-									    "ELF",
-									    sizeof(magic)) == 0;
+	elf = pread(fd, magic, sizeof(magic), 0) == (ssize_t)sizeof(magic) &&
+	      memcmp(magic, elf_magic, sizeof(magic)) == 0;
 	close(fd);
 	return elf;
 }

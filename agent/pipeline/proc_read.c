@@ -61,7 +61,9 @@ int proc_read_exe(uint32_t pid, char *out, size_t out_len)
 	return n < 0 ? -errno : 0;
 }
 
-int proc_read_container(uint32_t pid, char *out, size_t out_len)
+/* Reads /proc/PID/cgroup and hands its text to parse. */
+static int read_cgroup(uint32_t pid, void (*parse)(const char *, char *, size_t), char *out,
+		       size_t out_len)
 {
 	char path[64], text[4096];
 	ssize_t n;
@@ -71,8 +73,63 @@ int proc_read_container(uint32_t pid, char *out, size_t out_len)
 	n = read_small(path, text, sizeof(text));
 	if (n < 0)
 		return (int)n;
-	proc_container_id(text, out, out_len);
+	parse(text, out, out_len);
 	return 0;
+}
+
+int proc_read_container(uint32_t pid, char *out, size_t out_len)
+{
+	return read_cgroup(pid, proc_container_id, out, out_len);
+}
+
+int proc_read_sandbox_path(uint32_t pid, char *out, size_t out_len)
+{
+	return read_cgroup(pid, proc_sandbox_path, out, out_len);
+}
+
+/* Copies the characters of an app or snap name ([A-Za-z0-9._-]) starting at s; their count. */
+static size_t name_span(const char *s, char *out, size_t out_len)
+{
+	size_t n = 0;
+
+	while ((isalnum((unsigned char)s[n]) || s[n] == '.' || s[n] == '_' || s[n] == '-') &&
+	       n + 1 < out_len) {
+		out[n] = s[n];
+		n++;
+	}
+	out[n] = '\0';
+	return n;
+}
+
+void proc_sandbox_path(const char *text, char *out, size_t out_len)
+{
+	const char *p;
+	char name[256];
+	char *dash;
+	size_t n;
+
+	out[0] = '\0';
+	p = strstr(text, "/app-flatpak-");
+	if (p) {
+		/* app-flatpak-<app id>-<instance number>.scope */
+		n = name_span(p + strlen("/app-flatpak-"), name, sizeof(name));
+		dash = n ? strrchr(name, '-') : NULL;
+		if (dash && dash != name) {
+			*dash = '\0';
+			snprintf(out, out_len, "/var/lib/flatpak/app/%s/current/active/files", name);
+		}
+		return;
+	}
+	p = strstr(text, "/snap.");
+	if (p) {
+		/* snap.<snap name>.<app>-<uuid>.scope */
+		n = name_span(p + strlen("/snap."), name, sizeof(name));
+		dash = n ? strchr(name, '.') : NULL;
+		if (dash && dash != name) {
+			*dash = '\0';
+			snprintf(out, out_len, "/snap/%s/current", name);
+		}
+	}
 }
 
 static bool is_id_at(const char *s)

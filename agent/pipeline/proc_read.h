@@ -29,4 +29,17 @@ int proc_read_container(uint32_t pid, char *out, size_t out_len);
  */
 void proc_container_id(const char *cgroup_text, char *out, size_t out_len);
 
+/*
+ * Where a sandboxed app is installed, from the systemd scope its cgroup is named after: Flatpak
+ * ("app-flatpak-org.signal.Signal-1234.scope" -> "/var/lib/flatpak/app/org.signal.Signal/
+ * current/active/files") and Snap ("snap.telegram-desktop.telegram-desktop-<uuid>.scope" ->
+ * "/snap/telegram-desktop/current"). Inside its sandbox an app execs /app/... or a path of its
+ * own mount namespace, which the catalog's install paths do not name; this path does. out is
+ * empty when the process is in no such scope.
+ */
+void proc_sandbox_path(const char *cgroup_text, char *out, size_t out_len);
+
+/* proc_sandbox_path() of pid's /proc/PID/cgroup. Returns 0 or -errno. */
+int proc_read_sandbox_path(uint32_t pid, char *out, size_t out_len);
+
 #endif /* RAQIB_AGENT_PROC_READ_H */

@@ -619,7 +619,6 @@ int bpf_sensor_scan_flows(struct bpf_sensor *s)
 	uint64_t key, next, now = boot_ns();
 	struct scan_slot *tmp;
 	struct flow_value v;
-	int rc = 0;
 	bool first = true;
 
 	memset(s->scan_next, 0, SCAN_SLOTS * sizeof(*s->scan_next));
@@ -663,7 +662,7 @@ int bpf_sensor_scan_flows(struct bpf_sensor *s)
 	tmp = s->scan_prev;
 	s->scan_prev = s->scan_next;
 	s->scan_next = tmp;
-	return rc;
+	return 0;
 }
 
 static uint64_t sum_percpu(int map_fd, __u32 key)

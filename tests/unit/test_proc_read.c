@@ -48,6 +48,25 @@ static void test_no_container(void **state)
 	assert_string_equal(out, "");
 }
 
+static void test_sandbox_paths(void **state)
+{
+	char out[256];
+
+	(void)state;
+	proc_sandbox_path("0::/user.slice/user-1000.slice/user@1000.service/app.slice/app-flatpak-org.signal.Signal-2817.scope\n",
+			  out, sizeof(out));
+	assert_string_equal(out, "/var/lib/flatpak/app/org.signal.Signal/current/active/files");
+	proc_sandbox_path("0::/user.slice/user-1000.slice/user@1000.service/app.slice/snap.telegram-desktop.telegram-desktop-2f6a1b52-0c3e-4f61-9d2b-5a1c3e7d8f90.scope\n",
+			  out, sizeof(out));
+	assert_string_equal(out, "/snap/telegram-desktop/current");
+	proc_sandbox_path("0::/user.slice/user-1000.slice/session-2.scope\n", out, sizeof(out));
+	assert_string_equal(out, "");
+	proc_sandbox_path("0::/app-flatpak-\n", out, sizeof(out)); /* no id */
+	assert_string_equal(out, "");
+	proc_sandbox_path("0::/snap.\n", out, sizeof(out));
+	assert_string_equal(out, "");
+}
+
 static void test_own_cmdline_and_exe(void **state)
 {
 	char line[256], exe[256];
@@ -69,6 +88,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_container_ids),
 		cmocka_unit_test(test_no_container),
+		cmocka_unit_test(test_sandbox_paths),
 		cmocka_unit_test(test_own_cmdline_and_exe),
 	};
 
