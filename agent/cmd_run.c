@@ -38,6 +38,7 @@ struct run_options {
 	uint64_t max_file_bytes;
 	uint64_t upload_window_s;
 	uint64_t tls_capture_bytes;
+	uint64_t reopen_quiet_ms;
 	bool no_tls;
 };
 
@@ -60,6 +61,7 @@ static int parse_options(int argc, char **argv, struct run_options *opt)
 		{ "upload-window", required_argument, NULL, 'W' },
 		{ "tls-capture-bytes", required_argument, NULL, 'T' },
 		{ "no-tls", no_argument, NULL, 'N' },
+		{ "reopen-quiet-ms", required_argument, NULL, 'Q' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -104,6 +106,16 @@ static int parse_options(int argc, char **argv, struct run_options *opt)
 			break;
 		case 'N':
 			opt->no_tls = true;
+			break;
+		case 'Q':
+			/* 0 is allowed: every open is reported */
+			if (strcmp(optarg, "0") == 0) {
+				opt->reopen_quiet_ms = 0;
+			} else if (agent_parse_u64(optarg, &opt->reopen_quiet_ms)) {
+				log_error("agent", "invalid --reopen-quiet-ms '%s': expected milliseconds",
+					  optarg);
+				return AGENT_EXIT_USAGE;
+			}
 			break;
 		case 'h':
 			agent_usage(stdout);
@@ -218,7 +230,9 @@ static void log_counters(struct bpf_sensor *sensor, struct host_events *host)
 
 int cmd_run(struct agent *agent, int argc, char **argv)
 {
-	struct run_options opt = { .max_file_bytes = 64u << 20, .upload_window_s = 300 };
+	struct run_options opt = { .max_file_bytes = 64u << 20,
+				   .upload_window_s = 300,
+				   .reopen_quiet_ms = 1000 };
 	struct host_events_config cfg;
 	struct bpf_sensor_config scfg;
 	struct host_events *host = NULL;
@@ -269,6 +283,7 @@ int cmd_run(struct agent *agent, int argc, char **argv)
 	scfg.sink = host_events_on_event;
 	scfg.sink_ctx = host;
 	scfg.tls = !opt.no_tls;
+	scfg.reopen_quiet_ms = opt.reopen_quiet_ms;
 	if (opt.tls_capture_bytes)
 		scfg.tls_max_bytes = (uint32_t)opt.tls_capture_bytes;
 	sensor = bpf_sensor_new(&scfg, err, sizeof(err));

@@ -56,6 +56,8 @@ static const char usage_text[] =
 	"                            upload before it is reported as read only (default: 300)\n"
 	"      --tls-capture-bytes N plaintext copied per TLS write at most (default: 16384)\n"
 	"      --no-tls              do not hook TLS libraries (no plaintext capture)\n"
+	"      --reopen-quiet-ms N   a file a process reopens within N ms is not reported again\n"
+	"                            (default: 1000; 0: every open)\n"
 	"\n"
 	"Options of scan (exit status like grep: 0 found, 1 nothing found, 2 error):\n"
 	"      --json                one JSON line per file (masked values)\n"

@@ -102,6 +102,7 @@ void bpf_sensor_config_default(struct bpf_sensor_config *c)
 	c->tls_max_bytes = 4 * RAQIB_TLS_CHUNK_MAX;
 	c->flow_report_bytes = 1u << 20;
 	c->flow_burst_gap_ms = 100;
+	c->reopen_quiet_ms = 1000;
 }
 
 /* Effective capabilities of this process, from /proc/self/status. */
@@ -426,6 +427,7 @@ static int load_core(struct bpf_sensor *s, const struct bpf_sensor_config *c, ch
 	s->skel->rodata->self_tgid = (__u32)getpid();
 	s->skel->rodata->flow_report_bytes = c->flow_report_bytes ? c->flow_report_bytes : 1;
 	s->skel->rodata->flow_burst_gap_ns = c->flow_burst_gap_ms * 1000000ull;
+	s->skel->rodata->reopen_quiet_ns = c->reopen_quiet_ms * 1000000ull;
 	for (size_t i = 0; i < sizeof(syscall_tps) / sizeof(syscall_tps[0]); i++)
 		bpf_program__set_autoload(syscall_tps[i], !raw);
 	bpf_program__set_autoload(s->skel->progs.handle_raw_sys_exit, raw);
@@ -622,7 +624,13 @@ int bpf_sensor_scan_flows(struct bpf_sensor *s)
 	bool first = true;
 
 	memset(s->scan_next, 0, SCAN_SLOTS * sizeof(*s->scan_next));
-	while (bpf_map_get_next_key(fd, first ? NULL : &key, &next) == 0) {
+	/*
+	 * A key deleted under us (a socket closing) makes the walk start over from the first key:
+	 * the number of steps is bounded, so a busy map cannot keep the loop going.
+	 */
+	for (size_t steps = 0; steps < 2 * RAQIB_FLOWS_MAX &&
+			       bpf_map_get_next_key(fd, first ? NULL : &key, &next) == 0;
+	     steps++) {
 		struct scan_slot *prev, *slot;
 
 		first = false;

@@ -27,9 +27,10 @@ struct bpf_sensor_config {
 	uint32_t tls_max_bytes; /* plaintext copied per TLS call at most (rounded up to 4 KiB) */
 	uint64_t flow_report_bytes; /* a FLOW record every this many bytes sent on a socket */
 	uint64_t flow_burst_gap_ms; /* idle time that ends a burst of sends */
+	uint64_t reopen_quiet_ms; /* a file a process reopens sooner is not reported again */
 };
 
-/* Defaults: TLS on, 16 KiB per call, a record per MiB, 100 ms bursts. */
+/* Defaults: TLS on, 16 KiB per call, a record per MiB, 100 ms bursts, 1 s between reopens. */
 void bpf_sensor_config_default(struct bpf_sensor_config *config);
 
 struct bpf_sensor_stats {
