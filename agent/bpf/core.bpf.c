@@ -286,7 +286,10 @@ int BPF_PROG(handle_exit, struct task_struct *task)
 	return 0;
 }
 
-/* A successful open by a watched process: report regular files opened for reading. */
+/*
+ * A successful open by a watched process (checked by the caller): report regular files opened
+ * for reading, once per reopen_quiet_ns.
+ */
 static __always_inline int on_open(long ret, int dirfd, const char *filename, __u64 flags)
 {
 	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
@@ -296,6 +299,7 @@ static __always_inline int on_open(long ret, int dirfd, const char *filename, __
 	struct fd_state st = {};
 	struct fd_key key;
 	__u64 now, *last;
+	struct fdtable *fdt;
 	struct file **fds;
 	struct file *file = NULL;
 	struct inode *inode;
@@ -303,7 +307,7 @@ static __always_inline int on_open(long ret, int dirfd, const char *filename, __
 	__u32 size;
 	long len;
 
-	if (ret < 0 || !is_watched(tgid))
+	if (ret < 0)
 		return 0;
 	/* Writes create or replace files an app received; only reads can send a file out. */
 	if ((flags & O_ACCMODE) == O_WRONLY || (flags & (O_DIRECTORY | O_PATH)))
@@ -312,8 +316,9 @@ static __always_inline int on_open(long ret, int dirfd, const char *filename, __
 	if (!e)
 		return 0;
 	/* The file the fd now points to: its inode tells regular files from the rest. */
-	fds = BPF_CORE_READ(task, files, fdt, fd);
-	max_fds = BPF_CORE_READ(task, files, fdt, max_fds);
+	fdt = BPF_CORE_READ(task, files, fdt);
+	fds = BPF_CORE_READ(fdt, fd);
+	max_fds = BPF_CORE_READ(fdt, max_fds);
 	if ((unsigned long)ret >= max_fds)
 		return 0;
 	bpf_probe_read_kernel(&file, sizeof(file), &fds[ret]);
@@ -445,8 +450,12 @@ struct inflight {
 	__u64 args[3];
 };
 
+/*
+ * A plain hash, not an LRU: it is updated on every open of a watched process, and an LRU
+ * update takes a global list lock. Entries live from a syscall's entry to its exit.
+ */
 struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 16384);
 	__type(key, __u32);
 	__type(value, struct inflight);
@@ -557,8 +566,12 @@ int BPF_PROG(handle_raw_sys_exit, struct pt_regs *regs, long ret)
 {
 	long nr = SYSCALL_NR(regs);
 
-	if (nr == NR_CLOSE)
+	if (nr == NR_CLOSE) /* filtered by the open-file map */
 		return on_close(ret, (int)PT_REGS_PARM1_CORE_SYSCALL(regs));
+	if (nr != NR_OPENAT && nr != NR_OPEN && nr != NR_OPENAT2 && nr != NR_CONNECT)
+		return 0;
+	if (!is_watched(bpf_get_current_pid_tgid() >> 32))
+		return 0;
 	if (nr == NR_OPENAT)
 		return on_open(ret, (int)PT_REGS_PARM1_CORE_SYSCALL(regs),
 			       (const char *)PT_REGS_PARM2_CORE_SYSCALL(regs),

@@ -76,6 +76,31 @@ for who in plain watched; do
 	done
 done
 
+# What each BPF program costs per run, from the kernel's own accounting (kernel.bpf_stats_enabled,
+# switched on for this step only and restored): steadier than any wall-clock figure here.
+prog_stats() {
+	bpftool -j prog show | jq -r '.[] | select(.name | test("^(handle|tls)_")) |
+		"\(.name) \(.run_cnt // 0) \(.run_time_ns // 0)"' | sort
+}
+per_run() { # before after label
+	join "$1" "$2" | awk -v label="$3" '{ c = $4 - $2; t = $5 - $3
+		if (c > 1000) { printf "%s %-22s %8d runs %5.0f ns/run\n", label, $1, c, t / c; sum += t }
+	} END { printf "%s total BPF time per iteration: %.0f ns\n", label, sum / ITER }' ITER="$ITER"
+}
+STATS_OLD=$(sysctl -n kernel.bpf_stats_enabled)
+trap 'sysctl -qw kernel.bpf_stats_enabled="$STATS_OLD"; cleanup' EXIT
+start_agent
+sysctl -qw kernel.bpf_stats_enabled=1
+prog_stats >"$TMP/s0"
+"$TMP/bench-plain" "$ITER" "$TMP/file.txt" >/dev/null
+prog_stats >"$TMP/s1"
+"$TMP/telegram-desktop" "$ITER" "$TMP/file.txt" >/dev/null
+prog_stats >"$TMP/s2"
+sysctl -qw kernel.bpf_stats_enabled="$STATS_OLD"
+stop_agent
+per_run "$TMP/s0" "$TMP/s1" unwatched
+per_run "$TMP/s1" "$TMP/s2" watched
+
 # Ring-buffer drops: the watched workload paced at growing rates, with every open reported
 # (--reopen-quiet-ms 0), so that each iteration sends two records (an open and a close). A drop
 # is counted by the kernel's per-CPU drop counter.
