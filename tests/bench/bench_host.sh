@@ -119,4 +119,14 @@ for rate in 5000 10000 20000 50000 100000 200000 400000; do
 		"$rate" "$achieved" $((achieved * 2)) $((now - prev))
 	prev=$now
 done
+# Saturation: two unpaced workloads at once, so the agent competes with them for the two CPUs.
+start=$(date +%s%N)
+"$TMP/telegram-desktop" $((ITER * 2)) "$TMP/file.txt" >"$TMP/sat1" &
+"$TMP/telegram-desktop" $((ITER * 2)) "$TMP/file.txt" >"$TMP/sat2"
+wait
+elapsed_ns=$(($(date +%s%N) - start))
+sleep 0.3
+now=$(drops)
+printf "ring: 2 unpaced workloads, %d records/s offered: %d dropped\n" \
+	$((ITER * 2 * 2 * 2 * 1000000000 / elapsed_ns)) $((now - prev))
 stop_agent
