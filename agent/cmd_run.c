@@ -1,7 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * raqib-agent run: the live agent. Builds the host path (BPF sensor → host_events → outbox)
- * and runs the event loop until a signal or --duration.
+ * raqib-agent run: the live agent. Builds the host path (BPF sensor → host_events → outbox),
+ * registers each sensor's file descriptors and timers with the event loop, drops the
+ * privileges no longer needed, and runs the loop until a signal or --duration. What is still
+ * pending when it stops (staged files, TLS streams) is decided before the outbox is flushed.
+ *
+ * Set-up order, so that each part slots in: sensors (host, then network), periodic work,
+ * heartbeats, then the privilege drop, which must come after every sensor is attached.
  */
 #include "agent.h"
 
@@ -9,11 +14,13 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "loop.h"
 #include "outbox/heartbeat.h"
 #include "outbox/outbox.h"
+#include "pipeline/conn_table.h"
 #include "pipeline/host_events.h"
 #include "sensors/bpf_sensor.h"
 #include "run_capture.h"
@@ -24,11 +31,19 @@
 #define RELOAD_CHECK_MS 200
 /* How long a stopping agent waits for Redis to take what is in the spool (the rest waits). */
 #define RUN_FLUSH_TIMEOUT_MS 3000
+/* Flow counters are read, upload windows and idle TLS streams checked, this often. */
+#define HOST_TICK_MS 250
+/* Connections whose owner the network path can look up. */
+#define CONN_TABLE_MAX (1u << 16)
 
 struct run_options {
 	uint64_t duration_s; /* 0: until a signal */
 	const char *ready_file;
 	struct run_capture_options capture; /* live network capture (run_capture.h) */
+	uint64_t upload_window_s;
+	uint64_t tls_capture_bytes;
+	uint64_t reopen_quiet_ms;
+	bool no_tls;
 };
 
 static int write_ready_file(const char *path)
@@ -50,6 +65,10 @@ static int parse_options(struct agent *agent, int argc, char **argv, struct run_
 		{ "interface", required_argument, NULL, RUN_CAPTURE_OPT_INTERFACE },
 		{ "capture-filter", required_argument, NULL, RUN_CAPTURE_OPT_FILTER },
 		{ "snaplen", required_argument, NULL, RUN_CAPTURE_OPT_SNAPLEN },
+		{ "upload-window", required_argument, NULL, 'W' },
+		{ "tls-capture-bytes", required_argument, NULL, 'T' },
+		{ "no-tls", no_argument, NULL, 'N' },
+		{ "reopen-quiet-ms", required_argument, NULL, 'Q' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -73,6 +92,36 @@ static int parse_options(struct agent *agent, int argc, char **argv, struct run_
 		case RUN_CAPTURE_OPT_SNAPLEN:
 			if (run_capture_option(&opt->capture, c, optarg))
 				return AGENT_EXIT_USAGE;
+			break;
+		case 'W':
+			if (agent_parse_u64(optarg, &opt->upload_window_s)) {
+				log_error("agent",
+					  "invalid --upload-window '%s': expected seconds > 0",
+					  optarg);
+				return AGENT_EXIT_USAGE;
+			}
+			break;
+		case 'T':
+			if (agent_parse_u64(optarg, &opt->tls_capture_bytes) ||
+			    opt->tls_capture_bytes > RAQIB_TLS_CHUNKS_MAX * RAQIB_TLS_CHUNK_MAX) {
+				log_error("agent",
+					  "invalid --tls-capture-bytes '%s': expected 1 to %d",
+					  optarg, RAQIB_TLS_CHUNKS_MAX * RAQIB_TLS_CHUNK_MAX);
+				return AGENT_EXIT_USAGE;
+			}
+			break;
+		case 'N':
+			opt->no_tls = true;
+			break;
+		case 'Q':
+			/* 0 is allowed: every open is reported */
+			if (strcmp(optarg, "0") == 0) {
+				opt->reopen_quiet_ms = 0;
+			} else if (agent_parse_u64(optarg, &opt->reopen_quiet_ms)) {
+				log_error("agent", "invalid --reopen-quiet-ms '%s': expected milliseconds",
+					  optarg);
+				return AGENT_EXIT_USAGE;
+			}
 			break;
 		case 'h':
 			agent_usage(stdout);
@@ -112,6 +161,29 @@ struct reload_ctx {
 	struct bpf_sensor *sensor;
 	struct run_capture *capture; /* NULL without --interface */
 };
+
+/* CLOCK_BOOTTIME, the clock of the kernel's records. */
+static uint64_t boot_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_BOOTTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* Host path's periodic work: flow counters read from the kernel, windows closed. */
+static int on_host_tick(void *ctx, uint64_t now_ms)
+{
+	struct reload_ctx *rc = ctx;
+	int n = bpf_sensor_poll(rc->sensor, 0); /* records first: they are older than the scan */
+
+	(void)now_ms;
+	if (n < 0)
+		return n;
+	bpf_sensor_scan_flows(rc->sensor);
+	host_events_tick(rc->host, boot_ns());
+	return 0;
+}
 
 /* SIGHUP: the rules are loaded again; packs that are refused leave the running rules in place. */
 static int on_reload_check(void *ctx, uint64_t now_ms)
@@ -183,20 +255,35 @@ static void log_counters(struct bpf_sensor *sensor, struct host_events *host)
 
 	bpf_sensor_get_stats(sensor, &bs);
 	host_events_get_stats(host, &hs);
-	log_info("run",
-		 "%llu records (%llu bad, %llu dropped in kernel), %llu opens, %llu files inspected, %llu alerts",
-		 (unsigned long long)bs.records, (unsigned long long)bs.bad_records,
-		 (unsigned long long)(bs.drops_ringbuf + bs.drops_watch_full + bs.drops_args_full),
-		 (unsigned long long)hs.opens, (unsigned long long)hs.inspected,
-		 (unsigned long long)hs.alerts);
+	log_info(
+		"run",
+		"%llu records (%llu bad, %llu lost in the ring, %llu other kernel drops), %llu opens, %llu files inspected, %llu staged, %llu uploads, %llu read only, %llu TLS streams, %llu alerts",
+		(unsigned long long)bs.records, (unsigned long long)bs.bad_records,
+		(unsigned long long)(bs.drops_ringbuf + bs.drops_tls_ringbuf),
+		(unsigned long long)(bs.drops_watch_full + bs.drops_args_full +
+				     bs.drops_flows_full + bs.drops_tls_cut + bs.drops_path),
+		(unsigned long long)hs.opens, (unsigned long long)hs.inspected,
+		(unsigned long long)hs.staged, (unsigned long long)hs.uploads,
+		(unsigned long long)hs.read_only, (unsigned long long)hs.tls_streams,
+		(unsigned long long)hs.alerts);
+}
+
+/* The correlator's name of an address: what the network sensor learnt, when it runs. */
+static const char *capture_name_of(void *ctx, int family, const uint8_t *addr)
+{
+	struct run_capture *const *capture = ctx;
+
+	return *capture ? run_capture_server_name(*capture, family, addr) : NULL;
 }
 
 int cmd_run(struct agent *agent, int argc, char **argv)
 {
-	struct run_options opt = { 0 };
-	struct host_events_config cfg = { .max_processes = 1u << 16 };
+	struct run_options opt = { .upload_window_s = 300, .reopen_quiet_ms = 1000 };
+	struct host_events_config cfg;
+	struct bpf_sensor_config scfg;
 	struct host_events *host = NULL;
 	struct bpf_sensor *sensor = NULL;
+	struct conn_table *conns = NULL;
 	struct host_events_stats hs;
 	struct reload_ctx reload;
 	struct run_capture *capture = NULL;
@@ -215,20 +302,40 @@ int cmd_run(struct agent *agent, int argc, char **argv)
 	}
 	if (agent_open_outbox(agent) || agent_load_rules(agent))
 		return AGENT_EXIT_ERROR;
+
+	/* The host path: connection owners (also read by the network path), host_events. */
+	host_events_config_default(&cfg);
 	cfg.limits = agent->limits;
-	host = host_events_new(agent->rules, outbox_sink, agent->outbox, &cfg);
+	cfg.corr.window_ns = opt.upload_window_s * 1000000000ull;
+	/* browsers count as messaging when the network sensor named the address (DNS, SNI) */
+	cfg.corr.name_of = capture_name_of;
+	cfg.corr.name_ctx = &capture;
+	conns = conn_table_new(CONN_TABLE_MAX);
+	cfg.conns = conns;
+	host = conns ? host_events_new(agent->rules, outbox_sink, agent->outbox, &cfg) : NULL;
 	loop = loop_new();
 	if (!host || !loop) {
 		log_error("run", "cannot start the host path: %s", strerror(errno));
 		goto out;
 	}
+
+	/* The eBPF host sensor: the core tier is required, the others degrade. */
 	names = rules_app_exe_names(agent->rules, &n_names);
 	if (n_names > RAQIB_WATCH_NAMES_MAX) {
 		log_warn("run", "the app catalog names %zu executables; the kernel watches the first %d",
 			 n_names, RAQIB_WATCH_NAMES_MAX);
 		n_names = RAQIB_WATCH_NAMES_MAX;
 	}
-	sensor = bpf_sensor_new(names, n_names, host_events_on_event, host, err, sizeof(err));
+	bpf_sensor_config_default(&scfg);
+	scfg.watch_names = names;
+	scfg.n_names = n_names;
+	scfg.sink = host_events_on_event;
+	scfg.sink_ctx = host;
+	scfg.tls = !opt.no_tls;
+	scfg.reopen_quiet_ms = opt.reopen_quiet_ms;
+	if (opt.tls_capture_bytes)
+		scfg.tls_max_bytes = (uint32_t)opt.tls_capture_bytes;
+	sensor = bpf_sensor_new(&scfg, err, sizeof(err));
 	if (!sensor) {
 		log_error("run", "%s", err);
 		goto out;
@@ -237,6 +344,8 @@ int cmd_run(struct agent *agent, int argc, char **argv)
 	rc = loop_add_fd(loop, bpf_sensor_fd(sensor), on_ringbuf, sensor);
 	if (!rc)
 		rc = loop_add_timer(loop, RINGBUF_DRAIN_MS, on_drain, sensor);
+	if (!rc)
+		rc = loop_add_timer(loop, HOST_TICK_MS, on_host_tick, &reload);
 	if (!rc)
 		rc = loop_add_timer(loop, RELOAD_CHECK_MS, on_reload_check, &reload);
 	/* heartbeats (issue 7) */
@@ -251,13 +360,18 @@ int cmd_run(struct agent *agent, int argc, char **argv)
 		log_error("run", "cannot watch the BPF ring buffer: %s", strerror(-rc));
 		goto out;
 	}
-	log_info("run", "watching %zu app executables", n_names);
+
+	/* capture handles are opened while the agent may still open them (CAP_NET_RAW) */
 	if (opt.capture.n_interfaces) {
-		capture = run_capture_start(agent, loop, &opt.capture, NULL);
+		capture = run_capture_start(agent, loop, &opt.capture, conns);
 		if (!capture)
 			goto out;
 		reload.capture = capture;
 	}
+	/* Every sensor is attached: keep only what the running agent needs (bpf_sensor.h). */
+	if (bpf_sensor_drop_privileges(sensor, err, sizeof(err)))
+		log_warn("run", "%s; running with full privileges", err);
+	log_info("run", "watching %zu app executables", n_names);
 	if (opt.ready_file && write_ready_file(opt.ready_file)) {
 		log_error("run", "cannot create ready file '%s': %s", opt.ready_file,
 			  strerror(errno));
@@ -265,6 +379,8 @@ int cmd_run(struct agent *agent, int argc, char **argv)
 	}
 	rc = loop_run(loop, agent->stop, opt.duration_s * 1000);
 	bpf_sensor_poll(sensor, 0); /* what was queued before the stop */
+	bpf_sensor_scan_flows(sensor);
+	host_events_flush(host); /* pending staged files and TLS streams are decided now */
 	if (rc) {
 		log_error("run", "cannot read the BPF ring buffer: %s", strerror(-rc));
 		goto out;
@@ -280,8 +396,10 @@ out:
 	}
 	bpf_sensor_free(sensor);
 	run_capture_stop(capture);
+	capture = NULL; /* the correlator's name_of hook sees no network sensor any more */
 	loop_free(loop);
 	host_events_free(host);
+	conn_table_free(conns);
 	agent_log_outbox(agent);
 	return ret;
 }

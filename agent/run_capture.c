@@ -178,6 +178,11 @@ err_free:
 	return NULL;
 }
 
+const char *run_capture_server_name(const struct run_capture *cap, int family, const uint8_t *addr)
+{
+	return net_inspect_server_name(cap->net, family, addr);
+}
+
 int run_capture_set_rules(struct run_capture *cap, const struct rules *rules)
 {
 	return cap ? net_inspect_set_rules(cap->net, rules) : 0;

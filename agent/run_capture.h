@@ -43,6 +43,9 @@ struct run_capture *run_capture_start(struct agent *agent, struct loop *loop,
 				      const struct run_capture_options *opt,
 				      const struct conn_table *conns);
 
+/* The server name the network path learnt for an address (DNS answers, TLS SNI), or NULL. */
+const char *run_capture_server_name(const struct run_capture *cap, int family, const uint8_t *addr);
+
 /* After a rules reload: 0, or -ENOMEM (the old rules are still in use: do not free them). */
 int run_capture_set_rules(struct run_capture *cap, const struct rules *rules);
 

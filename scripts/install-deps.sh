@@ -12,6 +12,8 @@ PACKAGES=(
 	# document text extraction (agent/extract/)
 	g++ libmagic-dev libpoppler-cpp-dev libfribidi-dev libarchive-dev libxml2-dev
 	libgmime-3.0-dev libseccomp-dev libcsv-dev
+	# host sensor: capabilities dropped after attach (libcap-ng); TLS test clients and servers
+	libcap-ng-dev gnutls-bin
 	# tests: unit, end to end, fuzzing
 	libcmocka-dev libclang-rt-14-dev redis-server redis-tools jq iproute2 util-linux procps
 	python3

@@ -99,6 +99,7 @@ static json_t *build_process(const struct alert *a)
 	err |= set_int(p, "pid", a->pid);
 	err |= set_str(p, "name", a->process_name);
 	err |= set_str(p, "executable", a->process_executable);
+	err |= set_str(p, "command_line", a->process_command_line);
 	if (a->ppid > 0)
 		err |= json_object_set_new(p, "parent", json_pack("{s:i}", "pid", a->ppid));
 	if (err) {
@@ -196,6 +197,17 @@ static json_t *build_raqib(const struct alert *a, const struct alert_identity *i
 	if (doc && level)
 		err |= set_str(doc, "level", level);
 	err |= set_obj(r, "document", doc);
+	if (a->upload) {
+		json_t *up = json_pack("{s:I, s:I, s:i, s:I}", "bytes",
+				       (json_int_t)a->upload->bytes, "expected_bytes",
+				       (json_int_t)a->upload->expected, "flows",
+				       (int)a->upload->flows, "delay_ms",
+				       (json_int_t)a->upload->delay_ms);
+
+		if (up && a->upload->sender_pid > 0)
+			err |= set_int(up, "sender_pid", a->upload->sender_pid);
+		err |= set_obj(r, "upload", up);
+	}
 	if (err) {
 		json_decref(r);
 		return NULL;
@@ -229,6 +241,9 @@ json_t *alert_to_json(const struct alert *a, const struct alert_identity *id)
 	}
 	err |= set_obj(doc, "rule", sub);
 	err |= set_obj(doc, "process", build_process(a));
+	if (a->container_id)
+		err |= json_object_set_new(doc, "container",
+					   json_pack("{s:s}", "id", a->container_id));
 	if (a->uid >= 0) {
 		char uid[24];
 

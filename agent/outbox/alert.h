@@ -15,6 +15,15 @@
 struct rules_verdict;
 struct raqib_key;
 
+/* How a file left: the bytes the app instance sent that matched the file (raqib.upload). */
+struct alert_upload {
+	uint64_t bytes; /* sent in the matched interval (ECS source.bytes of the flow) */
+	uint64_t expected; /* the file's size with the app's upload overhead */
+	unsigned flows; /* connections summed */
+	int64_t delay_ms; /* from the open to the end of the upload */
+	int sender_pid; /* the process that sent, when another than the reader; 0 otherwise */
+};
+
 enum alert_kind {
 	ALERT_KIND_FILE, /* a watched app read a sensitive file */
 	ALERT_KIND_NETWORK, /* sensitive content seen in a cleartext network stream */
@@ -36,6 +45,10 @@ struct alert {
 	const char *process_name;
 	const char *process_executable;
 	const char *app; /* messaging app name from the catalog, or NULL */
+	const char *process_command_line; /* ECS process.command_line, or NULL */
+	const char *container_id; /* ECS container.id, or NULL */
+	/* A file upload the host correlator matched (raqib.upload), or NULL. */
+	const struct alert_upload *upload;
 
 	/* File; NULL path when none. */
 	const char *file_path;

@@ -111,3 +111,8 @@ size_t conn_table_size(const struct conn_table *t)
 	flow_table_get_stats(t->flows, &st);
 	return st.flows;
 }
+
+void conn_table_clear(struct conn_table *t)
+{
+	flow_table_drain(t->flows);
+}

@@ -57,4 +57,7 @@ void conn_table_expire(struct conn_table *table, uint64_t now_us, uint64_t idle_
 
 size_t conn_table_size(const struct conn_table *table);
 
+/* Forgets every connection (after a rules reload: owners point into the old app catalog). */
+void conn_table_clear(struct conn_table *table);
+
 #endif /* RAQIB_AGENT_CONN_TABLE_H */

@@ -16,6 +16,9 @@
 
 struct proc_table;
 
+#define PROC_CMDLINE_MAX   512
+#define PROC_CONTAINER_MAX 65
+
 struct proc_info {
 	uint32_t pid;
 	uint32_t ppid;
@@ -25,6 +28,16 @@ struct proc_info {
 	char exe[RAQIB_PATH_MAX]; /* path passed to exec */
 	const struct rules_app *app; /* app from the catalog (owned by the rules), or NULL */
 	bool watched;
+	char cmdline[PROC_CMDLINE_MAX]; /* arguments joined by spaces, cut; may be empty */
+	uint64_t cgroup_id; /* cgroup v2 id (joins cgroup_skb counters) */
+	char container_id[PROC_CONTAINER_MAX]; /* Docker/Podman/containerd id, or "" */
+	/*
+	 * The app instance the process belongs to: the root of the app's process tree (a browser
+	 * or Electron app reads a file in one process and sends it from another), identified like
+	 * a process. The root is its own instance.
+	 */
+	uint32_t instance_pid;
+	uint64_t instance_start_ns;
 };
 
 struct proc_table_stats {

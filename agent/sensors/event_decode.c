@@ -30,7 +30,7 @@ int event_decode(const void *data, size_t size, union event_buf *out)
 		return -EPROTO;
 	if (hdr.version != RAQIB_EVENT_VERSION)
 		return -EPROTONOSUPPORT;
-	memset(out, 0, sizeof(*out));
+	/* no memset: every kind below checks that size covers its whole struct or tail */
 	memcpy(out, data, size);
 	switch (hdr.kind) {
 	case RAQIB_EV_EXEC:
@@ -46,6 +46,32 @@ int event_decode(const void *data, size_t size, union event_buf *out)
 		break;
 	case RAQIB_EV_EXIT:
 		err = size == sizeof(struct raqib_event_exit) ? 0 : -EPROTO;
+		break;
+	case RAQIB_EV_FORK:
+		err = size == sizeof(struct raqib_event_fork) ? 0 : -EPROTO;
+		break;
+	case RAQIB_EV_CLOSE:
+		err = size == sizeof(struct raqib_event_close) ? 0 : -EPROTO;
+		break;
+	case RAQIB_EV_CONNECT:
+		err = size == sizeof(struct raqib_event_connect) ? 0 : -EPROTO;
+		break;
+	case RAQIB_EV_FLOW:
+		err = size == sizeof(struct raqib_event_flow) ? 0 : -EPROTO;
+		break;
+	case RAQIB_EV_TLS_BIND:
+		err = size == sizeof(struct raqib_event_tls_bind) ? 0 : -EPROTO;
+		break;
+	case RAQIB_EV_TLS_DATA:
+		/* binary tail: its length must be in bounds and agree with the record size */
+		if (size < offsetof(struct raqib_event_tls_data, data) + 1 ||
+		    out->tls_data.len == 0 || out->tls_data.len > RAQIB_TLS_CHUNK_MAX)
+			err = -EPROTO;
+		else
+			err = size == offsetof(struct raqib_event_tls_data, data) +
+						      out->tls_data.len ?
+				      0 :
+				      -EPROTO;
 		break;
 	default:
 		return -ENOENT;

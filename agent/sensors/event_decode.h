@@ -17,10 +17,17 @@ union event_buf {
 	struct raqib_event_exec exec;
 	struct raqib_event_exit exit;
 	struct raqib_event_open open;
+	struct raqib_event_fork fork;
+	struct raqib_event_close close;
+	struct raqib_event_connect connect;
+	struct raqib_event_flow flow;
+	struct raqib_event_tls_data tls_data;
+	struct raqib_event_tls_bind tls_bind;
 };
 
 /*
- * Validates the record data[0..size) and copies it into out with its tail NUL-terminated.
+ * Validates the record data[0..size) and copies it into out with its tail NUL-terminated (path
+ * and filename tails; TLS data is binary, bounded by its len).
  * Returns 0, -EPROTO for a record too short, with a size that disagrees with its header or kind,
  * or with a tail length out of bounds, -EPROTONOSUPPORT for an unknown version, -ENOENT for an
  * unknown kind.

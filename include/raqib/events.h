@@ -16,7 +16,7 @@
 #include <linux/types.h>
 #endif
 
-#define RAQIB_EVENT_VERSION 1
+#define RAQIB_EVENT_VERSION 2
 
 /* TASK_COMM_LEN in the kernel. */
 #define RAQIB_COMM_LEN 16
@@ -26,21 +26,59 @@
 #define RAQIB_WATCH_NAMES_MAX 256
 /* Processes watched at once (messaging apps and their children). */
 #define RAQIB_WATCHED_PIDS_MAX 8192
+/* Files open in watched processes that are followed; sockets whose sent bytes are counted. */
+#define RAQIB_OPEN_FILES_MAX 16384
+#define RAQIB_FLOWS_MAX	     16384
+/* TLS plaintext: bytes copied per record, and records per library call at most. */
+#define RAQIB_TLS_CHUNK_MAX  4096
+#define RAQIB_TLS_CHUNKS_MAX 16
 
 /* Record kinds (raqib_event_hdr.kind). */
 #define RAQIB_EV_EXEC 1
 #define RAQIB_EV_EXIT 2
 #define RAQIB_EV_OPEN 3
+#define RAQIB_EV_FORK	  4 /* a watched process started another (fork without exec) */
+#define RAQIB_EV_CLOSE	  5 /* a watched process closed a file it opened: what it read */
+#define RAQIB_EV_CONNECT  6 /* a watched process called connect() on an IP socket */
+#define RAQIB_EV_FLOW	  7 /* bytes a watched process sent on an IP socket so far */
+#define RAQIB_EV_TLS_DATA 8 /* plaintext a watched process handed to a TLS library */
+#define RAQIB_EV_TLS_BIND 9 /* the socket a TLS connection of a watched process writes to */
 
 /* raqib_event_hdr.flags */
 #define RAQIB_EVF_WATCHED 0x1   /* the process is in the watched set */
 #define RAQIB_EVF_TRUNCATED 0x2 /* the path or filename tail was cut at RAQIB_PATH_MAX */
 
-/* Per-CPU drop counters (map raqib_drops), one slot per reason. */
-#define RAQIB_DROP_RINGBUF 0   /* bpf_ringbuf_output() failed: ring full */
-#define RAQIB_DROP_WATCH_FULL 1 /* watched-pid map full: a watched child went unwatched */
-#define RAQIB_DROP_ARGS_FULL 2 /* per-thread syscall-argument map full */
-#define RAQIB_DROP_MAX 4
+/*
+ * Per-CPU drop counters (map raqib_drops), one slot per reason; each reason belongs to the
+ * programs named after it, so the counters say which program lost what:
+ *   RINGBUF      core programs: bpf_ringbuf_output() failed, ring full;
+ *   WATCH_FULL   exec/fork: watched-pid map full, a watched child went unwatched;
+ *   ARGS_FULL    open exit: open-file map full, what is read from that file is not told;
+ *   FLOWS_FULL   sock_send_length: flow map full, a socket's bytes are not counted;
+ *   TLS_RINGBUF  TLS uprobes: ring full, plaintext lost;
+ *   TLS_CUT      TLS uprobes: calls longer than the capture limit (their tail not copied);
+ *   PATH         open exit: the path could not be read from the process's memory.
+ */
+#define RAQIB_DROP_RINGBUF     0
+#define RAQIB_DROP_WATCH_FULL  1
+#define RAQIB_DROP_ARGS_FULL   2
+#define RAQIB_DROP_FLOWS_FULL  3
+#define RAQIB_DROP_TLS_RINGBUF 4
+#define RAQIB_DROP_TLS_CUT     5
+#define RAQIB_DROP_PATH	       6
+#define RAQIB_DROP_MAX	       8
+
+/* raqib_event_flow.reason: why the record was sent. */
+#define RAQIB_FLOW_OPEN	     1 /* first bytes on the socket (carries its 4-tuple) */
+#define RAQIB_FLOW_THRESHOLD 2 /* another flow_report_bytes were sent */
+#define RAQIB_FLOW_BURST     3 /* idle for flow_burst_gap_ns: the bytes before this send */
+#define RAQIB_FLOW_CLOSE     4 /* the TCP connection closed */
+#define RAQIB_FLOW_SCAN	     5 /* userspace read the flow map (not sent by the kernel) */
+
+/* raqib_event_tls_data.lib */
+#define RAQIB_TLS_OPENSSL 1 /* SSL_write, SSL_write_ex (libssl) */
+#define RAQIB_TLS_GNUTLS  2 /* gnutls_record_send (libgnutls) */
+#define RAQIB_TLS_NSS	  3 /* PR_Write, PR_Send (libnspr4, under NSS) */
 
 /*
  * Common header of every record: 64 bytes. pid is the thread-group id as seen from the root
@@ -94,12 +132,103 @@ struct raqib_event_open {
 	char path[RAQIB_PATH_MAX]; /* variable tail: only path_len + 1 bytes are sent */
 };
 
+/* A watched process forked a new process (threads are not reported); the header is the parent's. */
+struct raqib_event_fork {
+	struct raqib_event_hdr hdr;
+	__u32 child_pid;
+	__u32 flags;
+	__u64 child_start_ns;
+};
+
+/*
+ * A watched process closed a regular file it had opened. bytes_read is the file position at
+ * close: what read(2), readv, sendfile and splice consumed (pread and mmap leave it unmoved).
+ */
+struct raqib_event_close {
+	struct raqib_event_hdr hdr;
+	__s32 fd;
+	__u32 pad;
+	__u64 dev; /* kernel dev_t, as in raqib_event_open */
+	__u64 ino;
+	__u64 bytes_read;
+};
+
+/* connect() by a watched process on an AF_INET or AF_INET6 socket. */
+struct raqib_event_connect {
+	struct raqib_event_hdr hdr;
+	__s32 fd;
+	__s32 ret; /* 0, or -EINPROGRESS for a non-blocking connect, or another -errno */
+	__u16 family;
+	__u16 port; /* host byte order */
+	__u8 pad[4];
+	__u8 addr[16]; /* IPv4 in the first 4 bytes */
+};
+
+/*
+ * Bytes a watched process sent on one IP socket, cumulative since its first send, from
+ * sock:sock_send_length (every send path: write, send*, sendfile, splice). The header names the
+ * owner (the process that sent first), even for a close seen outside its context.
+ */
+struct raqib_event_flow {
+	struct raqib_event_hdr hdr;
+	__u64 sk; /* kernel socket address: an identity, never dereferenced */
+	__u64 bytes;
+	__u64 sends;
+	__u64 first_ns; /* boot-based ns of the first and the last send */
+	__u64 last_ns;
+	__u16 family;
+	__u16 proto; /* IPPROTO_TCP, IPPROTO_UDP */
+	__u16 sport; /* host byte order */
+	__u16 dport;
+	__u8 saddr[16];
+	__u8 daddr[16];
+	__u32 reason; /* RAQIB_FLOW_* */
+	__u8 pad[4];
+};
+
+/*
+ * Plaintext a watched process passed to a TLS library's write call, one record per chunk of at
+ * most RAQIB_TLS_CHUNK_MAX bytes (a call yields up to tls_max_chunks records).
+ */
+struct raqib_event_tls_data {
+	struct raqib_event_hdr hdr;
+	__u64 conn; /* the library's connection object (SSL *, gnutls_session_t, PRFileDesc *) */
+	__u32 lib; /* RAQIB_TLS_* */
+	__u32 flags;
+	__u32 call_len; /* bytes the call was asked to write */
+	__u32 offset; /* of this chunk within the call */
+	__u32 len; /* bytes in data */
+	__u8 pad[4];
+	__u8 data[RAQIB_TLS_CHUNK_MAX]; /* variable tail: only len bytes are sent */
+};
+
+/* The socket a TLS connection (tgid, conn) sends on: its 4-tuple, once per (conn, socket). */
+struct raqib_event_tls_bind {
+	struct raqib_event_hdr hdr;
+	__u64 conn;
+	__u64 sk;
+	__u16 family;
+	__u16 proto;
+	__u16 sport;
+	__u16 dport;
+	__u8 saddr[16];
+	__u8 daddr[16];
+};
+
 #ifndef __bpf__
 _Static_assert(sizeof(struct raqib_event_hdr) == 64, "raqib_event_hdr layout");
 _Static_assert(sizeof(struct raqib_event_exec) == 64 + 8 + RAQIB_PATH_MAX, "exec layout");
 _Static_assert(sizeof(struct raqib_event_exit) == 72, "exit layout");
 _Static_assert(sizeof(struct raqib_event_open) == 64 + 48 + RAQIB_PATH_MAX, "open layout");
 _Static_assert(__builtin_offsetof(struct raqib_event_open, path) == 112, "open path offset");
+_Static_assert(sizeof(struct raqib_event_fork) == 80, "fork layout");
+_Static_assert(sizeof(struct raqib_event_close) == 96, "close layout");
+_Static_assert(sizeof(struct raqib_event_connect) == 96, "connect layout");
+_Static_assert(sizeof(struct raqib_event_flow) == 152, "flow layout");
+_Static_assert(__builtin_offsetof(struct raqib_event_flow, daddr) == 128, "flow daddr offset");
+_Static_assert(__builtin_offsetof(struct raqib_event_tls_data, data) == 96, "tls data offset");
+_Static_assert(sizeof(struct raqib_event_tls_data) == 96 + RAQIB_TLS_CHUNK_MAX, "tls layout");
+_Static_assert(sizeof(struct raqib_event_tls_bind) == 120, "tls bind layout");
 #endif
 
 #endif /* RAQIB_EVENTS_H */

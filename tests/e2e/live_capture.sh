@@ -44,7 +44,7 @@ for _ in $(seq 100); do
 	sleep 0.1
 done
 if [ ! -e "$TMP/ready" ]; then
-	grep -q "BPF\|bpf\|kernel" "$TMP/agent.err" && skip "the host sensor cannot start here: $(head -1 "$TMP/agent.err")"
+	grep -q "error: .*\(BTF\|CAP_BPF\)" "$TMP/agent.err" && skip "the host sensor cannot start here: $(grep error: "$TMP/agent.err" | head -1)"
 	fail "agent did not start: $(cat "$TMP/agent.err")"
 fi
 

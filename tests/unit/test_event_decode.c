@@ -79,13 +79,65 @@ static void test_exit_is_fixed_size(void **state)
 	assert_int_equal(event_decode(&rec, sizeof(rec.exit) + 8, &out), -EPROTO);
 }
 
+static void test_fixed_size_kinds(void **state)
+{
+	static const struct {
+		__u16 kind;
+		size_t size;
+	} kinds[] = {
+		{ RAQIB_EV_FORK, sizeof(struct raqib_event_fork) },
+		{ RAQIB_EV_CLOSE, sizeof(struct raqib_event_close) },
+		{ RAQIB_EV_CONNECT, sizeof(struct raqib_event_connect) },
+		{ RAQIB_EV_FLOW, sizeof(struct raqib_event_flow) },
+		{ RAQIB_EV_TLS_BIND, sizeof(struct raqib_event_tls_bind) },
+	};
+	static union event_buf rec, out;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
+		memset(&rec, 0, sizeof(rec));
+		rec.hdr.kind = kinds[i].kind;
+		rec.hdr.version = RAQIB_EVENT_VERSION;
+		rec.hdr.size = (__u32)kinds[i].size;
+		assert_int_equal(event_decode(&rec, kinds[i].size, &out), 0);
+		rec.hdr.size = (__u32)kinds[i].size - 8; /* a short record of a known kind */
+		assert_int_equal(event_decode(&rec, kinds[i].size - 8, &out), -EPROTO);
+	}
+}
+
+static void test_tls_data_tail(void **state)
+{
+	static union event_buf rec, out;
+	size_t off = offsetof(struct raqib_event_tls_data, data);
+
+	(void)state;
+	memset(&rec, 0, sizeof(rec));
+	rec.tls_data.hdr.kind = RAQIB_EV_TLS_DATA;
+	rec.tls_data.hdr.version = RAQIB_EVENT_VERSION;
+	rec.tls_data.len = 5;
+	memcpy(rec.tls_data.data, "POST ", 5);
+	rec.tls_data.hdr.size = (__u32)(off + 5);
+	assert_int_equal(event_decode(&rec, off + 5, &out), 0);
+	assert_memory_equal(out.tls_data.data, "POST ", 5);
+	rec.tls_data.len = 6; /* claims more than the record holds */
+	assert_int_equal(event_decode(&rec, off + 5, &out), -EPROTO);
+	rec.tls_data.len = 0;
+	rec.tls_data.hdr.size = (__u32)off;
+	assert_int_equal(event_decode(&rec, off, &out), -EPROTO);
+	rec.tls_data.len = RAQIB_TLS_CHUNK_MAX + 1; /* out of bounds */
+	rec.tls_data.hdr.size = (__u32)(off + 5);
+	assert_int_equal(event_decode(&rec, off + 5, &out), -EPROTO);
+	rec.tls_data.len = RAQIB_TLS_CHUNK_MAX;
+	rec.tls_data.hdr.size = (__u32)sizeof(rec.tls_data);
+	assert_int_equal(event_decode(&rec, sizeof(rec.tls_data), &out), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_valid_open),
-		cmocka_unit_test(test_size_mismatch),
-		cmocka_unit_test(test_version_and_kind),
-		cmocka_unit_test(test_exit_is_fixed_size),
+		cmocka_unit_test(test_valid_open),	 cmocka_unit_test(test_size_mismatch),
+		cmocka_unit_test(test_version_and_kind), cmocka_unit_test(test_exit_is_fixed_size),
+		cmocka_unit_test(test_fixed_size_kinds), cmocka_unit_test(test_tls_data_tail),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
