@@ -4,6 +4,7 @@
  * OpenSSL's EVP_MAC interface (OpenSSL 3); random keys from getrandom().
  */
 #include "raqib/keys.h"
+#include "raqib/fsutil.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -143,29 +144,12 @@ out_close:
 	return ret;
 }
 
-/* Creates the parent directory of path (one level) with mode 0700 when it is missing. */
-static int make_parent_dir(const char *path)
-{
-	char dir[4096];
-	char *slash;
-
-	if (snprintf(dir, sizeof(dir), "%s", path) >= (int)sizeof(dir))
-		return -ENAMETOOLONG;
-	slash = strrchr(dir, '/');
-	if (!slash || slash == dir)
-		return 0;
-	*slash = '\0';
-	if (mkdir(dir, 0700) < 0 && errno != EEXIST)
-		return -errno;
-	return 0;
-}
-
 int raqib_key_create(const char *path, struct raqib_key *key, char *err, size_t err_len)
 {
 	char text[KEY_HEX_BYTES + 2];
 	int fd, ret = 0;
 
-	ret = make_parent_dir(path);
+	ret = raqib_make_parent_dirs(path);
 	if (ret) {
 		snprintf(err, err_len, "cannot create the directory of key '%s': %s", path,
 			 strerror(-ret));

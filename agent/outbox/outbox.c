@@ -24,6 +24,7 @@
 #include <hiredis/hiredis.h>
 
 #include "heartbeat.h"
+#include "raqib/fsutil.h"
 #include "raqib/keys.h"
 #include "raqib/log.h"
 #include "raqib/redis_conn.h"
@@ -161,26 +162,6 @@ int outbox_parse_fsync(const char *text, enum spool_fsync *policy, unsigned *int
 		return -EINVAL;
 	*policy = SPOOL_FSYNC_INTERVAL;
 	*interval_ms = (unsigned)v;
-	return 0;
-}
-
-/* mkdir -p, 0700 for what it creates. */
-static int make_dirs(const char *path)
-{
-	char buf[4096];
-	size_t len = strlen(path);
-
-	if (len >= sizeof(buf))
-		return -ENAMETOOLONG;
-	memcpy(buf, path, len + 1);
-	for (size_t i = 1; i <= len; i++) {
-		if (buf[i] != '/' && buf[i] != '\0')
-			continue;
-		buf[i] = '\0';
-		if (mkdir(buf, 0700) < 0 && errno != EEXIST)
-			return -errno;
-		buf[i] = path[i];
-	}
 	return 0;
 }
 
@@ -676,7 +657,7 @@ struct outbox *outbox_new(const struct outbox_config *cfg, char *err, size_t err
 	/* the parent directories, created as needed; the spool creates its own */
 	snprintf(base, sizeof(base), "%s", o->spool_dir);
 	*strrchr(base, '/') = '\0';
-	rc = make_dirs(base);
+	rc = raqib_make_dirs(base);
 	if (rc) {
 		snprintf(err, err_len, "cannot create spool directory '%s': %s", base,
 			 strerror(-rc));

@@ -17,6 +17,9 @@ DIR=${RAQIB_BENCH_DIR:-/tmp/raqib-bench}
 AGENT=$RAQIB_BUILD_DIR/agent/raqib-agent
 CAP=$DIR/net-$MB.pcap
 mkdir -p "$DIR"
+# the agent's spool and keys stay in the bench directory (a fresh spool each run)
+rm -rf "$DIR/spool"
+export RAQIB_SPOOL=$DIR/spool RAQIB_KEYS=$DIR/keys
 for tool in ndpiReader tcpdump editcap capinfos redis-server; do
 	command -v $tool >/dev/null || { echo "bench: $tool is not installed (scripts/install-deps.sh)" >&2; exit 1; }
 done

@@ -138,6 +138,12 @@ static void test_key_files(void **state)
 	snprintf(sub, sizeof(sub), "%s/new", dir);
 	assert_int_equal(stat(sub, &st), 0);
 	assert_int_equal(st.st_mode & 0777, 0700);
+	/* and so is every missing level above it (a fresh host has no /etc/raqib) */
+	snprintf(sub, sizeof(sub), "%s/etc/raqib/keys/ws-1.key", dir);
+	assert_int_equal(raqib_key_create(sub, &k, err, sizeof(err)), 0);
+	snprintf(sub, sizeof(sub), "%s/etc/raqib", dir);
+	assert_int_equal(stat(sub, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0700);
 	raqib_key_wipe(&k);
 	for (int i = 0; i < RAQIB_KEY_BYTES; i++)
 		assert_int_equal(k.bytes[i], 0);
