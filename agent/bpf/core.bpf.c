@@ -11,9 +11,12 @@
  *  - sched_process_fork: children of watched processes are watched too (apps are process
  *    trees), and reported so that userspace can hook their TLS libraries;
  *  - sched_process_exit: every group-leader exit is reported, and the process unwatched;
- *  - open, openat, openat2 (entry and exit): for watched processes, a successful open of a
- *    regular file for reading is reported with its path, device and inode, and its fd
- *    remembered (the same file reopened within reopen_quiet_ns is not reported again);
+ *  - open, openat, openat2 (exit only): for watched processes, a successful open of a regular
+ *    file for reading is reported with its path, device and inode, and its fd remembered (the
+ *    same file reopened within reopen_quiet_ns is not reported again). Everything comes from
+ *    the file the new fd points to -- flags, inode, and the path from its dentries up to the
+ *    process's root -- so no entry hook is needed: one traced syscall fewer for every process
+ *    on the host, and the path is absolute and canonical, not the string the app passed;
  *  - close (entry): a remembered file closed, with how far it was read (its file position:
  *    read, readv, sendfile and splice move it; hooking read() would tax every read on the host);
  *  - connect (entry): destinations of watched processes;
@@ -49,11 +52,9 @@ const volatile __u64 reopen_quiet_ns = 1000000000; /* the same file reopened soo
 
 #define O_ACCMODE 00000003
 #define O_WRONLY 00000001
-#define O_DIRECTORY 00200000
 #define O_PATH 010000000
 #define S_IFMT 00170000
 #define S_IFREG 0100000
-#define AT_FDCWD -100
 #define AF_INET	    2
 #define AF_INET6    10
 #define TCP_CLOSE   7
@@ -155,9 +156,23 @@ struct {
 	__type(value, __u64);
 } recent_opens SEC(".maps");
 
+/*
+ * The path walk writes a whole name (up to NAME_MAX + 1 bytes) at any offset below
+ * RAQIB_PATH_MAX: the open record is followed by that much slack, and offsets are masked with
+ * PATH_WALK_MASK for the verifier.
+ */
+#define NAME_COPY_MAX  256
+#define PATH_WALK_MASK (2 * RAQIB_PATH_MAX - 1)
+#define PATH_DEPTH_MAX 32
+
+struct open_scratch {
+	struct raqib_event_open rec;
+	char slack[RAQIB_PATH_MAX];
+};
+
 union scratch {
 	struct raqib_event_exec exec;
-	struct raqib_event_open open;
+	struct open_scratch open;
 };
 
 struct {
@@ -287,13 +302,95 @@ int BPF_PROG(handle_exit, struct task_struct *task)
 }
 
 /*
- * A successful open by a watched process (checked by the caller): report regular files opened
- * for reading, once per reopen_quiet_ns.
+ * The path of a file as its process sees it, from the file's dentry up to the process's root,
+ * crossing mount points the way d_path() does (which tracepoints may not call). The names are
+ * written leaf first, each followed by '/' ("doc.pdf/u/home/"), into the open record in the
+ * scratch buffer, and userspace turns them around (event_decode.c). One step per name or mount
+ * crossing, run by bpf_loop(): the verifier checks a step once, not every unrolled iteration.
  */
-static __always_inline int on_open(long ret, int dirfd, const char *filename, __u64 flags)
+struct path_walk {
+	struct dentry *d;
+	struct vfsmount *vmnt;
+	struct mount *mnt;
+	struct dentry *root;
+	struct vfsmount *root_mnt;
+	__u64 mnt_off; /* offsetof(struct mount, mnt) */
+	__u32 off; /* bytes written */
+	__u32 done; /* the root was reached */
+};
+
+static long path_walk_step(__u32 i, void *data)
+{
+	struct path_walk *w = data;
+	struct open_scratch *sc = scratch();
+	/* locals, not w->...: CO-RE relocates every access inside BPF_CORE_READ() */
+	struct dentry *d = w->d, *parent;
+	struct vfsmount *vmnt = w->vmnt;
+	struct mount *mnt = w->mnt, *up;
+	__u32 off = w->off;
+	long n;
+
+	if (!sc)
+		return 1;
+	if (d == w->root && vmnt == w->root_mnt) {
+		w->done = 1; /* the process's root (a chroot's too) */
+		return 1;
+	}
+	parent = BPF_CORE_READ(d, d_parent);
+	if (d == BPF_CORE_READ(vmnt, mnt_root) || d == parent) {
+		up = BPF_CORE_READ(mnt, mnt_parent);
+		if (up == mnt) {
+			w->done = 1; /* the root of the mount namespace */
+			return 1;
+		}
+		w->d = BPF_CORE_READ(mnt, mnt_mountpoint);
+		w->mnt = up;
+		w->vmnt = (struct vfsmount *)((char *)up + w->mnt_off);
+		return 0;
+	}
+	if (off >= RAQIB_PATH_MAX - 1)
+		return 1;
+	n = bpf_probe_read_kernel_str(sc->rec.path + (off & (RAQIB_PATH_MAX - 1)), NAME_COPY_MAX,
+				      BPF_CORE_READ(d, d_name.name));
+	if (n <= 0) {
+		count_drop(RAQIB_DROP_PATH);
+		return 1;
+	}
+	off += (__u32)n; /* n counts the NUL, which becomes the separator */
+	sc->rec.path[(off - 1) & PATH_WALK_MASK] = '/';
+	w->off = off;
+	w->d = parent;
+	return 0;
+}
+
+/* Writes the path of file into the scratch open record; its length, *truncated when cut. */
+static __always_inline __u32 walk_path(struct task_struct *task, struct file *file,
+				       bool *truncated)
+{
+	struct path_walk w = {
+		.mnt_off = bpf_core_field_offset(struct mount, mnt),
+		.d = BPF_CORE_READ(file, f_path.dentry),
+		.vmnt = BPF_CORE_READ(file, f_path.mnt),
+		.root = BPF_CORE_READ(task, fs, root.dentry),
+		.root_mnt = BPF_CORE_READ(task, fs, root.mnt),
+	};
+
+	w.mnt = (struct mount *)((char *)w.vmnt - w.mnt_off);
+	bpf_loop(PATH_DEPTH_MAX, path_walk_step, &w, 0);
+	if (!w.done)
+		*truncated = true;
+	return w.off;
+}
+
+/*
+ * A successful open by a watched process (checked by the caller): report regular files opened
+ * for reading, once per reopen_quiet_ns. Everything is read from the file the fd now points to.
+ */
+static __always_inline int on_open(long ret)
 {
 	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
 	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
+	struct open_scratch *sc;
 	struct raqib_event_open *e;
 	struct reopen_key reopen = {};
 	struct fd_state st = {};
@@ -303,19 +400,12 @@ static __always_inline int on_open(long ret, int dirfd, const char *filename, __
 	struct file **fds;
 	struct file *file = NULL;
 	struct inode *inode;
-	unsigned int max_fds;
-	__u32 size;
-	long len;
+	unsigned int max_fds, flags;
+	bool truncated = false;
+	__u32 len, size;
 
 	if (ret < 0)
 		return 0;
-	/* Writes create or replace files an app received; only reads can send a file out. */
-	if ((flags & O_ACCMODE) == O_WRONLY || (flags & (O_DIRECTORY | O_PATH)))
-		return 0;
-	e = scratch();
-	if (!e)
-		return 0;
-	/* The file the fd now points to: its inode tells regular files from the rest. */
 	fdt = BPF_CORE_READ(task, files, fdt);
 	fds = BPF_CORE_READ(fdt, fd);
 	max_fds = BPF_CORE_READ(fdt, max_fds);
@@ -324,9 +414,13 @@ static __always_inline int on_open(long ret, int dirfd, const char *filename, __
 	bpf_probe_read_kernel(&file, sizeof(file), &fds[ret]);
 	if (!file)
 		return 0;
+	/* Writes create or replace files an app received; only reads can send a file out. */
+	flags = BPF_CORE_READ(file, f_flags);
+	if ((flags & O_ACCMODE) == O_WRONLY || (flags & O_PATH))
+		return 0;
+	/* Regular files only: not directories, devices, pipes or sockets. */
 	inode = BPF_CORE_READ(file, f_inode);
-	e->mode = BPF_CORE_READ(inode, i_mode);
-	if ((e->mode & S_IFMT) != S_IFREG)
+	if ((BPF_CORE_READ(inode, i_mode) & S_IFMT) != S_IFREG)
 		return 0;
 	reopen.tgid = tgid;
 	reopen.dev = BPF_CORE_READ(inode, i_sb, s_dev);
@@ -336,25 +430,30 @@ static __always_inline int on_open(long ret, int dirfd, const char *filename, __
 	if (last && now - *last < reopen_quiet_ns)
 		return 0;
 	bpf_map_update_elem(&recent_opens, &reopen, &now, BPF_ANY);
+	sc = scratch();
+	if (!sc)
+		return 0;
+	e = &sc->rec;
 	fill_hdr(&e->hdr, RAQIB_EV_OPEN);
 	e->flags = RAQIB_EVF_WATCHED;
 	e->fd = (__s32)ret;
-	e->dirfd = dirfd;
-	e->open_flags = (__u32)flags;
+	e->open_flags = flags;
 	e->dev = reopen.dev;
 	e->ino = reopen.ino;
 	e->size = BPF_CORE_READ(inode, i_size);
-	len = bpf_probe_read_user_str(e->path, sizeof(e->path), filename);
-	if (len <= 0) {
-		count_drop(RAQIB_DROP_PATH);
-		e->path[0] = '\0';
-		len = 1;
+	e->mode = BPF_CORE_READ(inode, i_mode);
+	len = walk_path(task, file, &truncated);
+	if (len > RAQIB_PATH_MAX - 1) {
+		len = RAQIB_PATH_MAX - 1;
+		truncated = true;
 	}
-	if (len >= RAQIB_PATH_MAX)
+	if (truncated)
 		e->flags |= RAQIB_EVF_TRUNCATED;
-	size = offsetof(struct raqib_event_open, path) + ((__u32)(len - 1) & (RAQIB_PATH_MAX - 1)) +
-	       1;
-	e->path_len = size - offsetof(struct raqib_event_open, path) - 1;
+	barrier_var(len); /* keep the mask: the verifier needs it, the compiler thinks not */
+	len &= RAQIB_PATH_MAX - 1;
+	e->path[len] = '\0';
+	e->path_len = len;
+	size = offsetof(struct raqib_event_open, path) + len + 1;
 	e->hdr.size = size;
 	key.tgid = tgid;
 	key.fd = (__s32)ret;
@@ -440,68 +539,14 @@ static __always_inline int on_connect(long ret, int fd, const void *uaddr)
 }
 
 /*
- * Classic tracepoints (tracefs mounted). A classic syscall tracepoint sees either the arguments
- * (enter) or the result (exit), and bpf_task_pt_regs() is refused here, so an enter program
- * keeps what its exit needs per thread -- only for watched processes (opens) or remembered
- * files (reads): everyone else pays the hook, never the map update.
+ * Classic tracepoints (tracefs mounted). An open is handled at its exit alone: the new fd
+ * leads to everything reported, so the entry of open is not traced at all.
  */
-
-struct inflight {
-	__u64 args[3];
-};
-
-/*
- * A plain hash, not an LRU: it is updated on every open of a watched process, and an LRU
- * update takes a global list lock. Entries live from a syscall's entry to its exit.
- */
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 16384);
-	__type(key, __u32);
-	__type(value, struct inflight);
-} inflight SEC(".maps");
-
-static __always_inline void keep_args(__u64 a0, __u64 a1, __u64 a2)
-{
-	__u32 tid = (__u32)bpf_get_current_pid_tgid();
-	struct inflight in = { .args = { a0, a1, a2 } };
-
-	bpf_map_update_elem(&inflight, &tid, &in, BPF_ANY);
-}
-
-/* The arguments kept at entry, removed from the map; false when there are none. */
-static __always_inline bool take_args(struct inflight *out)
-{
-	__u32 tid = (__u32)bpf_get_current_pid_tgid();
-	struct inflight *in = bpf_map_lookup_elem(&inflight, &tid);
-
-	if (!in)
-		return false;
-	*out = *in;
-	bpf_map_delete_elem(&inflight, &tid);
-	return true;
-}
-
-static __always_inline int enter_open(__u64 dirfd, __u64 filename, __u64 flags)
-{
-	if (is_watched(bpf_get_current_pid_tgid() >> 32))
-		keep_args(dirfd, filename, flags);
-	return 0;
-}
-
 static __always_inline int exit_open(long ret)
 {
-	struct inflight in;
-
-	if (!take_args(&in))
+	if (!is_watched(bpf_get_current_pid_tgid() >> 32))
 		return 0;
-	return on_open(ret, (int)in.args[0], (const char *)in.args[1], in.args[2]);
-}
-
-SEC("tp/syscalls/sys_enter_openat")
-int handle_enter_openat(struct trace_event_raw_sys_enter *ctx)
-{
-	return enter_open(ctx->args[0], ctx->args[1], ctx->args[2]);
+	return on_open(ret);
 }
 
 SEC("tp/syscalls/sys_exit_openat")
@@ -510,29 +555,10 @@ int handle_exit_openat(struct trace_event_raw_sys_exit *ctx)
 	return exit_open(ctx->ret);
 }
 
-SEC("tp/syscalls/sys_enter_openat2")
-int handle_enter_openat2(struct trace_event_raw_sys_enter *ctx)
-{
-	__u64 flags = 0;
-
-	if (!is_watched(bpf_get_current_pid_tgid() >> 32))
-		return 0;
-	/* flags is the first member of struct open_how (include/uapi/linux/openat2.h) */
-	bpf_probe_read_user(&flags, sizeof(flags), (void *)ctx->args[2]);
-	keep_args(ctx->args[0], ctx->args[1], flags);
-	return 0;
-}
-
 SEC("tp/syscalls/sys_exit_openat2")
 int handle_exit_openat2(struct trace_event_raw_sys_exit *ctx)
 {
 	return exit_open(ctx->ret);
-}
-
-SEC("tp/syscalls/sys_enter_open")
-int handle_enter_open(struct trace_event_raw_sys_enter *ctx)
-{
-	return enter_open((__u64)AT_FDCWD, ctx->args[0], ctx->args[1]);
 }
 
 SEC("tp/syscalls/sys_exit_open")
@@ -572,26 +598,10 @@ int BPF_PROG(handle_raw_sys_exit, struct pt_regs *regs, long ret)
 		return 0;
 	if (!is_watched(bpf_get_current_pid_tgid() >> 32))
 		return 0;
-	if (nr == NR_OPENAT)
-		return on_open(ret, (int)PT_REGS_PARM1_CORE_SYSCALL(regs),
-			       (const char *)PT_REGS_PARM2_CORE_SYSCALL(regs),
-			       PT_REGS_PARM3_CORE_SYSCALL(regs));
-	if (nr == NR_OPEN)
-		return on_open(ret, AT_FDCWD, (const char *)PT_REGS_PARM1_CORE_SYSCALL(regs),
-			       PT_REGS_PARM2_CORE_SYSCALL(regs));
-	if (nr == NR_OPENAT2 && ret >= 0) {
-		__u64 flags = 0;
-
-		/* flags is the first member of struct open_how (include/uapi/linux/openat2.h) */
-		bpf_probe_read_user(&flags, sizeof(flags),
-				    (void *)PT_REGS_PARM3_CORE_SYSCALL(regs));
-		return on_open(ret, (int)PT_REGS_PARM1_CORE_SYSCALL(regs),
-			       (const char *)PT_REGS_PARM2_CORE_SYSCALL(regs), flags);
-	}
 	if (nr == NR_CONNECT)
 		return on_connect(ret, (int)PT_REGS_PARM1_CORE_SYSCALL(regs),
 				  (const void *)PT_REGS_PARM2_CORE_SYSCALL(regs));
-	return 0;
+	return on_open(ret);
 }
 
 /* Flows: bytes sent per socket. */

@@ -288,28 +288,6 @@ static void on_process_exit(struct host_events *h, const struct raqib_event_exit
 
 /* Files. */
 
-/* The path the app used, made absolute against its working directory when it was relative. */
-static void display_path(const struct raqib_event_open *ev, char *out, size_t out_len)
-{
-	char link[64];
-	char cwd[PATH_MAX];
-	ssize_t n;
-
-	if (ev->path[0] == '/' || ev->dirfd != AT_FDCWD) {
-		snprintf(out, out_len, "%s", ev->path);
-		return;
-	}
-	snprintf(link, sizeof(link), "/proc/%u/cwd", ev->hdr.pid);
-	n = readlink(link, cwd, sizeof(cwd) - 1);
-	if (n <= 0) {
-		snprintf(out, out_len, "%s", ev->path);
-		return;
-	}
-	cwd[n] = '\0';
-	if (snprintf(out, out_len, "%s/%s", strcmp(cwd, "/") ? cwd : "", ev->path) >= (int)out_len)
-		snprintf(out, out_len, "%s", ev->path);
-}
-
 /*
  * Executables and shared libraries (ELF) are not documents: every process opens dozens when it
  * starts, and their strings (maintainer addresses...) would read as personal data.
@@ -461,18 +439,17 @@ static void on_open(struct host_events *h, const struct raqib_event_open *ev)
 	}
 	if (!proc)
 		return;
-	/* Through /proc/PID/ the path resolves in the app's own mount namespace and cwd. */
+	/*
+	 * The fd the app holds is the file itself; failing that (closed already), the path through
+	 * /proc/PID/root resolves in the app's own mount namespace; failing that (the app is gone),
+	 * the path in ours. A truncated path is relative and only names the file in the alert.
+	 */
+	snprintf(via_fd, sizeof(via_fd), "/proc/%u/fd/%d", ev->hdr.pid, ev->fd);
 	if (ev->path[0] == '/')
 		snprintf(via_root, sizeof(via_root), "/proc/%u/root%s", ev->hdr.pid, ev->path);
-	else if (ev->dirfd == AT_FDCWD)
-		snprintf(via_root, sizeof(via_root), "/proc/%u/cwd/%s", ev->hdr.pid, ev->path);
-	else
-		snprintf(via_root, sizeof(via_root), "/proc/%u/fd/%d/%s", ev->hdr.pid, ev->dirfd,
-			 ev->path);
-	snprintf(via_fd, sizeof(via_fd), "/proc/%u/fd/%d", ev->hdr.pid, ev->fd);
 	req.paths[0] = via_fd;
-	req.paths[1] = via_root;
-	req.paths[2] = ev->path[0] == '/' ? ev->path : NULL; /* the app may be gone already */
+	req.paths[1] = ev->path[0] == '/' ? via_root : NULL;
+	req.paths[2] = ev->path[0] == '/' ? ev->path : NULL;
 
 	err = inspect(h, &req, &cv, &key);
 	if (err) {
@@ -503,7 +480,7 @@ static void on_open(struct host_events *h, const struct raqib_event_open *ev)
 	memcpy(f->exe, proc->exe, sizeof(f->exe));
 	snprintf(f->cmdline, sizeof(f->cmdline), "%s", proc->cmdline);
 	snprintf(f->container_id, sizeof(f->container_id), "%s", proc->container_id);
-	display_path(ev, f->path, sizeof(f->path));
+	snprintf(f->path, sizeof(f->path), "%s%s", ev->path[0] == '/' ? "" : ".../", ev->path);
 	f->dev = key.dev;
 	f->ino = key.ino;
 	f->size = key.size;

@@ -416,10 +416,9 @@ static int load_core(struct bpf_sensor *s, const struct bpf_sensor_config *c, ch
 		     size_t err_len)
 {
 	struct bpf_program *syscall_tps[] = {
-		s->skel->progs.handle_enter_openat,  s->skel->progs.handle_exit_openat,
-		s->skel->progs.handle_enter_openat2, s->skel->progs.handle_exit_openat2,
-		s->skel->progs.handle_enter_open,    s->skel->progs.handle_exit_open,
-		s->skel->progs.handle_enter_close,   s->skel->progs.handle_enter_connect,
+		s->skel->progs.handle_exit_openat, s->skel->progs.handle_exit_openat2,
+		s->skel->progs.handle_exit_open,   s->skel->progs.handle_enter_close,
+		s->skel->progs.handle_enter_connect,
 	};
 	bool raw = !tracefs_ready();
 	int rc;
@@ -433,10 +432,8 @@ static int load_core(struct bpf_sensor *s, const struct bpf_sensor_config *c, ch
 	bpf_program__set_autoload(s->skel->progs.handle_raw_sys_exit, raw);
 	if (!raw) {
 		/* legacy open(2) does not exist on every architecture */
-		if (access("/sys/kernel/tracing/events/syscalls/sys_exit_open/id", R_OK) != 0) {
-			bpf_program__set_autoload(s->skel->progs.handle_enter_open, false);
+		if (access("/sys/kernel/tracing/events/syscalls/sys_exit_open/id", R_OK) != 0)
 			bpf_program__set_autoload(s->skel->progs.handle_exit_open, false);
-		}
 	}
 	rc = core__load(s->skel);
 	if (rc) {

@@ -7,6 +7,7 @@
 #include "event_decode.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <string.h>
 
@@ -16,6 +17,38 @@ static int check_tail(size_t size, size_t tail_off, __u32 tail_len)
 	if (size < tail_off + 1 || tail_len >= RAQIB_PATH_MAX)
 		return -EPROTO;
 	return size == tail_off + tail_len + 1 ? 0 : -EPROTO;
+}
+
+/*
+ * The kernel writes an open's path leaf first, each name followed by '/' ("doc.pdf/u/home/"):
+ * rewrites it in place as "/home/u/doc.pdf". A truncated path lost its top, and its last name
+ * may be cut: that name is dropped and the path stays relative ("u/doc.pdf").
+ */
+static void path_from_leaf_first(char *path, __u32 *len, bool truncated)
+{
+	char tmp[RAQIB_PATH_MAX];
+	size_t n = *len, out = 0, end = n;
+
+	if (truncated) { /* keep whole names only */
+		while (end > 0 && path[end - 1] != '/')
+			end--;
+	}
+	while (end > 0) {
+		size_t start = end - 1; /* end - 1 is the '/' after the name */
+
+		while (start > 0 && path[start - 1] != '/')
+			start--;
+		if (out > 0 || !truncated)
+			tmp[out++] = '/';
+		memcpy(tmp + out, path + start, end - 1 - start);
+		out += end - 1 - start;
+		end = start;
+	}
+	if (out == 0 && !truncated)
+		tmp[out++] = '/';
+	memcpy(path, tmp, out);
+	path[out] = '\0';
+	*len = (__u32)out;
 }
 
 int event_decode(const void *data, size_t size, union event_buf *out)
@@ -41,8 +74,11 @@ int event_decode(const void *data, size_t size, union event_buf *out)
 		break;
 	case RAQIB_EV_OPEN:
 		err = check_tail(size, offsetof(struct raqib_event_open, path), out->open.path_len);
-		if (!err)
+		if (!err) {
 			out->open.path[out->open.path_len] = '\0';
+			path_from_leaf_first(out->open.path, &out->open.path_len,
+					     out->open.flags & RAQIB_EVF_TRUNCATED);
+		}
 		break;
 	case RAQIB_EV_EXIT:
 		err = size == sizeof(struct raqib_event_exit) ? 0 : -EPROTO;

@@ -16,7 +16,7 @@
 #include <linux/types.h>
 #endif
 
-#define RAQIB_EVENT_VERSION 2
+#define RAQIB_EVENT_VERSION 3
 
 /* TASK_COMM_LEN in the kernel. */
 #define RAQIB_COMM_LEN 16
@@ -46,7 +46,7 @@
 
 /* raqib_event_hdr.flags */
 #define RAQIB_EVF_WATCHED 0x1   /* the process is in the watched set */
-#define RAQIB_EVF_TRUNCATED 0x2 /* the path or filename tail was cut at RAQIB_PATH_MAX */
+#define RAQIB_EVF_TRUNCATED 0x2 /* the path or filename was cut at RAQIB_PATH_MAX */
 
 /*
  * Per-CPU drop counters (map raqib_drops), one slot per reason; each reason belongs to the
@@ -57,7 +57,7 @@
  *   FLOWS_FULL   sock_send_length: flow map full, a socket's bytes are not counted;
  *   TLS_RINGBUF  TLS uprobes: ring full, plaintext lost;
  *   TLS_CUT      TLS uprobes: calls longer than the capture limit (their tail not copied);
- *   PATH         open exit: the path could not be read from the process's memory.
+ *   PATH         open exit: a name of the file's path could not be read (the path is cut).
  */
 #define RAQIB_DROP_RINGBUF     0
 #define RAQIB_DROP_WATCH_FULL  1
@@ -114,16 +114,20 @@ struct raqib_event_exit {
 };
 
 /*
- * A watched process opened a regular file for reading. path is the string passed to
- * openat()/openat2(), possibly relative to dirfd or the working directory; dev and ino name the
- * file that was opened, so userspace can check the file it inspects is that one.
+ * A watched process opened a regular file for reading. path is the file's absolute path as the
+ * process sees it (from its root, through its mount namespace), made from the file's dentries
+ * in the kernel -- not the string passed to open(), which may be relative. The kernel writes the
+ * names leaf first ("doc.pdf/u/home/"); event_decode() turns them into "/home/u/doc.pdf". With
+ * RAQIB_EVF_TRUNCATED the top of the path is missing and the decoded path is relative.
+ * dev and ino name the file that was opened, so userspace can check the file it inspects is that
+ * one.
  */
 struct raqib_event_open {
 	struct raqib_event_hdr hdr;
 	__u32 flags; /* RAQIB_EVF_* */
 	__s32 fd; /* result of the syscall */
-	__s32 dirfd;
-	__u32 open_flags; /* O_* flags passed to open */
+	__u32 open_flags; /* the file's O_* flags (f_flags) */
+	__u32 pad;
 	__u64 dev; /* kernel dev_t of the superblock: major << 20 | minor */
 	__u64 ino;
 	__s64 size; /* i_size at open time */

@@ -28,12 +28,27 @@ static size_t make_open(union event_buf *rec, const char *path)
 static void test_valid_open(void **state)
 {
 	union event_buf rec, out;
-	size_t size = make_open(&rec, "/home/u/doc.pdf");
+	size_t size = make_open(&rec, "doc.pdf/u/home/"); /* leaf first, as the kernel writes */
 
 	(void)state;
 	assert_int_equal(event_decode(&rec, size, &out), 0);
 	assert_string_equal(out.open.path, "/home/u/doc.pdf");
+	assert_int_equal(out.open.path_len, strlen("/home/u/doc.pdf"));
 	assert_int_equal(strlen(out.hdr.comm), RAQIB_COMM_LEN - 1);
+
+	size = make_open(&rec, ""); /* a file that is the root of the namespace */
+	assert_int_equal(event_decode(&rec, size, &out), 0);
+	assert_string_equal(out.open.path, "/");
+
+	/* cut at RAQIB_PATH_MAX: the top and the name cut in two are gone, the path is relative */
+	size = make_open(&rec, "doc.pdf/u/ho");
+	rec.open.flags = RAQIB_EVF_TRUNCATED;
+	assert_int_equal(event_decode(&rec, size, &out), 0);
+	assert_string_equal(out.open.path, "u/doc.pdf");
+	size = make_open(&rec, "doc.pdf/u/home/");
+	rec.open.flags = RAQIB_EVF_TRUNCATED; /* depth limit: whole names, top unknown */
+	assert_int_equal(event_decode(&rec, size, &out), 0);
+	assert_string_equal(out.open.path, "home/u/doc.pdf");
 }
 
 static void test_size_mismatch(void **state)

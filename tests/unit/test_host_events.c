@@ -115,6 +115,26 @@ static void hdr(struct raqib_event_hdr *h, __u16 kind, __u32 size, uint64_t ts)
 	snprintf(h->comm, sizeof(h->comm), "telegram-deskto");
 }
 
+/* An absolute path the way the kernel side writes it: "/home/u/doc.pdf" as "doc.pdf/u/home/". */
+static __u32 leaf_first(const char *path, char *out)
+{
+	const char *end = path + strlen(path);
+	__u32 n = 0;
+
+	while (end > path) {
+		const char *start = end;
+
+		while (start > path && start[-1] != '/')
+			start--;
+		memcpy(out + n, start, (size_t)(end - start));
+		n += (__u32)(end - start);
+		out[n++] = '/';
+		end = start - 1;
+	}
+	out[n] = '\0';
+	return n;
+}
+
 /* Hands a record through event_decode(), as the sensor does. */
 static void feed(struct fixture *fx, const void *rec, size_t size)
 {
@@ -157,13 +177,11 @@ static int open_file(struct fixture *fx, const char *path, const char *text, uin
 	hdr(&e.hdr, RAQIB_EV_OPEN, 0, ts);
 	e.flags = RAQIB_EVF_WATCHED;
 	e.fd = fd;
-	e.dirfd = -100;
 	e.dev = (__u64)major(st.st_dev) << 20 | minor(st.st_dev);
 	e.ino = st.st_ino;
 	e.size = st.st_size;
 	e.mode = st.st_mode;
-	e.path_len = (__u32)strlen(path);
-	memcpy(e.path, path, e.path_len + 1);
+	e.path_len = leaf_first(path, e.path);
 	e.hdr.size = (__u32)(offsetof(struct raqib_event_open, path) + e.path_len + 1);
 	feed(fx, &e, e.hdr.size);
 	return fd;
