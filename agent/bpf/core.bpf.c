@@ -228,7 +228,6 @@ int BPF_PROG(handle_exec, struct task_struct *p, pid_t old_pid, struct linux_bin
 	__u64 flags = BPF_RB_NO_WAKEUP;
 	__u32 size;
 	long len;
-	__u8 one = 1;
 
 	if (!e)
 		return 0;
@@ -237,7 +236,7 @@ int BPF_PROG(handle_exec, struct task_struct *p, pid_t old_pid, struct linux_bin
 	bpf_get_current_comm(name, sizeof(name));
 	if (tgid != self_tgid &&
 	    (is_watched(tgid) || bpf_map_lookup_elem(&raqib_watch_names, name))) {
-		if (bpf_map_update_elem(&raqib_watched, &tgid, &one, BPF_ANY)) {
+		if (!set_watched(tgid, 1)) {
 			count_drop(RAQIB_DROP_WATCH_FULL);
 		} else {
 			e->flags |= RAQIB_EVF_WATCHED;
@@ -266,11 +265,10 @@ int BPF_PROG(handle_fork, struct task_struct *parent, struct task_struct *child)
 	__u32 parent_tgid = parent->tgid;
 	__u32 child_tgid = child->tgid;
 	struct raqib_event_fork e = {};
-	__u8 one = 1;
 
 	if (child_tgid == parent_tgid || !is_watched(parent_tgid))
 		return 0; /* a new thread, or an unwatched parent */
-	if (bpf_map_update_elem(&raqib_watched, &child_tgid, &one, BPF_ANY)) {
+	if (!set_watched(child_tgid, 1)) {
 		count_drop(RAQIB_DROP_WATCH_FULL);
 		return 0;
 	}
@@ -294,8 +292,10 @@ int BPF_PROG(handle_exit, struct task_struct *task)
 		return 0; /* a thread, not the group leader */
 	fill_hdr(&e.hdr, RAQIB_EV_EXIT);
 	e.hdr.size = sizeof(e);
-	if (bpf_map_delete_elem(&raqib_watched, &tgid) == 0)
+	if (is_watched(tgid)) {
+		set_watched(tgid, 0);
 		e.flags = RAQIB_EVF_WATCHED;
+	}
 	e.exit_code = BPF_CORE_READ(task, exit_code) >> 8;
 	submit(&e, sizeof(e));
 	return 0;
@@ -492,6 +492,8 @@ static __always_inline int on_close(long ret, int fd)
 	struct file *file;
 	__s64 pos;
 
+	if (!is_watched(key.tgid))
+		return 0; /* the cheap test first: every close on the host comes here */
 	st = bpf_map_lookup_elem(&open_files, &key);
 	if (!st)
 		return 0;
@@ -592,7 +594,7 @@ int BPF_PROG(handle_raw_sys_exit, struct pt_regs *regs, long ret)
 {
 	long nr = SYSCALL_NR(regs);
 
-	if (nr == NR_CLOSE) /* filtered by the open-file map */
+	if (nr == NR_CLOSE)
 		return on_close(ret, (int)PT_REGS_PARM1_CORE_SYSCALL(regs));
 	if (nr != NR_OPENAT && nr != NR_OPEN && nr != NR_OPENAT2 && nr != NR_CONNECT)
 		return 0;

@@ -17,10 +17,13 @@ struct {
 	__uint(max_entries, RINGBUF_BYTES);
 } raqib_events SEC(".maps");
 
-/* Watched thread-group ids (also set by userspace for apps that started before the agent). */
+/*
+ * Watched thread-group ids: 1 at index tgid (also set by userspace for apps that started before
+ * the agent). An array sized to kernel.pid_max by the loader (see RAQIB_WATCHED_PIDS_DEFAULT).
+ */
 struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, RAQIB_WATCHED_PIDS_MAX);
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, RAQIB_WATCHED_PIDS_DEFAULT);
 	__type(key, __u32);
 	__type(value, __u8);
 } raqib_watched SEC(".maps");
@@ -55,7 +58,20 @@ static __always_inline void count_drop(__u32 reason)
 
 static __always_inline bool is_watched(__u32 tgid)
 {
-	return bpf_map_lookup_elem(&raqib_watched, &tgid) != NULL;
+	__u8 *w = bpf_map_lookup_elem(&raqib_watched, &tgid);
+
+	return w && *w;
+}
+
+/* Marks tgid watched (value 1) or not (0); false when tgid is past the array (pid_max raised). */
+static __always_inline bool set_watched(__u32 tgid, __u8 value)
+{
+	__u8 *w = bpf_map_lookup_elem(&raqib_watched, &tgid);
+
+	if (!w)
+		return false;
+	*w = value;
+	return true;
 }
 
 #endif /* RAQIB_BPF_SHARED_MAPS_H */

@@ -333,14 +333,14 @@ static void watch_running(struct bpf_sensor *s)
 				continue;
 			pid = (unsigned)strtoul(de->d_name, NULL, 10);
 			k = pid;
-			if (pid == self || bpf_map_lookup_elem(watched_fd, &k, &v) == 0)
+			if (pid == self || (bpf_map_lookup_elem(watched_fd, &k, &v) == 0 && v))
 				continue;
 			if (read_stat(pid, comm, sizeof(comm), &ppid))
 				continue;
 			memcpy(key, comm, sizeof(key) - 1);
 			k = ppid;
 			if (bpf_map_lookup_elem(names_fd, key, &v) != 0 &&
-			    bpf_map_lookup_elem(watched_fd, &k, &v) != 0)
+			    (bpf_map_lookup_elem(watched_fd, &k, &v) != 0 || !v))
 				continue;
 			k = pid;
 			if (bpf_map_update_elem(watched_fd, &k, &one, BPF_ANY))
@@ -412,6 +412,26 @@ out:
 	probe__destroy(skel);
 }
 
+/*
+ * Entries of the watched array (indexed by pid): kernel.pid_max, the highest pid plus one.
+ * Pids past it (pid_max raised while the agent runs) are counted as WATCH_FULL drops.
+ */
+static uint32_t watched_array_size(void)
+{
+	FILE *f = fopen("/proc/sys/kernel/pid_max", "re");
+	unsigned long v = 0;
+
+	if (f) {
+		if (fscanf(f, "%lu", &v) != 1)
+			v = 0;
+		fclose(f);
+	}
+	/* PID_MAX_LIMIT is 4 Mi on 64-bit kernels: one byte per pid, 4 MiB at most */
+	if (v < RAQIB_WATCHED_PIDS_DEFAULT || v > (4ul << 20))
+		v = v > (4ul << 20) ? 4ul << 20 : RAQIB_WATCHED_PIDS_DEFAULT;
+	return (uint32_t)v;
+}
+
 static int load_core(struct bpf_sensor *s, const struct bpf_sensor_config *c, char *err,
 		     size_t err_len)
 {
@@ -423,6 +443,11 @@ static int load_core(struct bpf_sensor *s, const struct bpf_sensor_config *c, ch
 	bool raw = !tracefs_ready();
 	int rc;
 
+	rc = bpf_map__set_max_entries(s->skel->maps.raqib_watched, watched_array_size());
+	if (rc) {
+		snprintf(err, err_len, "cannot size the watched-process map: %s", strerror(-rc));
+		return rc;
+	}
 	s->skel->rodata->self_tgid = (__u32)getpid();
 	s->skel->rodata->flow_report_bytes = c->flow_report_bytes ? c->flow_report_bytes : 1;
 	s->skel->rodata->flow_burst_gap_ns = c->flow_burst_gap_ms * 1000000ull;

@@ -24,8 +24,13 @@
 #define RAQIB_PATH_MAX 512
 /* Entries of the in-kernel watch list of executable names (comm, at most 15 characters). */
 #define RAQIB_WATCH_NAMES_MAX 256
-/* Processes watched at once (messaging apps and their children). */
-#define RAQIB_WATCHED_PIDS_MAX 8192
+/*
+ * The watched set is an array indexed by thread-group id, one byte per pid: a lookup in it is
+ * a bounds check and a load that the verifier inlines, where a hash lookup hashes the key and
+ * walks a bucket -- and it runs in every traced syscall of every process on the host. The
+ * loader sizes it to kernel.pid_max at start (this default otherwise).
+ */
+#define RAQIB_WATCHED_PIDS_DEFAULT 32768
 /* Files open in watched processes that are followed; sockets whose sent bytes are counted. */
 #define RAQIB_OPEN_FILES_MAX 16384
 #define RAQIB_FLOWS_MAX	     16384
@@ -52,7 +57,8 @@
  * Per-CPU drop counters (map raqib_drops), one slot per reason; each reason belongs to the
  * programs named after it, so the counters say which program lost what:
  *   RINGBUF      core programs: bpf_ringbuf_output() failed, ring full;
- *   WATCH_FULL   exec/fork: watched-pid map full, a watched child went unwatched;
+ *   WATCH_FULL   exec/fork: a pid past the watched array (kernel.pid_max raised after start):
+ *                that app or child went unwatched;
  *   ARGS_FULL    open exit: open-file map full, what is read from that file is not told;
  *   FLOWS_FULL   sock_send_length: flow map full, a socket's bytes are not counted;
  *   TLS_RINGBUF  TLS uprobes: ring full, plaintext lost;
