@@ -64,17 +64,6 @@ int raqib_deployment_key_path(const char *dir, char *out, size_t out_len)
 	return n < 0 || (size_t)n >= out_len ? -ENAMETOOLONG : 0;
 }
 
-static int hex_value(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 static void to_hex(const uint8_t *bytes, size_t len, char *out)
 {
 	static const char digits[] = "0123456789abcdef";
@@ -126,7 +115,8 @@ int raqib_key_load(const char *path, struct raqib_key *key, char *err, size_t er
 		goto out_wipe;
 	}
 	for (size_t i = 0; i < RAQIB_KEY_BYTES; i++) {
-		int hi = hex_value(text[2 * i]), lo = hex_value(text[2 * i + 1]);
+		int hi = OPENSSL_hexchar2int((unsigned char)text[2 * i]);
+		int lo = OPENSSL_hexchar2int((unsigned char)text[2 * i + 1]);
 
 		if (hi < 0 || lo < 0) {
 			snprintf(err, err_len, "key '%s' is not 64 hex digits", path);

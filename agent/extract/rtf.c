@@ -20,6 +20,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/crypto.h>
+
 #include "text.h"
 
 #define MAX_DEPTH     512
@@ -339,17 +341,6 @@ static void on_word(struct rtf_state *s, const char *word, bool has_param, long 
 	s->skip_chars = 0;
 }
 
-static int hex_value(unsigned char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* Reads a control word or symbol after its backslash. */
 static void read_control(struct rtf_state *s, bool *after_star)
 {
@@ -366,10 +357,10 @@ static void read_control(struct rtf_state *s, bool *after_star)
 		s->p++;
 		switch (c) {
 		case '\'':
-			if (s->end - s->p >= 2 && hex_value(s->p[0]) >= 0 &&
-			    hex_value(s->p[1]) >= 0)
-				put_byte(s, (unsigned char)(hex_value(s->p[0]) << 4 |
-							    hex_value(s->p[1])));
+			if (s->end - s->p >= 2 && OPENSSL_hexchar2int(s->p[0]) >= 0 &&
+			    OPENSSL_hexchar2int(s->p[1]) >= 0)
+				put_byte(s, (unsigned char)(OPENSSL_hexchar2int(s->p[0]) << 4 |
+							    OPENSSL_hexchar2int(s->p[1])));
 			s->p += s->end - s->p >= 2 ? 2 : s->end - s->p;
 			break;
 		case '*':
