@@ -10,6 +10,7 @@
  */
 #include "agent.h"
 
+#include <cap-ng.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -158,8 +159,9 @@ static int on_drain(void *ctx, uint64_t now_ms)
 struct reload_ctx {
 	struct agent *agent;
 	struct host_events *host;
-	struct bpf_sensor *sensor;
+	struct bpf_sensor *sensor; /* NULL: host sensor unavailable, network sensor only */
 	struct run_capture *capture; /* NULL without --interface */
+	char sensor_state[160]; /* heartbeat's sensor.bpf */
 };
 
 /* CLOCK_BOOTTIME, the clock of the kernel's records. */
@@ -175,12 +177,13 @@ static uint64_t boot_ns(void)
 static int on_host_tick(void *ctx, uint64_t now_ms)
 {
 	struct reload_ctx *rc = ctx;
-	int n = bpf_sensor_poll(rc->sensor, 0); /* records first: they are older than the scan */
+	int n = rc->sensor ? bpf_sensor_poll(rc->sensor, 0) : 0; /* records before the scan */
 
 	(void)now_ms;
 	if (n < 0)
 		return n;
-	bpf_sensor_scan_flows(rc->sensor);
+	if (rc->sensor)
+		bpf_sensor_scan_flows(rc->sensor);
 	host_events_tick(rc->host, boot_ns());
 	return 0;
 }
@@ -216,7 +219,7 @@ static int on_reload_check(void *ctx, uint64_t now_ms)
 	names = rules_app_exe_names(fresh, &n);
 	if (n > RAQIB_WATCH_NAMES_MAX)
 		n = RAQIB_WATCH_NAMES_MAX;
-	if (bpf_sensor_set_watch_names(rc->sensor, names, n))
+	if (rc->sensor && bpf_sensor_set_watch_names(rc->sensor, names, n))
 		log_error("run", "cannot update the kernel's watch list; new apps are not watched");
 	rc->agent->rules = fresh;
 	rules_free(old);
@@ -231,9 +234,11 @@ static void run_heartbeat(void *ctx, struct heartbeat_fields *f)
 	struct bpf_sensor_stats bs;
 	struct host_events_stats hs;
 
-	bpf_sensor_get_stats(rc->sensor, &bs);
+	memset(&bs, 0, sizeof(bs));
+	if (rc->sensor)
+		bpf_sensor_get_stats(rc->sensor, &bs);
 	host_events_get_stats(rc->host, &hs);
-	heartbeat_set(f, "sensor.bpf", HEARTBEAT_SENSOR_ATTACHED);
+	heartbeat_set(f, "sensor.bpf", "%s", rc->sensor_state);
 	heartbeat_set_u64(f, "events", bs.records);
 	heartbeat_set_u64(f, "bpf.drops.bad_records", bs.bad_records);
 	heartbeat_set_u64(f, "bpf.drops.ringbuf", bs.drops_ringbuf);
@@ -268,6 +273,21 @@ static void log_counters(struct bpf_sensor *sensor, struct host_events *host)
 		(unsigned long long)hs.alerts);
 }
 
+/* Network sensor alone: once its capture handles are open, no capability is needed any more. */
+static int drop_all_capabilities(char *err, size_t err_len)
+{
+	int rc;
+
+	capng_clear(CAPNG_SELECT_BOTH);
+	rc = capng_apply(CAPNG_SELECT_BOTH);
+	if (rc) {
+		snprintf(err, err_len, "cannot drop capabilities: libcap-ng error %d", rc);
+		return -EPERM;
+	}
+	log_info("run", "capabilities dropped: none kept");
+	return 0;
+}
+
 /* The correlator's name of an address: what the network sensor learnt, when it runs. */
 static const char *capture_name_of(void *ctx, int family, const uint8_t *addr)
 {
@@ -285,20 +305,27 @@ int cmd_run(struct agent *agent, int argc, char **argv)
 	struct bpf_sensor *sensor = NULL;
 	struct conn_table *conns = NULL;
 	struct host_events_stats hs;
-	struct reload_ctx reload;
+	struct reload_ctx reload = { 0 };
 	struct run_capture *capture = NULL;
 	struct loop *loop = NULL;
 	const char *const *names;
 	size_t n_names;
-	char err[512];
+	char err[512], host_err[512] = "";
 	int ret = AGENT_EXIT_ERROR, rc;
 
 	rc = parse_options(agent, argc, argv, &opt);
 	if (rc)
 		return rc < 0 ? AGENT_EXIT_OK : rc;
+	/*
+	 * Without the host sensor there is nothing to watch, unless interfaces were named: then the
+	 * network sensor runs alone, and the heartbeat says the host sensor is missing.
+	 */
 	if (bpf_sensor_preflight(err, sizeof(err))) {
-		log_error("run", "%s", err);
-		return AGENT_EXIT_ERROR;
+		if (!opt.capture.n_interfaces) {
+			log_error("run", "%s", err);
+			return AGENT_EXIT_ERROR;
+		}
+		snprintf(host_err, sizeof(host_err), "%s", err);
 	}
 	if (agent_open_outbox(agent) || agent_load_rules(agent))
 		return AGENT_EXIT_ERROR;
@@ -335,15 +362,29 @@ int cmd_run(struct agent *agent, int argc, char **argv)
 	scfg.reopen_quiet_ms = opt.reopen_quiet_ms;
 	if (opt.tls_capture_bytes)
 		scfg.tls_max_bytes = (uint32_t)opt.tls_capture_bytes;
-	sensor = bpf_sensor_new(&scfg, err, sizeof(err));
-	if (!sensor) {
-		log_error("run", "%s", err);
-		goto out;
+	if (!host_err[0]) {
+		sensor = bpf_sensor_new(&scfg, err, sizeof(err));
+		if (!sensor && !opt.capture.n_interfaces) {
+			log_error("run", "%s", err);
+			goto out;
+		}
+		if (!sensor)
+			snprintf(host_err, sizeof(host_err), "%s", err);
 	}
 	reload = (struct reload_ctx){ .agent = agent, .host = host, .sensor = sensor };
-	rc = loop_add_fd(loop, bpf_sensor_fd(sensor), on_ringbuf, sensor);
-	if (!rc)
-		rc = loop_add_timer(loop, RINGBUF_DRAIN_MS, on_drain, sensor);
+	if (sensor) {
+		snprintf(reload.sensor_state, sizeof(reload.sensor_state), "%s",
+			 HEARTBEAT_SENSOR_ATTACHED);
+		rc = loop_add_fd(loop, bpf_sensor_fd(sensor), on_ringbuf, sensor);
+		if (!rc)
+			rc = loop_add_timer(loop, RINGBUF_DRAIN_MS, on_drain, sensor);
+	} else {
+		log_warn("run", "host sensor unavailable: %s; running with the network sensor only "
+				"(degraded)", host_err);
+		snprintf(reload.sensor_state, sizeof(reload.sensor_state),
+			 HEARTBEAT_SENSOR_DEGRADED ": host sensor unavailable, network sensor only");
+		rc = 0;
+	}
 	if (!rc)
 		rc = loop_add_timer(loop, HOST_TICK_MS, on_host_tick, &reload);
 	if (!rc)
@@ -369,17 +410,21 @@ int cmd_run(struct agent *agent, int argc, char **argv)
 		reload.capture = capture;
 	}
 	/* Every sensor is attached: keep only what the running agent needs (bpf_sensor.h). */
-	if (bpf_sensor_drop_privileges(sensor, err, sizeof(err)))
+	if (sensor ? bpf_sensor_drop_privileges(sensor, err, sizeof(err)) :
+		     drop_all_capabilities(err, sizeof(err)))
 		log_warn("run", "%s; running with full privileges", err);
-	log_info("run", "watching %zu app executables", n_names);
+	if (sensor)
+		log_info("run", "watching %zu app executables", n_names);
 	if (opt.ready_file && write_ready_file(opt.ready_file)) {
 		log_error("run", "cannot create ready file '%s': %s", opt.ready_file,
 			  strerror(errno));
 		goto out;
 	}
 	rc = loop_run(loop, agent->stop, opt.duration_s * 1000);
-	bpf_sensor_poll(sensor, 0); /* what was queued before the stop */
-	bpf_sensor_scan_flows(sensor);
+	if (sensor) {
+		bpf_sensor_poll(sensor, 0); /* what was queued before the stop */
+		bpf_sensor_scan_flows(sensor);
+	}
 	host_events_flush(host); /* pending staged files and TLS streams are decided now */
 	if (rc) {
 		log_error("run", "cannot read the BPF ring buffer: %s", strerror(-rc));
@@ -388,11 +433,12 @@ int cmd_run(struct agent *agent, int argc, char **argv)
 	host_events_get_stats(host, &hs);
 	ret = hs.alerts_failed ? AGENT_EXIT_ERROR : AGENT_EXIT_OK;
 out:
-	if (sensor) {
+	if (reload.sensor_state[0]) { /* the loop was set up */
 		agent_send_heartbeat(agent, "stopped");
 		heartbeat_remove_provider(agent->heartbeat, &reload);
 		agent_flush_outbox(agent, RUN_FLUSH_TIMEOUT_MS);
-		log_counters(sensor, host);
+		if (sensor)
+			log_counters(sensor, host);
 	}
 	bpf_sensor_free(sensor);
 	run_capture_stop(capture);

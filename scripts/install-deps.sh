@@ -15,7 +15,7 @@ PACKAGES=(
 	# host sensor: capabilities dropped after attach (libcap-ng); TLS test clients and servers
 	libcap-ng-dev gnutls-bin
 	# tests: unit, end to end, fuzzing
-	libcmocka-dev libclang-rt-14-dev redis-server redis-tools jq iproute2 util-linux procps
+	libcmocka-dev libclang-rt-14-dev redis-server redis-tools jq iproute2 util-linux procps libcap2-bin
 	python3
 	# peers measured against in benchmarks
 	libndpi-bin ripgrep python3-yaml

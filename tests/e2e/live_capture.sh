@@ -5,6 +5,9 @@
 # of beneficiaries (tests/data/demo) to a local HTTP server as multipart/form-data; the alert
 # reaches Redis with the protocol, the destination and the uploaded file's name, and no raw
 # value. Needs root (network namespaces, BPF): skipped otherwise.
+# With RAQIB_LIVE_NETWORK_ONLY=1 (e2e.live_capture_network_only) the agent runs without
+# CAP_BPF, CAP_PERFMON and CAP_SYS_ADMIN: the host sensor cannot start, and the network sensor
+# runs alone -- the same alert, a warning, and a heartbeat that says the host sensor is missing.
 . "$(dirname "$0")/lib.sh"
 
 [ "$(id -u)" = 0 ] || skip "needs root"
@@ -33,7 +36,14 @@ for _ in $(seq 50); do
 done
 [ "$(nrcli ping 2>/dev/null)" = PONG ] || fail "redis did not start"
 
-ip netns exec "$NS" "$AGENT" --redis 127.0.0.1:$REDIS_PORT --agent-id e2e-live run --duration 20 \
+WRAP=()
+if [ -n "${RAQIB_LIVE_NETWORK_ONLY:-}" ]; then
+	command -v capsh >/dev/null || fail "capsh (libcap2-bin) is not installed"
+	WRAP=(capsh --drop=cap_bpf,cap_perfmon,cap_sys_admin --)
+fi
+# shellcheck disable=SC2016 # expanded by the shell capsh starts
+ip netns exec "$NS" "${WRAP[@]}" ${WRAP[@]:+-c 'exec "$@"' raqib} "$AGENT" \
+	--redis 127.0.0.1:$REDIS_PORT --agent-id e2e-live --heartbeat-interval 1 run --duration 20 \
 	--ready-file "$TMP/ready" --interface lo --capture-filter 'tcp port 18081' --snaplen 65535 \
 	2>"$TMP/agent.err" &
 AGENT_PID=$!
@@ -66,6 +76,19 @@ req = urllib.request.Request("http://127.0.0.1:18081/upload", data=body,
 urllib.request.urlopen(req).read()
 srv.shutdown()
 PY
+
+if [ -n "${RAQIB_LIVE_NETWORK_ONLY:-}" ]; then
+	grep -q "warning: run: host sensor unavailable: .*network sensor only" "$TMP/agent.err" ||
+		fail "no warning about the missing host sensor: $(cat "$TMP/agent.err")"
+	for _ in $(seq 50); do
+		[ -n "$(nrcli HGET raqib:agent:e2e-live sensor.bpf)" ] && break
+		sleep 0.1
+	done
+	case "$(nrcli HGET raqib:agent:e2e-live sensor.bpf)" in
+	degraded:*host\ sensor\ unavailable*) ;;
+	*) fail "heartbeat sensor.bpf: $(nrcli HGET raqib:agent:e2e-live sensor.bpf)" ;;
+	esac
+fi
 
 # Flows end at FIN + a short wait, or when the agent stops: stop it now.
 kill -TERM $AGENT_PID
