@@ -28,6 +28,7 @@
 #include "net/cleartext.h"
 #include "net/community_id.h"
 #include "net/dns.h"
+#include "net/gtpu.h"
 #include "net/name_cache.h"
 
 /*
@@ -655,17 +656,45 @@ static struct flow *lookup_flow(struct net_inspect *net, const struct parsed *p,
 	return flow;
 }
 
+static int inspect_ip(struct net_inspect *net, const struct packet *pkt, bool tunneled);
+
+/*
+ * A GTP-U packet (gtpu.h) is inspected as the inner packet it carries: its flow, not the
+ * tunnel's, is the app's. One level only: a tunnel inside a tunnel is inspected as UDP.
+ */
+static bool inspect_tunneled(struct net_inspect *net, const struct packet *pkt,
+			     const struct parsed *p, int *err)
+{
+	struct packet inner = { .ts_us = pkt->ts_us, .vlan_id = pkt->vlan_id };
+
+	if (p->proto != IPPROTO_UDP || (p->sport != GTPU_PORT && p->dport != GTPU_PORT))
+		return false;
+	inner.l3_len = gtpu_inner_packet(p->payload, p->payload_len, &inner.l3);
+	if (!inner.l3_len)
+		return false;
+	inner.wire_len = inner.l3_len + (pkt->wire_len - pkt->l3_len); /* what the capture cut */
+	net->stats.tunneled++;
+	*err = inspect_ip(net, &inner, true);
+	return true;
+}
+
 int net_inspect_on_packet(void *ctx, const struct packet *pkt)
 {
 	struct net_inspect *net = ctx;
+
+	net->stats.packets++;
+	net->stats.bytes += pkt->wire_len;
+	return inspect_ip(net, pkt, false);
+}
+
+static int inspect_ip(struct net_inspect *net, const struct packet *pkt, bool tunneled)
+{
 	struct parsed p = { 0 };
 	struct flow_state *st;
 	struct flow *flow;
 	enum flow_dir dir;
 	int err;
 
-	net->stats.packets++;
-	net->stats.bytes += pkt->wire_len;
 	if (pkt->l3_len < 1) {
 		net->stats.malformed++;
 		return 0;
@@ -689,6 +718,8 @@ int net_inspect_on_packet(void *ctx, const struct packet *pkt)
 		net->stats.malformed++;
 		return 0;
 	}
+	if (!tunneled && inspect_tunneled(net, pkt, &p, &err))
+		return err;
 	if (pkt->ts_us > net->last_expire_us + EXPIRE_INTERVAL_US) {
 		flow_table_expire_classes(net->flows, pkt->ts_us, net->timeouts_us);
 		net->last_expire_us = pkt->ts_us;

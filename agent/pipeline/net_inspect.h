@@ -61,6 +61,7 @@ struct net_inspect_stats {
 	uint64_t bytes;
 	uint64_t malformed; /* bad or cut IP/TCP/UDP headers: counted, skipped */
 	uint64_t not_tcp_udp; /* other protocols, non-first fragments */
+	uint64_t tunneled; /* GTP-U packets inspected as the packet they carry */
 	uint64_t flows;
 	uint64_t flows_evicted; /* pushed out at the flow bound before their end */
 	uint64_t streams_scanned; /* uploaded files, mails and FTP transfers inspected */

@@ -97,7 +97,11 @@ static const struct {
 } known_misses[] = {
 	/* voice server on a Google Cloud address: only the IP discovery payload says Discord */
 	{ "discord.pcap", 1 },
-	/* a flow inside a GTP-U tunnel: nDPI 4.2 does not look inside GTP */
+	/*
+	 * Zoom media inside a GTP-U tunnel: the tunnel is opened (net/gtpu.c), but the flow inside
+	 * goes to an Oracle Cloud address the catalog leaves out (hosted clouds are shared), and
+	 * nDPI 4.2 does not know Zoom's media packets caught mid-call
+	 */
 	{ "zoom.pcap", 1 },
 	/* TLS-like records to a cloud address on port 5223: upstream names them by port */
 	{ "jabber.pcap", 5 },

@@ -5,7 +5,8 @@
  * the destination, the protocol and masked findings; the real captures of ../shared/pcaps
  * (messaging apps, TLS, cleartext mail and FTP without Moroccan personal data) raise none:
  * in particular the SMTP envelope and headers of smtp.pcap, 350 recipients' addresses, are not
- * taken for message content.
+ * taken for message content. The same upload carried in a GTP-U tunnel is inspected as the
+ * flow inside it.
  */
 #include <dirent.h>
 #include <setjmp.h>
@@ -17,6 +18,7 @@
 #include <string.h>
 
 #include <cmocka.h>
+#include <pcap/pcap.h>
 
 #include "raqib/rules.h"
 #include "pipeline/net_inspect.h"
@@ -149,6 +151,65 @@ static void test_bogus_packets_counted(void **state)
 	assert_int_equal(r.alerts, 0);
 }
 
+/*
+ * The bundled HTTP upload, each packet wrapped as a phone's traffic in an operator's core:
+ * outer IPv4 + UDP 2152 + a GTPv1-U G-PDU header with the optional fields and one extension
+ * header (a PDU session container, as 5G sends). The upload inside raises its alert; the
+ * tunnel itself is not a flow.
+ */
+static void test_gtpu_tunnel(void **state)
+{
+	static const uint8_t outer_hdr[] = {
+		0x45, 0, 0, 0, 0, 0, 0, 0, 64, 17, 0, 0, 10, 1, 0, 1, 10, 2, 0, 1, /* IPv4 */
+		0x08, 0x68, 0x08, 0x68, 0, 0, 0, 0, /* UDP 2152 -> 2152 */
+		0x34, 0xff, 0, 0, 0, 0, 0, 7, /* GTPv1, PT, E; G-PDU; length; TEID 7 */
+		0, 0, 0, 0x85, /* sequence, N-PDU, next extension: PDU session container */
+		1, 0x10, 0x09, 0, /* 4 octets, QFI 9, no more extensions */
+	};
+	struct recorded r = { 0 };
+	struct net_inspect_config cfg = { .max_flows = 64, .idle_timeout_us = 300000000u };
+	struct net_inspect *net = net_inspect_new(*state, record_alert, &r, &cfg);
+	char errbuf[PCAP_ERRBUF_SIZE];
+	pcap_t *pc = pcap_open_offline(RAQIB_TEST_DATA_DIR "/http-upload-cin.pcap", errbuf);
+	struct pcap_pkthdr *h;
+	const u_char *data;
+	struct net_inspect_stats ns;
+	unsigned n = 0;
+
+	assert_non_null(net);
+	assert_non_null(pc);
+	assert_int_equal(pcap_datalink(pc), DLT_EN10MB);
+	while (pcap_next_ex(pc, &h, &data) == 1) {
+		uint8_t buf[70000];
+		size_t inner = h->caplen - 14, gtp_len = inner + 12, total = sizeof(outer_hdr) + inner;
+		struct packet p = { .l3 = buf, .ts_us = (uint64_t)h->ts.tv_sec * 1000000 + h->ts.tv_usec };
+
+		assert_true(h->caplen > 14 && total <= sizeof(buf));
+		memcpy(buf, outer_hdr, sizeof(outer_hdr));
+		buf[2] = (uint8_t)(total >> 8);
+		buf[3] = (uint8_t)total;
+		buf[24] = (uint8_t)((total - 20) >> 8);
+		buf[25] = (uint8_t)(total - 20);
+		buf[30] = (uint8_t)(gtp_len >> 8);
+		buf[31] = (uint8_t)gtp_len;
+		memcpy(buf + sizeof(outer_hdr), data + 14, inner);
+		p.l3_len = p.wire_len = total;
+		assert_int_equal(net_inspect_on_packet(net, &p), 0);
+		n++;
+	}
+	pcap_close(pc);
+	net_inspect_flush(net);
+	net_inspect_get_stats(net, &ns);
+	net_inspect_free(net);
+	assert_true(n > 5);
+	assert_int_equal(ns.tunneled, n);
+	assert_int_equal(ns.flows, 1); /* the TCP connection inside, not the tunnel */
+	assert_int_equal(r.alerts, 1);
+	assert_string_equal(r.destination, "127.0.0.1");
+	assert_int_equal(r.destination_port, 18080);
+	assert_string_equal(r.protocol, "http");
+}
+
 static int setup(void **state)
 {
 	struct rules_error err;
@@ -169,6 +230,7 @@ int main(void)
 		cmocka_unit_test(test_http_upload_alert),
 		cmocka_unit_test(test_shared_captures_raise_nothing),
 		cmocka_unit_test(test_bogus_packets_counted),
+		cmocka_unit_test(test_gtpu_tunnel),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
