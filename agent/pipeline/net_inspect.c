@@ -27,6 +27,7 @@
 #include "net/attribution.h"
 #include "net/cleartext.h"
 #include "net/community_id.h"
+#include "net/app_signatures.h"
 #include "net/dns.h"
 #include "net/gtpu.h"
 #include "net/name_cache.h"
@@ -296,7 +297,7 @@ static void learn_server_name(struct net_inspect *net, const struct flow *flow,
 }
 
 static void classify(struct net_inspect *net, struct flow *flow, struct flow_state *st,
-		     const struct packet *pkt)
+		     const struct packet *pkt, const struct parsed *p)
 {
 	unsigned short len = pkt->l3_len > 0xffff ? 0xffff : (unsigned short)pkt->l3_len;
 
@@ -305,6 +306,13 @@ static void classify(struct net_inspect *net, struct flow *flow, struct flow_sta
 	st->proto = ndpi_detection_process_packet(net->ndpi, st->ndpi_flow, pkt->l3, len,
 						  pkt->ts_us / 1000);
 	st->ndpi_packets++;
+	/* what nDPI 4.2 does not know yet (net/app_signatures.h) */
+	if (st->proto.app_protocol == NDPI_PROTOCOL_UNKNOWN && p->proto == IPPROTO_UDP &&
+	    app_signature_is_discord_ip_discovery(p->payload, p->payload_len)) {
+		st->proto.master_protocol = NDPI_PROTOCOL_UNKNOWN;
+		st->proto.app_protocol = NDPI_PROTOCOL_DISCORD;
+		st->classified = true;
+	}
 	if (st->ndpi_flow->host_server_name[0] && !st->server_name[0]) {
 		size_t n = strnlen(st->ndpi_flow->host_server_name, sizeof(st->server_name) - 1);
 
@@ -732,7 +740,7 @@ static int inspect_ip(struct net_inspect *net, const struct packet *pkt, bool tu
 	flow_account(flow, dir, pkt->wire_len, p.payload_len, pkt->ts_us);
 	if (p.proto == IPPROTO_TCP)
 		flow_table_tcp_update(net->flows, flow, dir, p.tcp_flags);
-	classify(net, flow, st, pkt);
+	classify(net, flow, st, pkt, &p);
 	learn_dns(net, &p);
 	if (st->classified && !st->endpoint_learnt)
 		learn_endpoint(net, flow, st, flow_owner(net, flow));

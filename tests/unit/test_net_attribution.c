@@ -95,8 +95,6 @@ static const struct {
 	const char *file;
 	unsigned flows;
 } known_misses[] = {
-	/* voice server on a Google Cloud address: only the IP discovery payload says Discord */
-	{ "discord.pcap", 1 },
 	/*
 	 * Zoom media inside a GTP-U tunnel: the tunnel is opened (net/gtpu.c), but the flow inside
 	 * goes to an Oracle Cloud address the catalog leaves out (hosted clouds are shared), and

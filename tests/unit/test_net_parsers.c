@@ -20,6 +20,7 @@
 
 #include <cmocka.h>
 
+#include "net/app_signatures.h"
 #include "net/community_id.h"
 #include "net/dns.h"
 #include "net/ftp_control.h"
@@ -348,6 +349,33 @@ static void test_ftp_announcements(void **state)
 	ftp_control_release(&c);
 }
 
+/* Discord's documented IP Discovery datagrams, and near misses that are not. */
+static void test_discord_ip_discovery(void **state)
+{
+	uint8_t req[74] = { 0, 1, 0, 70, 0, 0, 0xac, 0xe3 }, resp[74];
+
+	(void)state;
+	req[72] = 0x6f; /* the port field is free in a request */
+	memcpy(resp, req, sizeof(resp));
+	resp[1] = 2;
+	memcpy(resp + 8, "192.0.2.7", 9);
+	assert_true(app_signature_is_discord_ip_discovery(req, sizeof(req)));
+	assert_true(app_signature_is_discord_ip_discovery(resp, sizeof(resp)));
+	assert_false(app_signature_is_discord_ip_discovery(req, 73)); /* length */
+	req[3] = 71;
+	assert_false(app_signature_is_discord_ip_discovery(req, sizeof(req))); /* body length */
+	req[3] = 70;
+	req[1] = 3;
+	assert_false(app_signature_is_discord_ip_discovery(req, sizeof(req))); /* type */
+	req[1] = 1;
+	req[8] = '1'; /* a request carries no address */
+	assert_false(app_signature_is_discord_ip_discovery(req, sizeof(req)));
+	resp[40] = 'x'; /* bytes after the string's end must be NUL */
+	assert_false(app_signature_is_discord_ip_discovery(resp, sizeof(resp)));
+	memset(resp + 8, 'a', 64); /* an address with no NUL */
+	assert_false(app_signature_is_discord_ip_discovery(resp, sizeof(resp)));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -358,6 +386,7 @@ int main(void)
 		cmocka_unit_test(test_multipart_every_split),
 		cmocka_unit_test(test_smtp_data_and_bdat),
 		cmocka_unit_test(test_ftp_announcements),
+		cmocka_unit_test(test_discord_ip_discovery),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
