@@ -54,6 +54,67 @@ bool word_boundary_ok(const struct line *line, const struct match *m, uint8_t fl
 /* Separators of a text table, in order of preference when a line has several kinds. */
 static const char table_seps[] = { '\t', '|', ';', ',' };
 
+/*
+ * Tables with no separator character, their columns aligned with spaces (fixed-width reports,
+ * text laid out from PDF tables): a header's cells are parted by ALIGN_GAP spaces or more, and
+ * a value belongs to the header column that starts at most ALIGN_SLACK characters after it.
+ */
+#define ALIGN_GAP   2
+#define ALIGN_SLACK 2
+#define ALIGNED	    ' '
+
+/* Characters (UTF-8 code points) in s[0..len). */
+static unsigned char_count(const char *s, size_t len)
+{
+	unsigned n = 0;
+
+	for (size_t i = 0; i < len; i++)
+		n += ((unsigned char)s[i] & 0xc0) != 0x80;
+	return n;
+}
+
+/* Cells of s[0..len) parted by gaps of ALIGN_GAP spaces; their starts (characters) in starts. */
+static unsigned aligned_cells(const char *s, size_t len, uint16_t starts[MAX_COLUMNS])
+{
+	unsigned n = 0;
+	size_t i = 0;
+
+	while (i < len && s[i] == ' ')
+		i++;
+	while (i < len && n < MAX_COLUMNS) {
+		starts[n++] = (uint16_t)char_count(s, i);
+		while (i < len && !(s[i] == ' ' && i + 1 < len && s[i + 1] == ' '))
+			i++;
+		while (i < len && s[i] == ' ')
+			i++;
+	}
+	return n;
+}
+
+/*
+ * The aligned column of what starts at byte off of s, or MAX_COLUMNS: the last header column
+ * that starts at most ALIGN_SLACK characters after it (a full cell may leave a single space).
+ */
+static unsigned aligned_column(const struct table_state *t, const char *s, size_t off)
+{
+	unsigned pos = char_count(s, off);
+	unsigned col = MAX_COLUMNS;
+
+	for (unsigned k = 0; k < t->n_columns; k++)
+		if (t->starts[k] <= pos + ALIGN_SLACK)
+			col = k;
+	return col;
+}
+
+/* A line of aligned cells (at least two, parted by a gap). */
+static bool has_gap(const char *s, size_t len)
+{
+	for (size_t i = 1; i + 1 < len; i++)
+		if (s[i] == ' ' && s[i + 1] == ' ' && s[i - 1] != ' ')
+			return true;
+	return false;
+}
+
 /* Separators of kind sep in s[0..len), outside double quotes (CSV). */
 static unsigned count_sep(const char *s, size_t len, char sep)
 {
@@ -157,9 +218,17 @@ static bool column_names(const struct rules_scan *scan, const struct line *line,
 	const struct table_state *t = &scan->table;
 	unsigned col;
 
-	if (!t->active || d >= MAX_COLUMN_DETECTORS || !memchr(line->text, t->sep, line->len))
+	if (!t->active || d >= MAX_COLUMN_DETECTORS)
 		return false;
-	col = count_sep(line->text, from, t->sep);
+	if (t->sep == ALIGNED) {
+		if (!has_gap(line->text, line->len))
+			return false;
+		col = aligned_column(t, line->text, from);
+	} else {
+		if (!memchr(line->text, t->sep, line->len))
+			return false;
+		col = count_sep(line->text, from, t->sep);
+	}
 	return col < MAX_COLUMNS && (t->columns[col] & (1ull << d));
 }
 
@@ -236,9 +305,16 @@ static void maybe_table_header(struct rules_scan *scan, const struct line *line)
 			t.sep = table_seps[i];
 		}
 	}
-	if (!best)
+	if (best) {
+		t.n_columns = (uint16_t)(best + 1);
+	} else if (has_gap(line->text, line->len)) {
+		t.sep = ALIGNED;
+		t.n_columns = (uint16_t)aligned_cells(line->text, line->len, t.starts);
+		if (t.n_columns < 2)
+			return;
+	} else {
 		return;
-	t.n_columns = (uint16_t)(best + 1);
+	}
 	for (size_t i = 0; i < line->n_matches; i++) {
 		const struct match *m = &line->matches[i];
 		const struct pattern_ref *ref = &r->patterns[m->id];
@@ -247,7 +323,8 @@ static void maybe_table_header(struct rules_scan *scan, const struct line *line)
 		if (ref->role != ROLE_CONTEXT || ref->rule >= MAX_COLUMN_DETECTORS ||
 		    !word_boundary_ok(line, m, ref->flags))
 			continue;
-		col = count_sep(line->text, m->from, t.sep);
+		col = t.sep == ALIGNED ? aligned_column(&t, line->text, m->from) :
+					 count_sep(line->text, m->from, t.sep);
 		if (col < MAX_COLUMNS) {
 			t.columns[col] |= 1ull << ref->rule;
 			any = true;

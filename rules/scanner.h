@@ -74,8 +74,9 @@ struct doc_state {
 /* The header row of the current table: which detectors each column names. */
 struct table_state {
 	bool active;
-	char sep; /* '\t', '|', ';' or ',' */
+	char sep; /* '\t', '|', ';' or ','; or ' ' for columns aligned with runs of spaces */
 	uint16_t n_columns;
+	uint16_t starts[MAX_COLUMNS]; /* aligned columns: where each starts, in characters */
 	uint64_t columns[MAX_COLUMNS]; /* bit per detector (first 64) */
 };
 

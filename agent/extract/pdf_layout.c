@@ -2,8 +2,12 @@
 /*
  * From poppler's words to lines of logical text (see pdf.h).
  *
- * Lines: consecutive words (poppler's reading order keeps columns apart) whose boxes overlap
- * vertically by half the smaller height, with the same rotation, form one line.
+ * Lines: the words of a page whose boxes overlap across the writing axis by half the smaller
+ * height, with the same rotation, form one line, wherever poppler's reading order put them.
+ * Poppler reads a table column by column (each column a block); rebuilt row by row, a header
+ * cell "CIN" and the numbers under it stay in one column of lines, the way the rules read
+ * tables. A gap wider than COLUMN_GAP_RATIO of the line height (between table cells, or two
+ * columns of text) becomes a tab, so such a line reads as a row of cells.
  *
  * Visual order: within a line, words and the characters of each word are sorted along the
  * writing axis. A space goes between two words when the gap exceeds GAP_RATIO of the line
@@ -27,24 +31,31 @@
 
 #include <fribidi.h>
 
-#define GAP_RATIO 0.15f
+#define GAP_RATIO	 0.15f
+#define COLUMN_GAP_RATIO 1.5f
 /* A line with more characters is written out in pieces (a hostile page of one line). */
 #define MAX_LINE_GLYPHS 8192
+/* A page with more characters is laid out in pieces (a hostile page). */
+#define MAX_PAGE_GLYPHS (32 * MAX_LINE_GLYPHS)
 
 struct line_word {
 	size_t first, n; /* glyphs[first, first + n) */
 	float x0, y0, x1, y1; /* union of the glyph boxes */
+	int rotation;
+	size_t seq; /* reading order: keeps the sort stable */
 };
 
 struct layout {
 	pdf_line_fn line;
 	void *arg;
 	int rotation; /* of the current line */
-	struct pdf_glyph *glyphs;
+	struct pdf_glyph *glyphs; /* the page's, in poppler's order */
 	size_t n_glyphs, cap_glyphs;
-	struct line_word *words;
+	struct line_word *words; /* the page's, then sorted into lines */
 	size_t n_words, cap_words;
-	/* scratch of flush_line(), kept between lines */
+	struct line_word *row; /* the line being written */
+	size_t cap_row;
+	/* scratch of write_line(), kept between lines */
 	FriBidiChar *text;
 	FriBidiCharType *types;
 	FriBidiBracketType *brackets;
@@ -166,20 +177,39 @@ static size_t put_utf8(char *out, uint32_t cp)
 	return 4;
 }
 
-static void sort_words(struct layout *l)
+/* Words of a line along the writing axis (qsort: a hostile line may hold thousands). */
+static int cmp_along(const void *a, const void *b)
 {
-	/* insertion sort: lines hold tens of words; keeps equal positions in reading order */
-	for (size_t i = 1; i < l->n_words; i++) {
-		struct line_word w = l->words[i];
-		size_t j = i;
+	const struct line_word *x = a, *y = b;
+	float ax = word_along(x, x->rotation), ay = word_along(y, y->rotation);
 
-		while (j > 0 &&
-		       word_along(&l->words[j - 1], l->rotation) > word_along(&w, l->rotation)) {
-			l->words[j] = l->words[j - 1];
-			j--;
-		}
-		l->words[j] = w;
-	}
+	if (ax != ay)
+		return ax < ay ? -1 : 1;
+	return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+/* Centre of a word across the writing axis. */
+static float across_centre(const struct line_word *w)
+{
+	float lo, hi;
+
+	word_across(w, w->rotation, &lo, &hi);
+	return (lo + hi) / 2;
+}
+
+/* Words of a page by rotation, then across the writing axis: candidate lines are adjacent. */
+static int cmp_across(const void *a, const void *b)
+{
+	const struct line_word *x = a, *y = b;
+	float cx, cy;
+
+	if (x->rotation != y->rotation)
+		return x->rotation < y->rotation ? -1 : 1;
+	cx = across_centre(x);
+	cy = across_centre(y);
+	if (cx != cy)
+		return cx < cy ? -1 : 1;
+	return x->seq < y->seq ? -1 : x->seq > y->seq;
 }
 
 static void sort_glyphs(struct layout *l, const struct line_word *w)
@@ -233,29 +263,33 @@ static int logical_order(struct layout *l, FriBidiStrIndex n)
 	return 0;
 }
 
-static int flush_line(struct layout *l)
+/* Writes the line made of the n words in l->row (glyphs in l->glyphs). */
+static int write_line(struct layout *l, size_t n_row, size_t n_glyphs)
 {
 	FriBidiStrIndex n = 0;
 	size_t out = 0;
-	float lo, hi, height = 0;
+	float lo, hi, gap, height = 0;
 	int err;
 
-	if (l->n_words == 0)
+	if (n_row == 0)
 		return 0;
-	err = grow(l, l->n_glyphs + l->n_words + 1);
+	err = grow(l, n_glyphs + n_row + 1);
 	if (err)
-		goto out;
-	sort_words(l);
-	for (size_t i = 0; i < l->n_words; i++) {
-		word_across(&l->words[i], l->rotation, &lo, &hi);
+		return err;
+	l->rotation = l->row[0].rotation;
+	qsort(l->row, n_row, sizeof(*l->row), cmp_along);
+	for (size_t i = 0; i < n_row; i++) {
+		word_across(&l->row[i], l->rotation, &lo, &hi);
 		if (hi - lo > height)
 			height = hi - lo;
 	}
-	for (size_t i = 0; i < l->n_words; i++) {
-		const struct line_word *w = &l->words[i];
+	for (size_t i = 0; i < n_row; i++) {
+		const struct line_word *w = &l->row[i];
 
-		if (i > 0 && word_along(w, l->rotation) - word_end(&l->words[i - 1], l->rotation) >
-				     GAP_RATIO * height)
+		gap = i > 0 ? word_along(w, l->rotation) - word_end(&l->row[i - 1], l->rotation) : 0;
+		if (gap > COLUMN_GAP_RATIO * height)
+			l->text[n++] = '\t';
+		else if (gap > GAP_RATIO * height)
 			l->text[n++] = ' ';
 		sort_glyphs(l, w);
 		for (size_t k = 0; k < w->n; k++)
@@ -276,24 +310,48 @@ static int flush_line(struct layout *l)
 	explicit_bzero(l->text, (size_t)n * sizeof(*l->text));
 	l->page_has_text = true;
 out:
+	return err;
+}
+
+/* b belongs to the line that a starts: same rotation, overlapping by half the smaller height. */
+static bool same_line(const struct line_word *a, const struct line_word *b)
+{
+	float alo, ahi, blo, bhi, overlap, smaller;
+
+	if (a->rotation != b->rotation)
+		return false;
+	word_across(a, a->rotation, &alo, &ahi);
+	word_across(b, b->rotation, &blo, &bhi);
+	overlap = fminf(ahi, bhi) - fmaxf(alo, blo);
+	smaller = fminf(ahi - alo, bhi - blo);
+	return overlap >= 0.5f * smaller;
+}
+
+/*
+ * The page's words into lines: sorted across the writing axis, each run of words that overlap
+ * the run's first word is one line (cut at MAX_LINE_GLYPHS), then the buffers are wiped.
+ */
+static int flush_page(struct layout *l)
+{
+	size_t i = 0;
+	int err = 0;
+
+	qsort(l->words, l->n_words, sizeof(*l->words), cmp_across);
+	while (!err && i < l->n_words) {
+		size_t n_row = 0, n_glyphs = 0, first = i;
+
+		while (i < l->n_words && same_line(&l->words[first], &l->words[i]) &&
+		       (n_row == 0 || n_glyphs + l->words[i].n <= MAX_LINE_GLYPHS)) {
+			l->row[n_row++] = l->words[i];
+			n_glyphs += l->words[i].n;
+			i++;
+		}
+		err = write_line(l, n_row, n_glyphs);
+	}
 	explicit_bzero(l->glyphs, l->n_glyphs * sizeof(*l->glyphs));
 	l->n_glyphs = 0;
 	l->n_words = 0;
 	return err;
-}
-
-static bool same_line(const struct layout *l, const struct line_word *w, int rotation)
-{
-	const struct line_word *last = &l->words[l->n_words - 1];
-	float alo, ahi, blo, bhi, overlap, smaller;
-
-	if (rotation != l->rotation)
-		return false;
-	word_across(last, rotation, &alo, &ahi);
-	word_across(w, rotation, &blo, &bhi);
-	overlap = fminf(ahi, bhi) - fmaxf(alo, blo);
-	smaller = fminf(ahi - alo, bhi - blo);
-	return overlap >= 0.5f * smaller;
 }
 
 static int on_word(void *arg, const struct pdf_glyph *glyphs, size_t n, int rotation)
@@ -312,8 +370,9 @@ static int on_word(void *arg, const struct pdf_glyph *glyphs, size_t n, int rota
 		w.x1 = fmaxf(w.x1, glyphs[i].x1);
 		w.y1 = fmaxf(w.y1, glyphs[i].y1);
 	}
-	if (l->n_words && (!same_line(l, &w, rotation) || l->n_glyphs + n > MAX_LINE_GLYPHS)) {
-		err = flush_line(l);
+	w.rotation = rotation;
+	if (l->n_glyphs + n > MAX_PAGE_GLYPHS) {
+		err = flush_page(l);
 		if (err)
 			return err;
 		w.first = 0;
@@ -336,23 +395,27 @@ static int on_word(void *arg, const struct pdf_glyph *glyphs, size_t n, int rota
 	if (l->n_words == l->cap_words) {
 		size_t cap = l->cap_words ? l->cap_words * 2 : 64;
 		struct line_word *words = reallocarray(l->words, cap, sizeof(*words));
+		struct line_word *row = reallocarray(l->row, cap, sizeof(*row));
 
-		if (!words)
+		if (words)
+			l->words = words;
+		if (row)
+			l->row = row;
+		if (!words || !row)
 			return -ENOMEM;
-		l->words = words;
 		l->cap_words = cap;
 	}
 	memcpy(l->glyphs + l->n_glyphs, glyphs, n * sizeof(*glyphs));
 	l->n_glyphs += n;
+	w.seq = l->n_words;
 	l->words[l->n_words++] = w;
-	l->rotation = rotation;
 	return 0;
 }
 
 static int on_page(void *arg, int index)
 {
 	struct layout *l = arg;
-	int err = flush_line(l);
+	int err = flush_page(l);
 
 	/* pages are paragraphs apart: nothing runs from one page's last line into the next */
 	if (!err && l->page_has_text)
@@ -370,9 +433,10 @@ int pdf_text_lines(const void *buf, size_t len, pdf_line_fn line, void *arg,
 
 	err = pdf_poppler_words(buf, len, &sink, status, damaged_pages);
 	if (!err)
-		err = flush_line(&l);
+		err = flush_page(&l);
 	extract_wipe_free(l.glyphs, l.cap_glyphs * sizeof(*l.glyphs));
 	free(l.words);
+	free(l.row);
 	extract_wipe_free(l.text, l.cap_text * sizeof(*l.text));
 	extract_wipe_free(l.utf8, l.cap_text ? l.cap_text * 4 + 1 : 0);
 	free(l.types);

@@ -245,6 +245,21 @@ static void test_pdf(void **state)
 			       "CIN JA501287\n"); /* split over TJ operators with kerning */
 }
 
+/*
+ * A table drawn cell by cell (as office suites export them), which poppler reads column by
+ * column: rebuilt row by row, cells parted by tabs, so the "CIN" header stands above its
+ * numbers in one column, as the rules read tables.
+ */
+static void test_pdf_table_rows(void **state)
+{
+	struct fixture *f = *state;
+	const char *t = extract_ok(f, "extract/table.pdf");
+
+	assert_int_equal(f->res.status, EXTRACT_COMPLETE);
+	assert_string_equal(t, "\n[[BODY]]\nListe des beneficiaires\nNom\tCIN\tTelephone\n"
+			       "Alaoui\tBK734021\t0612345678\nBennani\tJA501287\t0661234567\n");
+}
+
 static void test_type_from_content(void **state)
 {
 	struct fixture *f = *state;
@@ -376,6 +391,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_encodings, fixture_setup, fixture_teardown),
 		cmocka_unit_test_setup_teardown(test_csv, fixture_setup, fixture_teardown),
 		cmocka_unit_test_setup_teardown(test_pdf, fixture_setup, fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_pdf_table_rows, fixture_setup,
+						fixture_teardown),
 		cmocka_unit_test_setup_teardown(test_type_from_content, fixture_setup,
 						fixture_teardown),
 		cmocka_unit_test_setup_teardown(test_hash_and_read_limit, fixture_setup,

@@ -193,6 +193,23 @@ static void test_table_column_header(void **state)
 	assert_int_equal(count(state, "SKU;Designation\nZR756058;Cable\nAB52311;Tube\n", "CIN"), 0);
 }
 
+/* Fixed-width tables: no separator character, columns aligned with spaces. */
+static void test_aligned_columns(void **state)
+{
+	/* a full cell leaves one space; the CIN column still starts where its header does */
+	const char *report = "Nom      CIN        Telephone\n"
+			     "Alaoui   AB123456   0612345678\n"
+			     "Benkiran J456789    0661234567\n";
+	const char *arabic = "الاسم      رقم البطاقة الوطنية   المدينة\n"
+			     "كريم       EE654321              فاس\n";
+
+	assert_int_equal(count(state, report, "CIN"), 2);
+	assert_int_equal(count(state, arabic, "CIN"), 1);
+	/* codes under another column, or in a line that is not a row, are not CINs */
+	assert_int_equal(count(state, "Code       CIN\nAB123456   sans\n", "CIN"), 0);
+	assert_int_equal(count(state, "Nom      CIN\nVoir la piece AB123456 jointe\n", "CIN"), 0);
+}
+
 static const char *letter = "ROYAUME DU MAROC\n"
 			    "MINISTERE DE L'INTERIEUR\n"
 			    "PREFECTURE DE DEMO\n"
@@ -476,6 +493,7 @@ int main(void)
 		cmocka_unit_test(test_context_required_types),
 		cmocka_unit_test(test_passport_mrz),
 		cmocka_unit_test(test_table_column_header),
+		cmocka_unit_test(test_aligned_columns),
 		cmocka_unit_test(test_official_letter),
 		cmocka_unit_test(test_not_official),
 		cmocka_unit_test(test_arabic_classification_whole_line),

@@ -304,12 +304,25 @@ def text_ops(lines, y=800):
     return ops + b"ET\n"
 
 
+def table_pdf():
+    """A table drawn cell by cell, row after row, each cell its own text object at its column's
+    x, as office suites export tables: poppler's reading order takes it column by column."""
+    rows = [("Nom", "CIN", "Telephone"), ("Alaoui", "BK734021", "0612345678"),
+            ("Bennani", "JA501287", "0661234567")]
+    ops = b"BT /F1 12 Tf 50 800 Td (Liste des beneficiaires) Tj ET\n"
+    for r, row in enumerate(rows):
+        for c, cell in enumerate(row):
+            ops += b"BT /F1 11 Tf %d %d Td (%s) Tj ET\n" % (50 + 150 * c, 760 - 16 * r, cell.encode())
+    return pdf([ops])
+
+
 def make_pdfs():
     letter = pdf([text_ops(["ROYAUME DU MAROC", "Ministere de l'Interieur", "CIN : BK734021",
                             "RIB : 007 780 0001234567890123 96"]),
                   # an identifier split over text operators with kerning (TJ)
                   b"BT /F1 11 Tf 50 800 Td [(CIN JA5) -20 (01) 10 (287)] TJ ET\n"])
     write(os.path.join(DOCS, "letter.pdf"), letter)
+    write(os.path.join(DOCS, "table.pdf"), table_pdf())
     # content type comes from the bytes: a PDF named like a picture
     write(os.path.join(DOCS, "scan.jpg"), letter)
     write(os.path.join(HOSTILE, "truncated.pdf"), letter[: len(letter) // 2])
