@@ -336,6 +336,8 @@ static int flush_page(struct layout *l)
 	size_t i = 0;
 	int err = 0;
 
+	if (l->n_words == 0)
+		return 0; /* a page with no text; and qsort must not see the NULL of no page yet */
 	qsort(l->words, l->n_words, sizeof(*l->words), cmp_across);
 	while (!err && i < l->n_words) {
 		size_t n_row = 0, n_glyphs = 0, first = i;
