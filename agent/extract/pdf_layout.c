@@ -372,6 +372,9 @@ static int on_word(void *arg, const struct pdf_glyph *glyphs, size_t n, int rota
 		w.x1 = fmaxf(w.x1, glyphs[i].x1);
 		w.y1 = fmaxf(w.y1, glyphs[i].y1);
 	}
+	/* a hostile matrix can put a word at infinity or NaN: the sorts need a total order */
+	if (!isfinite(w.x0) || !isfinite(w.y0) || !isfinite(w.x1) || !isfinite(w.y1))
+		w.x0 = w.y0 = w.x1 = w.y1 = 0;
 	w.rotation = rotation;
 	if (l->n_glyphs + n > MAX_PAGE_GLYPHS) {
 		err = flush_page(l);
