@@ -57,12 +57,15 @@ track() {
 	BG_PIDS="$BG_PIDS $1"
 }
 
-# A TCP port on 127.0.0.1 that nothing listens on now.
+# A TCP port on 127.0.0.1 that no socket uses now, below the kernel's ephemeral range: a port
+# that an outgoing connection holds as its local port cannot be bound (EADDRINUSE).
 free_port() {
-	local port
+	local port low
+	low=$(cut -f1 /proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || echo 32768)
+	[ "$low" -gt 21000 ] || low=60000 # an unusual range: fall back on the old window
 	for _ in $(seq 100); do
-		port=$((20000 + RANDOM % 40000))
-		if [ -z "$(ss -Htln "sport = :$port")" ]; then
+		port=$((20000 + RANDOM % (low - 20000)))
+		if [ -z "$(ss -Htan "sport = :$port")" ]; then
 			echo "$port"
 			return 0
 		fi

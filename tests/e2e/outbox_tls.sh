@@ -32,7 +32,30 @@ listening() {
 	[ -n "$(ss -Htln "sport = :$1")" ]
 }
 
-# stunnel NAME ACCEPT CONNECT client|server [CAFILE]
+# Runs a listener (its command line: the arguments, with @PORT@ for the port to listen on) on a
+# free loopback port, and sets LISTEN_PORT. Tests run two at a time: a port another test takes
+# between free_port and the bind makes the listener exit, and another port is tried.
+start_listener() {
+	local log=$1 port pid
+	shift
+	for _ in 1 2 3; do
+		port=$(free_port)
+		"${@//@PORT@/$port}" >>"$log" 2>&1 &
+		pid=$!
+		track $pid
+		for _ in $(seq 200); do
+			if listening "$port"; then
+				LISTEN_PORT=$port
+				return 0
+			fi
+			kill -0 $pid 2>/dev/null || break
+			sleep 0.1
+		done
+	done
+	fail "$* did not listen: $(tail -5 "$log")"
+}
+
+# stunnel NAME CONNECT client|server [CAFILE]: listens on a free port, set in LISTEN_PORT.
 start_stunnel() {
 	local conf=$TMP/stunnel-$1.conf
 	{
@@ -40,11 +63,11 @@ start_stunnel() {
 		echo "pid ="
 		echo "output = $TMP/stunnel-$1.log"
 		echo "[$1]"
-		echo "accept = 127.0.0.1:$2"
-		echo "connect = 127.0.0.1:$3"
-		echo "CAfile = ${5:-$PKI/ca.crt}"
+		echo "accept = 127.0.0.1:ACCEPT_PORT"
+		echo "connect = 127.0.0.1:$2"
+		echo "CAfile = ${4:-$PKI/ca.crt}"
 		echo "verifyChain = yes"
-		if [ "$4" = client ]; then
+		if [ "$3" = client ]; then
 			echo "client = yes"
 			echo "checkIP = 127.0.0.1"
 			echo "cert = $PKI/client.crt"
@@ -53,21 +76,19 @@ start_stunnel() {
 			echo "cert = $PKI/server.crt"
 			echo "key = $PKI/server.key"
 		fi
-	} >"$conf"
-	"$STUNNEL" "$conf" >/dev/null 2>&1 &
-	track $!
-	wait_for "listening $2" 20
+	} >"$conf.in"
+	# the port goes into the configuration file: stunnel reads it at start
+	start_listener "$TMP/stunnel-$1.log" sh -c 'sed "s/ACCEPT_PORT/$1/" "$2" >"$3" && exec "$4" "$3"' \
+		stunnel @PORT@ "$conf.in" "$conf" "$STUNNEL"
 }
 
 # A: redis-server's own TLS port, client certificates required.
-TLS_PORT=$(free_port)
-redis-server --bind 127.0.0.1 --port 0 --tls-port "$TLS_PORT" --dir "$TMP" --save '' \
-	--tls-cert-file "$PKI/server.crt" --tls-key-file "$PKI/server.key" \
-	--tls-ca-cert-file "$PKI/ca.crt" --tls-auth-clients yes >"$TMP/redis-tls.log" 2>&1 &
-track $!
-wait_for "listening $TLS_PORT" 20
-LOCAL_A=$(free_port)
-start_stunnel a "$LOCAL_A" "$TLS_PORT" client
+start_listener "$TMP/redis-tls.log" redis-server --bind 127.0.0.1 --port 0 --tls-port @PORT@ \
+	--dir "$TMP" --save '' --tls-cert-file "$PKI/server.crt" --tls-key-file "$PKI/server.key" \
+	--tls-ca-cert-file "$PKI/ca.crt" --tls-auth-clients yes
+TLS_PORT=$LISTEN_PORT
+start_stunnel a "$TLS_PORT" client
+LOCAL_A=$LISTEN_PORT
 REDIS_PORT=$LOCAL_A # rcli goes through the tunnel too
 [ "$(rcli PING)" = PONG ] || fail "no PING through the tunnel: $(cat "$TMP/stunnel-a.log")"
 # the TLS port speaks no plaintext
@@ -82,10 +103,10 @@ REDIS_PORT=$LOCAL_A # rcli goes through the tunnel too
 # B: a stunnel server in front of a Redis bound to loopback without TLS.
 start_redis
 PLAIN_PORT=$REDIS_PORT
-SERVER_PORT=$(free_port)
-start_stunnel b-server "$SERVER_PORT" "$PLAIN_PORT" server
-LOCAL_B=$(free_port)
-start_stunnel b "$LOCAL_B" "$SERVER_PORT" client
+start_stunnel b-server "$PLAIN_PORT" server
+SERVER_PORT=$LISTEN_PORT
+start_stunnel b "$SERVER_PORT" client
+LOCAL_B=$LISTEN_PORT
 "$OUTBOX_GEN" --redis "127.0.0.1:$LOCAL_B" --agent-id ws-tls-b --count 500 >"$TMP/gen.out" 2>&1 ||
 	fail "the outbox through the stunnel pair failed: $(cat "$TMP/gen.out")"
 "$COLLECTOR" --redis "127.0.0.1:$LOCAL_B" --drain --quiet || fail "collector through the stunnel pair failed"
@@ -93,7 +114,7 @@ REDIS_PORT=$PLAIN_PORT
 [ "$(rcli HGET raqib:seq:ws-tls-b stored)" = 500 ] || fail "not every alert went through: $(rcli HGETALL raqib:seq:ws-tls-b)"
 
 # A client that does not trust the server's CA gets nothing through.
-LOCAL_C=$(free_port)
-start_stunnel c "$LOCAL_C" "$SERVER_PORT" client "$PKI/other.crt"
+start_stunnel c "$SERVER_PORT" client "$PKI/other.crt"
+LOCAL_C=$LISTEN_PORT
 [ "$(timeout 5 redis-cli -p "$LOCAL_C" PING 2>/dev/null)" != PONG ] || fail "a server of another CA was trusted"
 echo "PASS"
