@@ -36,8 +36,9 @@ export RAQIB_SPOOL=$TMP/spool RAQIB_KEYS=$TMP/keys
 
 port=""
 for _ in $(seq 100); do
-	candidate=$((20000 + RANDOM % 40000))
-	if [ -z "$(ss -Htln "sport = :$candidate")" ]; then
+	# below the ephemeral range (32768 on): outgoing connections hold ports there
+	candidate=$((20000 + RANDOM % 12000))
+	if [ -z "$(ss -Htan "sport = :$candidate")" ]; then
 		port=$candidate
 		break
 	fi

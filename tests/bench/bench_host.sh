@@ -31,7 +31,7 @@ trap cleanup EXIT
 # the agent's spool and keys stay in this run's directory
 export RAQIB_SPOOL=$TMP/spool RAQIB_KEYS=$TMP/keys
 
-PORT=$((20000 + RANDOM % 40000))
+PORT=$((20000 + RANDOM % 12000)) # below the ephemeral range
 redis-server --bind 127.0.0.1 --port "$PORT" --save '' --appendonly no >/dev/null 2>&1 &
 REDIS_PID=$!
 cp "$LOAD" "$TMP/bench-plain"

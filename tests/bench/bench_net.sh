@@ -36,7 +36,7 @@ fi
 BYTES=$(stat -c %s "$CAP")
 PACKETS=$(capinfos -c -M "$CAP" | awk '/Number of packets/ {print $NF}')
 
-REDIS_PORT=$((20000 + RANDOM % 40000))
+REDIS_PORT=$((20000 + RANDOM % 12000)) # below the ephemeral range
 redis-server --bind 127.0.0.1 --port $REDIS_PORT --save '' --appendonly no --daemonize no \
 	>"$DIR/redis.log" 2>&1 &
 REDIS_PID=$!

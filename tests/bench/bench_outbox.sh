@@ -14,7 +14,7 @@ GEN=$RAQIB_BUILD_DIR/tests/outbox_gen
 command -v redis-benchmark >/dev/null || { echo "bench: redis-benchmark is not installed" >&2; exit 1; }
 rm -rf "$DIR"
 mkdir -p "$DIR"
-PORT=$((20000 + RANDOM % 40000))
+PORT=$((20000 + RANDOM % 12000)) # below the ephemeral range
 redis-server --bind 127.0.0.1 --port "$PORT" --dir "$DIR" --save '' --appendonly no \
 	--daemonize no >"$DIR/redis.log" 2>&1 &
 REDIS_PID=$!
