@@ -5,6 +5,7 @@
  *   alerts [--limit N] [--json]   the most recent stored alerts, as a table or JSON lines
  *   agents [--json]               every agent: heartbeat, spool, sequence gaps
  *   agent-add ID [--keys DIR]     a new agent: its key, and the Redis ACL lines for it
+ *   find VALUE [--keys DIR]       the stored alerts about one value, by its keyed hash
  *
  * See docs/man/raqibctl.1.
  */
@@ -22,6 +23,7 @@
 #include "agent_view.h"
 #include "alert_view.h"
 #include "store.h"
+#include "value_search.h"
 
 #ifndef RAQIB_VERSION
 #define RAQIB_VERSION "0.0.0"
@@ -40,14 +42,18 @@ static const char usage_text[] =
 	"  agents               list the agents: status, last heartbeat, spool, missing alerts\n"
 	"  agent-add ID         make the key of a new agent (in the keys directory) and print\n"
 	"                       the Redis ACL command that lets it send alerts and nothing else\n"
+	"  find VALUE           the alerts about one value (a CIN, phone, RIB, IBAN...) typed in\n"
+	"                       any usual form: its hash with the deployment key (keys\n"
+	"                       directory) is looked for among the stored alerts' findings\n"
 	"\n"
 	"Options:\n"
 	"  -r, --redis HOST:PORT   Redis the collector stores into (default: $RAQIB_REDIS, else\n"
 	"                          127.0.0.1:6379)\n"
-	"  -n, --limit N           alerts: show at most N alerts (default: 20)\n"
-	"      --json              alerts, agents: print one JSON document per line\n"
-	"      --keys DIR          agent-add: the keys directory (default: $RAQIB_KEYS, else\n"
-	"                          /etc/raqib/keys)\n"
+	"  -n, --limit N           alerts: show at most N alerts (default: 20); find: look\n"
+	"                          through the N most recent (default: 100000)\n"
+	"      --json              alerts, agents, find: print one JSON document per line\n"
+	"      --keys DIR          agent-add, find: the keys directory (default: $RAQIB_KEYS,\n"
+	"                          else /etc/raqib/keys)\n"
 	"  -h, --help              show this help and exit\n"
 	"  -V, --version           show the version and exit\n"
 	"\n"
@@ -56,6 +62,7 @@ static const char usage_text[] =
 	"  raqibctl --redis 10.0.0.5:6379 alerts --limit 100\n"
 	"  raqibctl alerts --json | jq -r '.file.path'\n"
 	"  raqibctl agents\n"
+	"  raqibctl find 'BK 734021'\n"
 	"  raqibctl agent-add ws-042 | redis-cli --user admin --askpass\n"
 	"      create /etc/raqib/keys/ws-042.key and the ACL user raqib-agent-ws-042\n"
 	"\n"
@@ -185,6 +192,78 @@ out:
 	return ret;
 }
 
+#define FIND_MAX_HASHES 16
+
+struct find_ctx {
+	struct list_ctx list;
+	const struct value_hash *hashes;
+	size_t n_hashes;
+	size_t found;
+};
+
+static int print_if_match(void *ctx, const char *json, size_t len)
+{
+	struct find_ctx *f = ctx;
+
+	if (!value_search_alert_matches(json, len, f->hashes, f->n_hashes))
+		return 0;
+	f->found++;
+	return print_alert(&f->list, json, len);
+}
+
+/*
+ * raqibctl find VALUE: the value is personal data. It is never echoed in a message, and what
+ * was derived from it is wiped.
+ */
+static int find_value(struct store *store, char *value, const char *keys_dir, size_t limit,
+		      bool json)
+{
+	struct find_ctx f = { .list = { .json = json } };
+	struct value_hash hashes[FIND_MAX_HASHES];
+	struct rules_error rerr;
+	struct raqib_key key;
+	struct rules *rules;
+	char path[4096], err[512];
+	int n, ret = 1;
+
+	if (raqib_deployment_key_path(raqib_keys_dir(keys_dir), path, sizeof(path))) {
+		log_error("ctl", "keys directory: name too long");
+		return 1;
+	}
+	if (raqib_key_load(path, &key, err, sizeof(err))) {
+		log_error("ctl", "%s (find hashes values with the deployment key)", err);
+		return 1;
+	}
+	rules = rules_new_builtin(&rerr);
+	if (!rules) {
+		log_error("ctl", "cannot build the rules: %s", rerr.text);
+		raqib_key_wipe(&key);
+		return 1;
+	}
+	n = value_search_hashes(rules, &key, value, hashes, FIND_MAX_HASHES);
+	explicit_bzero(value, strlen(value)); /* argv's copy too (and so /proc/PID/cmdline) */
+	raqib_key_wipe(&key);
+	rules_free(rules);
+	if (n <= 0) {
+		log_error("ctl", n < 0 ? "the value is too long" :
+				       "the value is not an identifier raqib detects (CIN, phone, RIB, "
+				       "IBAN, card, e-mail, CNSS, ICE, MASSAR, passport)");
+		return EXIT_USAGE;
+	}
+	f.hashes = hashes;
+	f.n_hashes = (size_t)n;
+	if (store_list_recent(store, limit, print_if_match, &f) < 0) {
+		log_error("ctl", "cannot read the alerts: %s", store_error(store));
+		goto out;
+	}
+	if (!f.found && !json)
+		printf("no stored alert holds this %s\n", hashes[0].type);
+	ret = 0;
+out:
+	explicit_bzero(hashes, sizeof(hashes));
+	return ret;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option long_options[] = {
@@ -199,7 +278,7 @@ int main(int argc, char **argv)
 	struct raqib_redis_addr addr;
 	struct list_ctx list = { 0 };
 	const char *redis = NULL, *source, *keys_dir = NULL, *cmd;
-	size_t limit = 20;
+	size_t limit = 0; /* default per command */
 	struct store *store;
 	char err[512];
 	int opt, n;
@@ -234,7 +313,7 @@ int main(int argc, char **argv)
 		}
 	}
 	if (optind >= argc) {
-		log_error("ctl", "no command given (alerts, agents, agent-add)");
+		log_error("ctl", "no command given (alerts, agents, agent-add, find)");
 		fputs("Try 'raqibctl --help' for more information.\n", stderr);
 		return EXIT_USAGE;
 	}
@@ -246,8 +325,13 @@ int main(int argc, char **argv)
 		}
 		return agent_add(argv[optind + 1], keys_dir);
 	}
-	if ((strcmp(cmd, "alerts") != 0 && strcmp(cmd, "agents") != 0) || optind + 1 != argc) {
-		log_error("ctl", "unknown command '%s' (alerts, agents, agent-add)", cmd);
+	if (strcmp(cmd, "find") == 0 && optind + 2 != argc) {
+		log_error("ctl", "wrong arguments for 'find': expected one value (quote it)");
+		return EXIT_USAGE;
+	}
+	if (strcmp(cmd, "find") != 0 &&
+	    ((strcmp(cmd, "alerts") != 0 && strcmp(cmd, "agents") != 0) || optind + 1 != argc)) {
+		log_error("ctl", "unknown command '%s' (alerts, agents, agent-add, find)", cmd);
 		return EXIT_USAGE;
 	}
 	if (raqib_redis_addr_select(redis, &addr, &source)) {
@@ -259,10 +343,15 @@ int main(int argc, char **argv)
 		log_error("ctl", "%s", err);
 		return 1;
 	}
+	if (strcmp(cmd, "find") == 0) {
+		n = find_value(store, argv[optind + 1], keys_dir, limit ? limit : 100000, list.json);
+		store_free(store);
+		return n;
+	}
 	if (strcmp(cmd, "agents") == 0)
 		n = store_list_agents(store, print_agent, &list);
 	else
-		n = store_list_recent(store, limit, print_alert, &list);
+		n = store_list_recent(store, limit ? limit : 20, print_alert, &list);
 	if (n < 0) {
 		log_error("ctl", "cannot list %s: %s", cmd, store_error(store));
 		store_free(store);

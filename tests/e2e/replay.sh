@@ -2,8 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0-only
 # End to end, offline path: raqib-agent replays the bundled capture of an HTTP upload of a
 # synthetic document (tests/data/http-upload-cin.pcap) into a real Redis, raqib-collector stores
-# the alert, raqibctl shows it. Checks the stored alert's fields and that no raw value of the
-# document (CIN, RIBs) is anywhere in Redis.
+# the alert, raqibctl shows it and finds it by a value. Checks the stored alert's fields and that
+# no raw value of the document (CIN, RIBs) is anywhere in Redis.
 . "$(dirname "$0")/lib.sh"
 
 start_redis
@@ -31,6 +31,19 @@ grep -q "http 127.0.0.1:18080" "$TMP/table" || fail "table lacks the destination
 grep -q "RIB:2 CIN:2" "$TMP/table" || fail "table lacks the findings: $(cat "$TMP/table")"
 "$CTL" --redis "$REDIS" alerts --json >"$TMP/lines" || fail "raqibctl --json failed"
 [ "$(jq -s length "$TMP/lines")" = 1 ] || fail "expected one JSON line"
+
+# An investigator finds the alert by a value typed in any usual form (its keyed hash), and a
+# value no alert holds finds nothing; the value typed is never echoed.
+"$CTL" --redis "$REDIS" find 'BK 734021' >"$TMP/found" 2>&1 || fail "raqibctl find failed: $(cat "$TMP/found")"
+grep -q "http 127.0.0.1:18080" "$TMP/found" || fail "find did not show the alert: $(cat "$TMP/found")"
+"$CTL" --redis "$REDIS" find --json 'ja-501287' >"$TMP/found.json" || fail "raqibctl find --json failed"
+[ "$(jq -s length "$TMP/found.json")" = 1 ] || fail "find --json: expected one alert"
+"$CTL" --redis "$REDIS" find 'AB123456' >"$TMP/none" 2>&1 || fail "find of an absent value failed"
+grep -qx "no stored alert holds this CIN" "$TMP/none" || fail "find of an absent value: $(cat "$TMP/none")"
+grep -q "AB123456" "$TMP/none" && fail "find echoed the value"
+rc=0
+"$CTL" --redis "$REDIS" find 'bonjour' >"$TMP/bad" 2>&1 || rc=$?
+[ "$rc" = 2 ] && grep -q "not an identifier raqib detects" "$TMP/bad" || fail "find of a non-identifier: rc=$rc $(cat "$TMP/bad")"
 
 # A second replay is a new upload with new sequence numbers: stored, not taken for a duplicate.
 "$AGENT" --redis "$REDIS" --agent-id e2e-replay --quiet replay "$DATA/http-upload-cin.pcap" || fail "second replay failed"
