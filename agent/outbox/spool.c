@@ -946,9 +946,16 @@ int spool_ack(struct spool *s, uint64_t seq)
 	s->stats.acked_seq = seq;
 	s->read_seg = seg_i;
 	s->read_off = s->batch[i].end_off;
+	/*
+	 * The state first, then the segments: once delivered segments are deleted, the state is
+	 * all that remembers how far numbering went, and a kill between the two must not find it
+	 * behind (numbers would be issued again). Not synced: a lost ack after a machine crash
+	 * only means the collector sees some alerts twice.
+	 */
+	if (save_state(s, false, false))
+		return -EIO;
 	drop_delivered(s);
-	/* not synced: a lost ack only means the collector sees some alerts twice */
-	return save_state(s, false, false) == 0 ? 0 : -EIO;
+	return 0;
 }
 
 void spool_get_stats(const struct spool *s, struct spool_stats *stats)
