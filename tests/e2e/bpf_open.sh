@@ -37,15 +37,7 @@ cp "$CORPUS/doc_135.txt" "$TMP/mnt/sub/copy.txt"
 cp "$CORPUS/doc_284.txt" "$DOCS/target.txt"
 ln -s "$DOCS/target.txt" "$TMP/link.txt"
 
-"$AGENT" --redis "$REDIS" --agent-id e2e-bpf run --ready-file "$TMP/ready" 2>"$TMP/agent.err" &
-AGENT_PID=$!
-track "$AGENT_PID"
-for _ in $(seq 300); do
-	[ -e "$TMP/ready" ] && break
-	kill -0 "$AGENT_PID" 2>/dev/null || fail "agent exited: $(cat "$TMP/agent.err")"
-	sleep 0.1
-done
-[ -e "$TMP/ready" ] || fail "agent not ready after 30 s: $(cat "$TMP/agent.err")"
+start_agent_run e2e-bpf
 
 "$TMP/bin/telegram-desktop" "$DOCS/doc_135.txt" >/dev/null
 "$TMP/shell/telegram-desktop" -c "cat '$DOCS/doc_284.txt' >/dev/null; true"

@@ -32,12 +32,7 @@ NS
 unshare -m bash "$TMP/ns.sh" 2>"$TMP/agent.err" &
 AGENT_PID=$!
 track "$AGENT_PID"
-for _ in $(seq 300); do
-	[ -e "$TMP/ready" ] && break
-	kill -0 "$AGENT_PID" 2>/dev/null || fail "agent exited: $(cat "$TMP/agent.err")"
-	sleep 0.1
-done
-[ -e "$TMP/ready" ] || fail "agent not ready: $(cat "$TMP/agent.err")"
+wait_agent_ready
 [ -d /sys/kernel/tracing ] || fail "the test changed the host's /sys/kernel"
 
 "$TMP/bin/telegram-desktop" "$TMP/docs/cin.txt" >/dev/null

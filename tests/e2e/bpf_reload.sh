@@ -20,12 +20,7 @@ done
 	2>"$TMP/agent.err" &
 AGENT_PID=$!
 track "$AGENT_PID"
-for _ in $(seq 300); do
-	[ -e "$TMP/ready" ] && break
-	kill -0 "$AGENT_PID" 2>/dev/null || fail "agent exited: $(cat "$TMP/agent.err")"
-	sleep 0.1
-done
-[ -e "$TMP/ready" ] || fail "agent not ready"
+wait_agent_ready
 
 alerts_for() { # file: number of stream entries naming it
 	rcli XRANGE raqib:events - + | grep -c "\"path\":\"$1\"" || true

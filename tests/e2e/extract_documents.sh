@@ -18,15 +18,7 @@ touch -d '2024-01-01' "$DOCS"/* # settled file versions: cacheable
 cp /bin/cat "$TMP/bin/telegram-desktop"
 start_redis
 
-"$AGENT" --redis "$REDIS" --agent-id e2e-extract run --ready-file "$TMP/ready" 2>"$TMP/agent.err" &
-AGENT_PID=$!
-track "$AGENT_PID"
-for _ in $(seq 300); do
-	[ -e "$TMP/ready" ] && break
-	kill -0 "$AGENT_PID" 2>/dev/null || fail "agent exited: $(cat "$TMP/agent.err")"
-	sleep 0.1
-done
-[ -e "$TMP/ready" ] || fail "agent not ready after 30 s: $(cat "$TMP/agent.err")"
+start_agent_run e2e-extract
 
 "$TMP/bin/telegram-desktop" "$DOCS/letter.docx" >/dev/null
 "$TMP/bin/telegram-desktop" "$DOCS/scan.jpg" >/dev/null

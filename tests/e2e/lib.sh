@@ -184,6 +184,29 @@ restart_redis() {
 	fail "redis-server did not start again: $(tail -3 "$TMP/redis.log")"
 }
 
+# Waits until the agent started in the background as AGENT_PID has created $TMP/ready (its
+# sensors are attached); fails with its log, $TMP/agent.err, if it exits or takes over 30 s.
+wait_agent_ready() {
+	for _ in $(seq 300); do
+		[ -e "$TMP/ready" ] && return 0
+		kill -0 "$AGENT_PID" 2>/dev/null || fail "agent exited: $(cat "$TMP/agent.err")"
+		sleep 0.1
+	done
+	fail "agent not ready after 30 s: $(cat "$TMP/agent.err")"
+}
+
+# start_agent_run ID [RUN OPTIONS...]: raqib-agent run against $REDIS as agent ID, in the
+# background (AGENT_PID, log in $TMP/agent.err), waited for until it is ready.
+start_agent_run() {
+	local id=$1
+	shift
+	"$AGENT" --redis "$REDIS" --agent-id "$id" run --ready-file "$TMP/ready" "$@" \
+		2>"$TMP/agent.err" &
+	AGENT_PID=$!
+	track "$AGENT_PID"
+	wait_agent_ready
+}
+
 # Waits up to $2 seconds (default 60) for the shell condition $1 to hold.
 wait_for() {
 	local i

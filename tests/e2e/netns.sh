@@ -64,16 +64,7 @@ start_tls_server() {
 
 # Starts the agent with its arguments after `run`; waits until it is attached.
 start_agent() {
-	"$AGENT" --redis "$REDIS" --agent-id "$AGENT_ID" run --ready-file "$TMP/ready" "$@" \
-		2>"$TMP/agent.err" &
-	AGENT_PID=$!
-	track "$AGENT_PID"
-	for _ in $(seq 300); do
-		[ -e "$TMP/ready" ] && return 0
-		kill -0 "$AGENT_PID" 2>/dev/null || fail "agent exited: $(cat "$TMP/agent.err")"
-		sleep 0.1
-	done
-	fail "agent not ready after 30 s: $(cat "$TMP/agent.err")"
+	start_agent_run "$AGENT_ID" "$@"
 }
 
 # Stops the agent (it decides what is pending) and drains the stream into the store.
