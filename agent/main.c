@@ -66,9 +66,10 @@ static const char usage_text[] =
 	"                            SECONDS (default: 5)\n"
 	"      --site NAME           the agent's site: its stream is raqib:{s:NAME}:in:AGENT-ID\n"
 	"                            (default: $RAQIB_SITE, else \"default\"; docs/storage.md)\n"
-	"      --insecure-no-acl     development only: send as Redis's default user. Without it\n"
-	"                            the agent sends only as its ACL user raqib-agent-AGENT-ID,\n"
-	"                            and keeps alerts in the spool while Redis refuses that user\n"
+	"      --insecure-no-acl     development only: send as Redis's default user (also\n"
+	"                            RAQIB_INSECURE_NO_ACL=1). Without it the agent sends only as\n"
+	"                            its ACL user raqib-agent-AGENT-ID, and keeps alerts in the\n"
+	"                            spool while Redis refuses that user\n"
 	"\n"
 	"Options of run:\n"
 	"  -d, --duration SECONDS    stop after SECONDS (default: until SIGINT or SIGTERM)\n"
@@ -316,6 +317,11 @@ int main(int argc, char **argv)
 		const char *env = getenv("RAQIB_RULES"); /* NOLINT(concurrency-mt-unsafe) */
 
 		agent.rules_path = env && *env ? env : NULL;
+	}
+	if (!agent.insecure_no_acl) {
+		const char *env = getenv("RAQIB_INSECURE_NO_ACL"); /* NOLINT(concurrency-mt-unsafe) */
+
+		agent.insecure_no_acl = env && strcmp(env, "1") == 0;
 	}
 	if (!agent.site) {
 		const char *env = getenv("RAQIB_SITE"); /* NOLINT(concurrency-mt-unsafe) */

@@ -392,6 +392,7 @@ static int prepare(struct collector *c, struct agent_state *ag, const char *id,
 		.document = p->document,
 		.severity = json_is_integer(sev) ? (int)json_integer_value(sev) : 0,
 		.group = p->group,
+		.rule = p->rule,
 		.values = { NULL },
 		.n_values = p->a.n_values,
 	};
@@ -703,6 +704,7 @@ int collector_run(struct collector *c)
 	if (!r.batch)
 		return -ENOMEM;
 	while (!*c->stop) {
+		bool was_pending = pending;
 		int n;
 
 		r.err = 0;
@@ -721,15 +723,14 @@ int collector_run(struct collector *c)
 			c->registry_ms = 0;
 			continue;
 		}
-		if (n == 0 && !pending) {
-			if (c->drain) {
-				/* one last look: a refresh may have brought new agents */
-				if (housekeeping(c) == 0)
-					break;
-				continue;
-			}
+		if (n == 0 && !was_pending) {
 			struct timespec ts = { .tv_sec = 0, .tv_nsec = IDLE_SLEEP_MS * 1000000L };
 
+			if (c->drain) {
+				/* what was stored is trimmed before leaving */
+				housekeeping(c);
+				break;
+			}
 			nanosleep(&ts, NULL);
 		}
 	}

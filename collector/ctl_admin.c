@@ -70,7 +70,7 @@ int ctl_agents(struct ctl *ctl, int argc, char **argv)
 	struct list_ctx l = { 0 };
 	int opt, n;
 
-	optind = 1;
+	optind = 0; /* glibc: start again, argv permuted afresh */
 	while ((opt = getopt_long(argc, argv, "", options, NULL)) != -1) {
 		if (opt != O_JSON)
 			return CTL_EXIT_USAGE;
@@ -104,7 +104,7 @@ int ctl_agent_add(struct ctl *ctl, int argc, char **argv)
 	bool created, dcreated;
 	int opt, ret = CTL_EXIT_ERROR;
 
-	optind = 1;
+	optind = 0; /* glibc: start again, argv permuted afresh */
 	while ((opt = getopt_long(argc, argv, "", options, NULL)) != -1) {
 		if (opt != O_SITE)
 			return CTL_EXIT_USAGE;
@@ -257,7 +257,7 @@ int ctl_dead_letters(struct ctl *ctl, int argc, char **argv)
 	long long n;
 	int opt;
 
-	optind = 1;
+	optind = 0; /* glibc: start again, argv permuted afresh */
 	while ((opt = getopt_long(argc, argv, "", options, NULL)) != -1) {
 		if (opt == O_JSON)
 			l.json = true;

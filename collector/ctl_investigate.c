@@ -127,7 +127,7 @@ static int parse_list(int argc, char **argv, struct list_opts *o, size_t default
 
 	memset(o, 0, sizeof(*o));
 	o->limit = default_limit;
-	optind = 1;
+	optind = 0; /* glibc: start again, argv permuted afresh */
 	while ((opt = getopt_long(argc, argv, "n:", list_options, NULL)) != -1) {
 		switch (opt) {
 		case O_LIMIT:
@@ -398,7 +398,7 @@ int ctl_incident_set(struct ctl *ctl, int argc, char **argv)
 	const char *state = NULL, *assignee = NULL, *note = NULL;
 	int opt, rc;
 
-	optind = 1;
+	optind = 0; /* glibc: start again, argv permuted afresh */
 	while ((opt = getopt_long(argc, argv, "", options, NULL)) != -1) {
 		switch (opt) {
 		case O_STATE:
@@ -607,7 +607,7 @@ int ctl_find(struct ctl *ctl, int argc, char **argv)
 	size_t i;
 
 	(void)ctl;
-	optind = 1;
+	optind = 0; /* glibc: start again, argv permuted afresh */
 	while ((opt = getopt_long(argc, argv, "", options, NULL)) != -1) {
 		switch (opt) {
 		case O_COLLECTOR:

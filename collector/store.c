@@ -303,11 +303,21 @@ static int run_scripts(struct store *s, struct script *sc, size_t n, struct raqi
 		if (!replies[i] || replies[i]->type != REDIS_REPLY_ERROR ||
 		    strncmp(replies[i]->str, "NOSCRIPT", 8) != 0)
 			continue;
+		size_t *lens = calloc((size_t)cmds[i].argc, sizeof(*lens));
+
 		freeReplyObject(replies[i]);
+		replies[i] = NULL;
+		if (!lens) {
+			rc = -ENOMEM;
+			continue;
+		}
 		cmds[i].argv[0] = "EVAL";
 		cmds[i].argv[1] = sc->text;
+		for (int k = 0; k < cmds[i].argc; k++)
+			lens[k] = k < 2 || !cmds[i].lens ? strlen(cmds[i].argv[k]) : cmds[i].lens[k];
 		replies[i] = raqib_redis_command(s->redis, cmds[i].key, cmds[i].argc, cmds[i].argv,
-						 cmds[i].lens);
+						 lens);
+		free(lens);
 		cmds[i].argv[0] = "EVALSHA";
 		cmds[i].argv[1] = sc->sha;
 		if (!replies[i])
@@ -518,8 +528,8 @@ int store_ack(struct store *s, const char *stream, const char *entry_id)
 /* The arguments of one alert's step 1. */
 struct alert_args {
 	char prefix[RAQIB_KEY_MAX], ref[160], seq[24], rx[24], sev[16], window[24];
-	const char *argv[17];
-	size_t lens[17];
+	const char *argv[19];
+	size_t lens[19];
 };
 
 static int fill_alert_args(struct store *s, const struct store_policy *policy,
@@ -549,7 +559,9 @@ static int fill_alert_args(struct store *s, const struct store_policy *policy,
 	x->argv[14] = x->sev;
 	x->argv[15] = a->group;
 	x->argv[16] = x->window;
-	for (int i = 0; i < 17; i++)
+	x->argv[17] = a->document;
+	x->argv[18] = a->rule ? a->rule : "";
+	for (int i = 0; i < 19; i++)
 		x->lens[i] = i == 9 ? a->json_len : strlen(x->argv[i]);
 	return 0;
 }
@@ -610,7 +622,7 @@ static int save_step1(struct store *s, const struct store_policy *policy,
 			goto out;
 		}
 		cmds[i] = (struct raqib_redis_cmd){ .key = alerts[i].stream,
-						    .argc = 17,
+						    .argc = 19,
 						    .argv = args[i].argv,
 						    .lens = args[i].lens };
 	}

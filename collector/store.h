@@ -102,6 +102,7 @@ struct store_alert {
 	const char *document; /* file.hash.sha256 (64 hex digits), or "" */
 	int severity;
 	const char *group; /* the incident grouping key (hex), or "" for none */
+	const char *rule; /* rule.id */
 	const char *values[STORE_MAX_VALUES]; /* stored value hashes (hex) */
 	size_t n_values;
 };

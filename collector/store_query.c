@@ -658,16 +658,31 @@ static int one_agent(struct agents_ctx *a, const char *site, const char *agent)
 	if (!h)
 		goto out;
 	nh = hash_fields(h, hb, MAX_FIELDS_READ);
-	/* the sequence state of the epoch the agent says it is on */
+	/* the sequence state of the epoch the agent says it is on, else of one it used */
+	skey[0] = '\0';
 	for (size_t i = 0; i < nh; i++)
-		if (hb[i].name_len == 12 && memcmp(hb[i].name, "outbox.epoch", 12) == 0) {
+		if (hb[i].name_len == 12 && memcmp(hb[i].name, "outbox.epoch", 12) == 0)
 			snprintf(skey, sizeof(skey), "%sseq:%s:%.*s", prefix, agent,
 				 (int)hb[i].value_len, hb[i].value);
-			q = run(a->s, skey, 2, sget);
-			if (!q)
-				goto out;
-			nq = hash_fields(q, seq, 32);
-		}
+	if (!skey[0]) {
+		char ekey[RAQIB_KEY_MAX + 80];
+		const char *eget[] = { "SRANDMEMBER", ekey };
+		redisReply *e;
+
+		snprintf(ekey, sizeof(ekey), "%sepochs:%s", prefix, agent);
+		e = run(a->s, ekey, 2, eget);
+		if (!e)
+			goto out;
+		if (e->type == REDIS_REPLY_STRING)
+			snprintf(skey, sizeof(skey), "%sseq:%s:%s", prefix, agent, e->str);
+		freeReplyObject(e);
+	}
+	if (skey[0]) {
+		q = run(a->s, skey, 2, sget);
+		if (!q)
+			goto out;
+		nq = hash_fields(q, seq, 32);
+	}
 	rc = a->fn(a->ctx, site, agent, hb, nh, seq, nq);
 	a->n++;
 out:
