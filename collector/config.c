@@ -64,7 +64,6 @@ static const struct key keys[] = {
 void config_defaults(struct collector_config *c)
 {
 	memset(c, 0, sizeof(*c));
-	snprintf(c->metrics_listen, sizeof(c->metrics_listen), "127.0.0.1:9477");
 	c->incident_window_ms = DAY_MS;
 	c->spread_min_hosts = 2;
 	c->rate_per_agent = 2000;

@@ -16,11 +16,13 @@
 
 #include <openssl/evp.h>
 
+#include "agent_view.h"
 #include "ingest.h"
 #include "keystore.h"
 #include "notify.h"
 #include "raqib/keys.h"
 #include "raqib/log.h"
+#include "raqib/redis_cluster.h"
 #include "raqib/schema.h"
 
 #define REGISTRY_MS	   10000
@@ -216,17 +218,20 @@ static int refresh_registry(struct collector *c)
 	size_t kept = 0;
 	int n;
 
+	pthread_mutex_lock(&c->lock);
 	for (size_t i = 0; i < c->n_agents; i++)
 		c->agents[i].seen = false;
 	n = store_registry(c->store, add_registered, c);
-	if (n < 0)
-		return -EIO;
-	for (size_t i = 0; i < c->n_agents; i++)
+	for (size_t i = 0; n >= 0 && i < c->n_agents; i++)
 		if (c->agents[i].seen)
 			c->agents[kept++] = c->agents[i];
-	c->n_agents = kept;
+	if (n >= 0)
+		c->n_agents = kept;
 	if (kept)
 		qsort(c->agents, kept, sizeof(*c->agents), compare_agents);
+	pthread_mutex_unlock(&c->lock);
+	if (n < 0)
+		return -EIO;
 	for (size_t i = 0; i < kept; i++) {
 		if (c->agents[i].group_ready)
 			continue;
@@ -588,8 +593,19 @@ static int read_round(struct collector *c, struct round *r, bool pending)
 		}
 		i = j;
 		if (n) {
-			int rc = store_read(c->store, streams, n, c->consumer, pending, c->cfg.batch,
-					    0, on_entry, r);
+			uint64_t before[STREAMS_PER_READ];
+			int rc;
+
+			for (size_t k = 0; k < n; k++)
+				before[k] = agents[k]->entries;
+			rc = store_read(c->store, streams, n, c->consumer, pending, c->cfg.batch, 0,
+					on_entry, r);
+			/* a stream that gave less than asked is read to its end: no lag now */
+			pthread_mutex_lock(&c->lock);
+			for (size_t k = 0; rc >= 0 && !pending && k < n; k++)
+				if (agents[k]->entries - before[k] < c->cfg.batch)
+					agents[k]->lag = 0;
+			pthread_mutex_unlock(&c->lock);
 
 			if (rc == -ENOENT) {
 				/* a stream (and its group) was deleted: made again next round */
@@ -638,6 +654,62 @@ static int claim_round(struct collector *c, struct round *r)
 	return total;
 }
 
+/* Counts the agents up, degraded and silent, from the heartbeats kept (one pipeline). */
+static int count_agents(struct collector *c)
+{
+	struct raqib_redis_cmd *cmds = calloc(c->n_agents + 1, sizeof(*cmds));
+	redisReply **replies = calloc(c->n_agents + 1, sizeof(*replies));
+	char (*keys)[RAQIB_KEY_MAX + 80] = calloc(c->n_agents + 1, sizeof(*keys));
+	const char **argv = calloc(2 * c->n_agents + 1, sizeof(*argv));
+	struct stream_field *f = calloc(512, sizeof(*f));
+	unsigned up = 0, degraded = 0, silent = 0;
+	int rc = -ENOMEM;
+
+	if (!cmds || !replies || !keys || !argv || !f)
+		goto out;
+	for (size_t i = 0; i < c->n_agents; i++) {
+		if (raqib_key_site(c->agents[i].site, keys[i], sizeof(keys[i])))
+			continue;
+		strncat(keys[i], "agent:", sizeof(keys[i]) - strlen(keys[i]) - 1);
+		strncat(keys[i], c->agents[i].id, sizeof(keys[i]) - strlen(keys[i]) - 1);
+		argv[2 * i] = "HGETALL";
+		argv[2 * i + 1] = keys[i];
+		cmds[i] = (struct raqib_redis_cmd){ .key = keys[i], .argc = 2, .argv = &argv[2 * i] };
+	}
+	rc = c->n_agents ? raqib_redis_pipeline(store_redis(c->store), c->n_agents, cmds, replies) : 0;
+	for (size_t i = 0; !rc && i < c->n_agents; i++) {
+		const redisReply *r = replies[i];
+		const char *status;
+		size_t n = 0;
+
+		for (size_t k = 0; r->type == REDIS_REPLY_ARRAY && k + 1 < r->elements && n < 512;
+		     k += 2)
+			f[n++] = (struct stream_field){ r->element[k]->str, r->element[k]->len,
+							r->element[k + 1]->str,
+							r->element[k + 1]->len };
+		status = agent_view_status(f, n, collector_now_ms(c));
+		up += strcmp(status, "ok") == 0;
+		degraded += strcmp(status, "degraded") == 0;
+		silent += strcmp(status, "silent") == 0;
+	}
+	for (size_t i = 0; i < c->n_agents; i++)
+		freeReplyObject(replies[i]);
+	if (!rc) {
+		pthread_mutex_lock(&c->lock);
+		c->m.agents_up = up;
+		c->m.agents_degraded = degraded;
+		c->m.agents_silent = silent;
+		pthread_mutex_unlock(&c->lock);
+	}
+out:
+	free(f);
+	free(argv);
+	free(keys);
+	free(replies);
+	free(cmds);
+	return rc;
+}
+
 /* Trims what every group acknowledged; caps a flooding agent's backlog; measures the lag. */
 static int housekeeping(struct collector *c)
 {
@@ -653,7 +725,10 @@ static int housekeeping(struct collector *c)
 		if (n < 0)
 			return -EIO;
 		trimmed += (uint64_t)n;
-		a->lag = store_stream_lag(c->store, a->stream);
+		n = store_stream_lag(c->store, a->stream);
+		pthread_mutex_lock(&c->lock);
+		a->lag = n;
+		pthread_mutex_unlock(&c->lock);
 		if (a->lag > 0 && (uint64_t)a->lag > c->cfg.backlog_max) {
 			n = store_cap_stream(c->store, a->stream, c->cfg.backlog_max);
 			if (n > 0) {
@@ -668,7 +743,7 @@ static int housekeeping(struct collector *c)
 	}
 	count(c, &c->m.trimmed, trimmed);
 	c->housekeeping_ms = mono_ms();
-	return 0;
+	return count_agents(c) == -EIO ? -EIO : 0;
 }
 
 static int run_once(struct collector *c, struct round *r, bool *pending)

@@ -78,6 +78,8 @@ int ctl_agents(struct ctl *ctl, int argc, char **argv)
 	}
 	if (optind != argc)
 		return CTL_EXIT_USAGE;
+	if (!ctl_store(ctl))
+		return CTL_EXIT_ERROR;
 	n = store_query_agents(ctl->store, print_agent, &l);
 	if (n < 0) {
 		log_error("ctl", "cannot list the agents: %s", store_error(ctl->store));
@@ -269,6 +271,8 @@ int ctl_dead_letters(struct ctl *ctl, int argc, char **argv)
 			return CTL_EXIT_USAGE;
 	}
 	if (optind < argc && strcmp(argv[optind], "replay") == 0 && optind + 1 == argc) {
+		if (!ctl_store(ctl))
+			return CTL_EXIT_ERROR;
 		n = store_dead_replay(ctl->store, reason, ctl_who(), ctl_now_ms());
 		if (n < 0) {
 			log_error("ctl", "cannot replay the dead letters: %s", store_error(ctl->store));
@@ -282,6 +286,8 @@ int ctl_dead_letters(struct ctl *ctl, int argc, char **argv)
 		log_error("ctl", "dead-letters: unknown argument '%s' (replay?)", argv[optind]);
 		return CTL_EXIT_USAGE;
 	}
+	if (!ctl_store(ctl))
+		return CTL_EXIT_ERROR;
 	n = store_query_dead(ctl->store, limit, print_dead, &l);
 	if (n < 0) {
 		log_error("ctl", "cannot list the dead letters");

@@ -190,6 +190,8 @@ int ctl_alerts(struct ctl *ctl, int argc, char **argv)
 	if (parse_list(argc, argv, &o, 20) || optind != argc)
 		return CTL_EXIT_USAGE;
 	p.json = o.json;
+	if (!ctl_store(ctl))
+		return CTL_EXIT_ERROR;
 	if (!o.f.site && o.f.list == STORE_LIST_SITE && !o.cursor[0]) {
 		n = store_query_recent(ctl->store, o.limit, print_item, &p);
 	} else {
@@ -216,6 +218,8 @@ int ctl_timeline(struct ctl *ctl, int argc, char **argv)
 	}
 	o.f.gaps = true;
 	p.json = o.json;
+	if (!ctl_store(ctl))
+		return CTL_EXIT_ERROR;
 	n = store_query_list(ctl->store, &o.f, o.limit, o.cursor, print_item, &p);
 	return finish_list(n, &o, &p, "timeline entries");
 }
@@ -292,6 +296,8 @@ int ctl_incidents(struct ctl *ctl, int argc, char **argv)
 	if (parse_list(argc, argv, &o, 50) || optind != argc)
 		return CTL_EXIT_USAGE;
 	p.json = o.json;
+	if (!ctl_store(ctl))
+		return CTL_EXIT_ERROR;
 	n = store_query_incidents(ctl->store, o.limit, o.cursor, print_incident_row, &p);
 	return finish_list(n, &o, &p, "incidents");
 }
@@ -347,6 +353,8 @@ int ctl_incident(struct ctl *ctl, int argc, char **argv)
 		return CTL_EXIT_USAGE;
 	}
 	s.p.json = o.json;
+	if (!ctl_store(ctl))
+		return CTL_EXIT_ERROR;
 	rc = store_query_incident(ctl->store, argv[optind], show_fields, &s);
 	if (rc == -ENOENT || rc == -EINVAL) {
 		log_error("ctl", "no incident '%s'", argv[optind]);
@@ -418,6 +426,8 @@ int ctl_incident_set(struct ctl *ctl, int argc, char **argv)
 		log_error("ctl", "incident-set: expected an incident id and --state, --assign or --note");
 		return CTL_EXIT_USAGE;
 	}
+	if (!ctl_store(ctl))
+		return CTL_EXIT_ERROR;
 	rc = store_incident_update(ctl->store, argv[optind], state, assignee, note, ctl_who(),
 				   ctl_now_ms());
 	if (rc == -EINVAL) {
@@ -501,7 +511,8 @@ int ctl_provenance(struct ctl *ctl, int argc, char **argv)
 	}
 	o.f = (struct store_filter){ .list = STORE_LIST_DOCUMENT, .name = argv[optind] };
 	p.json = o.json;
-	/* oldest first reads as a path: collect newest first, print reversed */
+	if (!ctl_store(ctl))
+		return CTL_EXIT_ERROR;
 	n = store_query_list(ctl->store, &o.f, o.limit, o.cursor, print_provenance, &p);
 	if (n == -EINVAL) {
 		log_error("ctl", "provenance: '%s' is not a SHA-256 (64 lower-case hex digits)",

@@ -74,19 +74,18 @@ static const char usage_text[] =
 static const struct {
 	const char *name;
 	ctl_command_fn fn;
-	bool needs_store;
 } commands[] = {
-	{ "alerts", ctl_alerts, true },
-	{ "incidents", ctl_incidents, true },
-	{ "incident", ctl_incident, true },
-	{ "incident-set", ctl_incident_set, true },
-	{ "timeline", ctl_timeline, true },
-	{ "provenance", ctl_provenance, true },
-	{ "find", ctl_find, false },
-	{ "agents", ctl_agents, true },
-	{ "agent-add", ctl_agent_add, false },
-	{ "investigator-add", ctl_investigator_add, false },
-	{ "dead-letters", ctl_dead_letters, true },
+	{ "alerts", ctl_alerts },
+	{ "incidents", ctl_incidents },
+	{ "incident", ctl_incident },
+	{ "incident-set", ctl_incident_set },
+	{ "timeline", ctl_timeline },
+	{ "provenance", ctl_provenance },
+	{ "find", ctl_find },
+	{ "agents", ctl_agents },
+	{ "agent-add", ctl_agent_add },
+	{ "investigator-add", ctl_investigator_add },
+	{ "dead-letters", ctl_dead_letters },
 };
 
 struct store *ctl_store(struct ctl *ctl)
@@ -185,8 +184,6 @@ int main(int argc, char **argv)
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
 		if (strcmp(argv[optind], commands[i].name) != 0)
 			continue;
-		if (commands[i].needs_store && !ctl_store(&ctl))
-			return CTL_EXIT_ERROR;
 		ret = commands[i].fn(&ctl, argc - optind, argv + optind);
 		store_free(ctl.store);
 		return ret;

@@ -19,7 +19,8 @@ start_redis
 	fail "agent replay failed: $(cat "$TMP/agent.err")"
 "$OUTBOX_GEN" --redis "$REDIS" --agent-id schema-file --count 20 --severity cycle >"$TMP/gen.out" 2>&1 ||
 	fail "outbox_gen failed: $(cat "$TMP/gen.out")"
-"$COLLECTOR" --redis "$REDIS" --drain --quiet || fail "collector failed"
+enroll_streams
+"$COLLECTOR" --metrics off --redis "$REDIS" --drain --quiet || fail "collector failed"
 stored_alerts >"$TMP/alerts.json"
 [ "$(wc -l <"$TMP/alerts.json")" = 21 ] || fail "expected 21 stored alerts"
 # every kind present: a network alert with findings hashed, file alerts with evidence

@@ -143,6 +143,15 @@ enroll() {
 	rcli SADD raqib:sites "${2:-default}" >/dev/null
 }
 
+# Enrols every agent that has a stream now (agents whose ids a test does not set).
+enroll_streams() {
+	local key rest
+	for key in $(rcli --scan --pattern 'raqib:{s:*}:in:*'); do
+		rest=${key#raqib:\{s:}
+		enroll "${rest#*\}:in:}" "${rest%%\}*}"
+	done
+}
+
 # Every site's prefix ("raqib:{s:SITE}:"), from raqib:sites and the registry.
 site_prefixes() {
 	{ rcli SMEMBERS raqib:sites; rcli HVALS raqib:registry; } | sort -u | sed 's/.*/raqib:{s:&}:/'
@@ -199,6 +208,19 @@ seq_field() {
 	local key
 	key=$(rcli --scan --pattern "raqib:{s:${3:-default}}:seq:$1:*" | head -1)
 	[ -n "$key" ] && rcli HGET "$key" "$2"
+}
+
+# The whole sequence state of agent $1, for messages.
+seq_state() {
+	local key
+	for key in $(rcli --scan --pattern "raqib:{s:${2:-default}}:seq:$1:*"); do
+		rcli HGETALL "$key" | paste -sd' '
+	done
+}
+
+# Whether alert $2 of agent $1 is stored (any epoch): prints 1 or 0.
+alert_exists() {
+	if [ -n "$(rcli --scan --pattern "raqib:{s:${3:-default}}:a:$1:*:$2")" ]; then echo 1; else echo 0; fi
 }
 
 # Dead letters of every site, as XRANGE prints them.

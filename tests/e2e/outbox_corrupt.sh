@@ -22,12 +22,13 @@ start_redis
 grep -q "^opened pending=99 corrupt=1 torn=0 next_seq=101" "$TMP/gen2.out" ||
 	fail "the damaged record was not skipped and counted: $(head -1 "$TMP/gen2.out")"
 grep -q "skipped 1 damaged records" "$TMP/gen2.err" || fail "the damage was not reported: $(cat "$TMP/gen2.err")"
-"$COLLECTOR" --redis "$REDIS" --drain --quiet 2>"$TMP/collector.err" || fail "collector failed"
-[ "$(rcli HGET raqib:seq:ws-bad stored)" = 99 ] || fail "stored: $(rcli HGETALL raqib:seq:ws-bad)"
-[ "$(rcli HGET raqib:seq:ws-bad max_seq)" = 100 ] || fail "the records after the damage were not delivered"
-[ "$(rcli HGET raqib:seq:ws-bad missing)" = 1 ] || fail "the gap was not seen: $(rcli HGETALL raqib:seq:ws-bad)"
-[ "$(rcli XLEN raqib:events:gaps)" = 1 ] || fail "the gap was not recorded"
+enroll_streams
+"$COLLECTOR" --metrics off --redis "$REDIS" --drain --quiet 2>"$TMP/collector.err" || fail "collector failed"
+[ "$(seq_field ws-bad stored)" = 99 ] || fail "stored: $(seq_state ws-bad)"
+[ "$(seq_field ws-bad max_seq)" = 100 ] || fail "the records after the damage were not delivered"
+[ "$(seq_field ws-bad missing)" = 1 ] || fail "the gap was not seen: $(seq_state ws-bad)"
+[ "$(rcli XLEN 'raqib:{s:default}:gaps')" = 1 ] || fail "the gap was not recorded"
 # in order: the stream holds 1..100 without the damaged one, ascending
-rcli XRANGE raqib:events - + | awk 'prev=="seq"{print} {prev=$0}' >"$TMP/seqs"
+rcli XRANGE "$(stream_of ws-bad)" - + | awk 'prev=="seq"{print} {prev=$0}' >"$TMP/seqs"
 sort -n -c "$TMP/seqs" || fail "records were not delivered in order"
 echo "PASS (1 damaged record skipped and counted, 99 delivered in order, 1 reported missing)"
