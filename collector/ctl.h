@@ -3,7 +3,7 @@
  * raqibctl's shared state and command table: raqibctl.c parses the global options and
  * dispatches; each command group lives in a file of its own (ctl_investigate.c: alerts,
  * incidents, timelines, provenance, find; ctl_admin.c: agents, enrolment, investigators, dead
- * letters). Another group adds a file and one line in raqibctl.c's table.
+ * letters; ctl_desk.c: the desk's tokens, the audit log, case reports). Another group adds a file and one line in raqibctl.c's table.
  */
 #ifndef RAQIB_COLLECTOR_CTL_H
 #define RAQIB_COLLECTOR_CTL_H
@@ -42,6 +42,18 @@ int ctl_agents(struct ctl *ctl, int argc, char **argv);
 int ctl_agent_add(struct ctl *ctl, int argc, char **argv);
 int ctl_investigator_add(struct ctl *ctl, int argc, char **argv);
 int ctl_dead_letters(struct ctl *ctl, int argc, char **argv);
+int ctl_token_add(struct ctl *ctl, int argc, char **argv);
+int ctl_token_list(struct ctl *ctl, int argc, char **argv);
+int ctl_token_revoke(struct ctl *ctl, int argc, char **argv);
+int ctl_audit(struct ctl *ctl, int argc, char **argv);
+int ctl_export(struct ctl *ctl, int argc, char **argv);
+
+/*
+ * Writes to the audit log that who (ctl_who()) did action ("read", "export") on an incident,
+ * after checking it exists. 0, -ENOENT, -EINVAL (bad id) or -EIO. Nothing is shown of an
+ * incident whose read could not be audited.
+ */
+int ctl_audit_incident(struct ctl *ctl, const char *action, const char *incident);
 
 /* "--limit N": 1 to 100000. 0 or -EINVAL (logged). */
 int ctl_parse_limit(const char *text, size_t *out);

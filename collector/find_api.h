@@ -31,6 +31,13 @@ void find_api_free(struct find_api *f);
 /* The route handler (ctx: the find_api). */
 int find_api_handle(void *ctx, const struct http_request *req, struct http_response *resp);
 
+/*
+ * The search itself, for a caller that authenticated the investigator (who) another way (the
+ * desk's tokens): the request's body is the value. Same answers as the route.
+ */
+int find_api_search(struct find_api *f, const char *who, const struct http_request *req,
+		    struct http_response *resp);
+
 /* The investigators file in a keys directory. */
 #define FIND_INVESTIGATORS_FILE "investigators"
 

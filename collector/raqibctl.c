@@ -86,6 +86,11 @@ static const struct {
 	{ "agent-add", ctl_agent_add },
 	{ "investigator-add", ctl_investigator_add },
 	{ "dead-letters", ctl_dead_letters },
+	{ "token-add", ctl_token_add },
+	{ "token-list", ctl_token_list },
+	{ "token-revoke", ctl_token_revoke },
+	{ "audit", ctl_audit },
+	{ "export", ctl_export },
 };
 
 struct store *ctl_store(struct ctl *ctl)
