@@ -411,13 +411,13 @@ static int walk_chunk(struct walk *w, size_t count)
 	char(*refs)[RAQIB_KEY_MAX] = calloc(count, sizeof(*refs));
 	const char **argv = calloc(2 * count, sizeof(*argv));
 	redisReply **docs = calloc(count, sizeof(*docs));
-	size_t *cmd_of = calloc(count, sizeof(*cmd_of)), k = 0;
+	size_t *cmd_of = calloc(count, sizeof(*cmd_of)), k = 0, base = w->at;
 	int rc = -ENOMEM;
 
 	if (!cmds || !keys || !refs || !argv || !docs || !cmd_of)
 		goto out;
 	for (size_t i = 0; i < count; i++) {
-		const struct merged *m = &w->items[w->at + i];
+		const struct merged *m = &w->items[base + i];
 		const struct sub *x = &w->d->subs[m->sub];
 		const char *member = x->rep->element[m->pos]->str;
 
@@ -435,7 +435,7 @@ static int walk_chunk(struct walk *w, size_t count)
 	if (rc)
 		goto out;
 	for (size_t i = 0; i < count && !w->stopped; i++) {
-		const struct merged *m = &w->items[w->at + i];
+		const struct merged *m = &w->items[base + i];
 		const struct sub *x = &w->d->subs[m->sub];
 		char member[RAQIB_KEY_MAX];
 		struct store_item it = { .rx_ms = m->rx };
@@ -480,8 +480,6 @@ static int walk_chunk(struct walk *w, size_t count)
 			w->stopped = true;
 		w->at++;
 	}
-	/* the items not reached stay for the next chunk */
-	w->at = w->at;
 	rc = 0;
 out:
 	for (size_t i = 0; docs && i < k; i++)
