@@ -2,7 +2,7 @@
 /*
  * raqibctl's shared state and command table: raqibctl.c parses the global options and
  * dispatches; each command group lives in a file of its own (ctl_investigate.c: alerts,
- * incidents, timelines, provenance, find; ctl_admin.c: agents, enrolment, investigators, dead
+ * find; ctl_cases.c: incidents, timelines, provenance; ctl_admin.c: agents, enrolment, investigators, dead
  * letters; ctl_desk.c: the desk's tokens, the audit log, case reports). Another group adds a file and one line in raqibctl.c's table.
  */
 #ifndef RAQIB_COLLECTOR_CTL_H

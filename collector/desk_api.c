@@ -856,6 +856,33 @@ static const struct desk_route api_routes[] = {
 	ROUTE("GET", "/api/export", DESK_EXPORT, export_spec, h_export),
 };
 
+int desk_request_check(const char *method, const char *path, const struct http_request *req,
+		       char *reason, size_t reason_len)
+{
+	struct desk_param p[16];
+
+	for (size_t i = 0; i < sizeof(api_routes) / sizeof(api_routes[0]); i++) {
+		const struct desk_route *r = &api_routes[i];
+
+		if (strcmp(r->method, method) != 0 || strcmp(r->path, path) != 0)
+			continue;
+		if (desk_params_parse(req->args, req->n_args, r->spec, r->n_spec, p, reason,
+				      reason_len))
+			return -EINVAL;
+		if (r->fn == h_incident_change) {
+			struct desk_incident_change ch;
+			int rc = desk_params_incident_change(req->body, req->body_len, &ch, reason,
+							     reason_len);
+
+			explicit_bzero(&ch, sizeof(ch));
+			return rc;
+		}
+		return 0;
+	}
+	snprintf(reason, reason_len, "no such route");
+	return -ENOENT;
+}
+
 /* Every API route: the token, the role, the arguments, the connection, then the handler. */
 static int api_route(void *ctx, const struct http_request *req, struct http_response *resp)
 {

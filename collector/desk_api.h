@@ -35,6 +35,14 @@ void desk_free(struct desk *d);
 /* Fills routes (at most max) with the desk's API and UI routes. Returns how many. */
 size_t desk_routes(struct desk *d, struct http_route *routes, size_t max);
 
+/*
+ * What the server checks of a request before anything reaches the store: its route, its query
+ * arguments against the route's list, its body where the route reads one. 0, -ENOENT (no such
+ * route) or -EINVAL with reason. No global state: the fuzzer calls it as the server does.
+ */
+int desk_request_check(const char *method, const char *path, const struct http_request *req,
+		       char *reason, size_t reason_len);
+
 /* How many routes desk_routes() fills, at most. */
 #define DESK_ROUTES_MAX 40
 

@@ -7,8 +7,8 @@
  * signs nothing and opens nothing else. The value arrives in the body, is hashed with the
  * deployment key then the collector key, and leads through the value index
  * (raqib:{v:<hash>}:alerts) to its alerts on every shard. Every search is written to the audit
- * stream raqib:audit (who, from where, the type, a prefix of the stored hash, how many), never
- * the value.
+ * stream raqib:audit (who, from where, the type, hash_prefix: a prefix of the stored hash, how
+ * many), never the value.
  *
  * The answer, JSON: {"type": ..., "total": N, "alerts": [...], "waiting": M}, where waiting is
  * how many entries the collectors have not read yet (they may hold more): find never answers
