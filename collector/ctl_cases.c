@@ -918,8 +918,13 @@ int ctl_provenance(struct ctl *ctl, int argc, char **argv)
 	if (access(arg, F_OK) == 0) {
 		if (hash_file(arg, sha))
 			return CTL_EXIT_ERROR;
-		if (p.format == FORMAT_TABLE)
-			printf("document %s (SHA-256 of %s)\n", sha, arg);
+		if (p.format == FORMAT_TABLE) {
+			char shown[512];
+
+			snprintf(shown, sizeof(shown), "%s", arg);
+			term_text_clean(shown);
+			printf("document %s (SHA-256 of %s)\n", sha, shown);
+		}
 	} else if (desk_param_check(DESK_P_SHA256, arg, &dummy)) {
 		snprintf(sha, sizeof(sha), "%s", arg);
 	} else {

@@ -286,7 +286,7 @@ enum {
 	T_CURSOR
 };
 static const struct desk_param_spec timeline_spec[] = {
-	[T_KIND] = { "kind", DESK_P_TIMELINE },	  [T_ID] = { "id", DESK_P_NAME },
+	[T_KIND] = { "kind", DESK_P_TIMELINE },	  [T_ID] = { "id", DESK_P_KEY },
 	[T_SITE] = { "site", DESK_P_SITE },	  [T_FROM] = { "from", DESK_P_TIME },
 	[T_TO] = { "to", DESK_P_TIME },		  [T_LIMIT] = { "limit", DESK_P_LIMIT },
 	[T_CURSOR] = { "cursor", DESK_P_CURSOR },
@@ -326,6 +326,8 @@ static int h_timeline(struct desk *d, const struct desk_route *r, const struct h
 					   "argument 'id': expected a user as AGENT-ID/UID");
 		f.user = id;
 	} else if (strcmp(kind, "app") == 0) {
+		if (!desk_param_check(DESK_P_NAME, id, &dummy))
+			return reply_error(resp, 400, "argument 'id': expected an app's name");
 		f.app = id;
 	} else {
 		if (!desk_param_check(DESK_P_SHA256, id, &dummy))

@@ -213,6 +213,8 @@ bool desk_param_check(enum desk_param_type type, const char *text, int64_t *num)
 		return *num || strcmp(text, "0") == 0 || strcmp(text, "false") == 0;
 	case DESK_P_LANG:
 		return in_list(text, langs, sizeof(langs) / sizeof(langs[0]));
+	case DESK_P_KEY:
+		return len > 0 && len <= 160 && desk_text_is_clean(text, len, false);
 	}
 	return false;
 }
@@ -250,6 +252,8 @@ static const char *expected(enum desk_param_type type)
 		return "0, 1, true or false";
 	case DESK_P_LANG:
 		return "ar, fr or en";
+	case DESK_P_KEY:
+		return "1 to 160 characters";
 	}
 	return "?";
 }

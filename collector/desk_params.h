@@ -40,6 +40,7 @@ enum desk_param_type {
 	DESK_P_TIMELINE, /* incident, host, user, app, document */
 	DESK_P_FLAG, /* 0, 1, true, false, or empty (true) */
 	DESK_P_LANG, /* ar, fr, en */
+	DESK_P_KEY, /* a name a route checks itself: 1 to 160 bytes of text, no control */
 };
 
 struct desk_param_spec {
