@@ -38,7 +38,8 @@ struct desk {
 	size_t n_routes;
 	struct collector *c;
 	struct desk_auth *auth;
-	struct find_api *find; /* NULL: no deployment key, no value search */
+	struct find_api *find; /* NULL: no deployment key (yet), no value search */
+	int64_t find_tried_ms; /* the last try at making find, while there is none */
 	struct store *store; /* this thread's own connection */
 	int64_t started_ms;
 	char builtin_hash[80];
@@ -753,6 +754,25 @@ static int h_audit(struct desk *d, const struct desk_route *r, const struct http
 	return reply_json(resp, 200, out);
 }
 
+/*
+ * The value search, once the deployment key is there: an agent may create it after the
+ * collector started (the first agent of a new deployment does). Tried at most once a second
+ * (a try without the key fails at once, before the rules are built).
+ */
+static struct find_api *find_of(struct desk *d)
+{
+	int64_t now = collector_now_ms(d->c);
+	char err[256];
+
+	if (!d->find && now - d->find_tried_ms >= 1000) {
+		d->find_tried_ms = now;
+		d->find = find_api_new(d->c, err, sizeof(err));
+		if (d->find)
+			log_info("desk", "searching by value is on: the deployment key is there");
+	}
+	return d->find;
+}
+
 static int h_session(struct desk *d, const struct desk_route *r, const struct http_request *req,
 		     const struct desk_user *u, struct desk_param *p, struct http_response *resp)
 {
@@ -771,7 +791,7 @@ static int h_session(struct desk *d, const struct desk_route *r, const struct ht
 	return reply_json(resp, 200,
 			  json_pack("{s:s, s:s, s:o, s:b, s:I}", "name", u->name, "role",
 				    desk_role_name(u->role), "may", may, "value_search",
-				    d->find != NULL, "now", (json_int_t)collector_now_ms(d->c)));
+				    find_of(d) != NULL, "now", (json_int_t)collector_now_ms(d->c)));
 }
 
 static int h_find(struct desk *d, const struct desk_route *r, const struct http_request *req,

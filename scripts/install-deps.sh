@@ -26,6 +26,11 @@ PACKAGES=(
 	libhttp-parser-dev tcpdump wireshark-common
 	# extraction benchmark's peer (pdftotext)
 	poppler-utils
+	# the collector's HTTP server (metrics, the desk's API and UI over TLS) and raqibctl find
+	libmicrohttpd-dev libgnutls28-dev libcurl4-nss-dev curl
+	# the desk's UI tests: Debian's Chromium driven by playwright-core from npm; fonts with
+	# Arabic glyphs for its screenshots; raqibctl export --pdf prints with Chromium too
+	chromium nodejs fonts-noto-core fonts-dejavu-core
 )
 
 missing=()
@@ -34,6 +39,10 @@ for p in "${PACKAGES[@]}"; do
 		missing+=("$p")
 	fi
 done
+# npm: Debian's package, unless a nodejs that brings its own (NodeSource's) is installed
+if ! command -v npm >/dev/null; then
+	missing+=(npm)
+fi
 if [ ${#missing[@]} -eq 0 ]; then
 	echo "install-deps: all ${#PACKAGES[@]} packages are installed"
 	exit 0

@@ -194,14 +194,32 @@
       steps.push({ kind: 'upload', ms: ts, title: t(upload ? 'step_uploaded' : 'step_sent_network'), detail });
     }
     steps.push({ kind: 'alert', ms: item.rx_ms, title: t('step_alert'),
-      detail: [sevBadge(get(a, 'event.severity')), ' ', ltr(get(a, 'rule.id')), get(a, 'raqib.why') ? ' · ' + get(a, 'raqib.why') : ''] });
+      detail: [sevBadge(get(a, 'event.severity')), ' ', ltr(get(a, 'rule.id')), get(a, 'raqib.why') ? [' · ', h('bdi', {}, get(a, 'raqib.why'))] : ''] });
     return steps;
+  }
+
+  // A translation whose {name} parts are nodes (kept whole in a right-to-left sentence).
+  function tNodes(key, params) {
+    return t(key).split(/(\{[a-z]+\})/).map((part) => {
+      const m = /^\{([a-z]+)\}$/.exec(part);
+      return m && params[m[1]] !== undefined ? params[m[1]] : part;
+    });
+  }
+
+  // What a coverage gap's detail says, for people: "2-3" rather than "<epoch>:2-3".
+  function gapText(kind, detail) {
+    const d = String(detail || '');
+    let shown = d;
+    if (kind === 'sequence') shown = d.slice(d.lastIndexOf(':') + 1).replace('-', '–');
+    else if (kind === 'silent') shown = d.split('-').map((ms) => I.date(Number(ms))).join(' – ');
+    else if (kind === 'degraded' || kind === 'refused') shown = d.slice(0, d.lastIndexOf(':') < 0 ? d.length : d.lastIndexOf(':'));
+    return tNodes('gap_' + kind, { detail: ltr(shown) });
   }
 
   function gapStep(item) {
     const g = item.gap;
     return { kind: 'gap', ms: item.rx_ms, title: t('step_gap'),
-      detail: [ltr(g.agent), ': ', t('gap_' + g.kind, { detail: g.detail })] };
+      detail: [ltr(g.agent), ': ', gapText(g.kind, g.detail)] };
   }
 
   // The incident's story: each alert's steps under a line naming the host, the person and the
@@ -387,7 +405,7 @@
         [t('time'), I.date(eventMs(a, item))], [t('severity'), sevBadge(get(a, 'event.severity'))],
         [t('host'), ltr(get(a, 'host.name'))], [t('agent'), ltr(get(a, 'agent.id'))], [t('user'), ltr(get(a, 'user.id'))],
         [t('app'), alertApp(a)], [t('what'), ltr(alertWhat(a), 'path')], [t('rule'), ltr(get(a, 'rule.id'))],
-        ['', get(a, 'raqib.why') || ''], [t('document'), ltr(sha, 'hash')],
+        ['', h('bdi', {}, get(a, 'raqib.why') || '')], [t('document'), ltr(sha, 'hash')],
       ];
       const findings = (get(a, 'raqib.findings') || []).map((f) =>
         h('li', {}, h('b', {}, f.type), ' ', ltr(f.masked), ' ×', I.number(f.occurrences || 1), ' ',
@@ -529,7 +547,7 @@
       triage = h('p.muted', {}, t('read_only'));
     }
     const notes = data.notes.length ? h('ul.notes', {}, data.notes.map((n) =>
-      h('li', {}, h('time', {}, I.date(n.ts)), ' ', h('b', {}, ltr(n.who)), ' ', h('span.note-text', {}, n.text)))) :
+      h('li', {}, h('time', {}, I.date(n.ts)), ' ', h('b', {}, ltr(n.who)), ' ', h('bdi.note-text', {}, n.text)))) :
       h('p.muted', {}, t('no_notes'));
     const trail = h('section.trail');
     main.replaceChildren(
@@ -601,7 +619,7 @@
       if (e.action === 'holds_copy') g.append(s('rect', { x: x - 8, y: y - 8, width: 16, height: 16, rx: 3 }));
       else if (e.action === 'opened') g.append(s('circle', { cx: x, cy: y, r: 8 }));
       else g.append(s('path', { d: rtl ? `M ${x + 9} ${y - 9} L ${x - 10} ${y} L ${x + 9} ${y + 9} Z` : `M ${x - 9} ${y - 9} L ${x + 10} ${y} L ${x - 9} ${y + 9} Z` }));
-      g.append(s('text', { x, y: y + 24, 'text-anchor': 'middle', class: 'ev-label' }, t('act_' + e.action) + (e.user ? ' · ' + e.user : '')));
+      g.append(s('text', { x, y: y + 24, 'text-anchor': 'middle', class: 'ev-label' }, t('act_' + e.action) + (e.user !== undefined ? ' · ' + t('user') + ' ' + e.user : '')));
       svg.append(g);
     }
     if (events.length) {
@@ -689,8 +707,8 @@
         h('td.num', {}, I.number(col.missing || 0)), h('td', {}, drops.length ? drops.map((x) => h('div.drop', {}, ltr(x))) : I.number(0)));
     });
     const gaps = data.gaps.slice().sort((a, b) => Number(b.rx || 0) - Number(a.rx || 0)).map((g) => h('tr.gap', {},
-      h('td', {}, I.date(g.rx)), h('td', {}, ltr(g.site)), h('td', {}, ltr(g.agent)), h('td', {}, g.kind),
-      h('td', {}, t('gap_' + g.kind, { detail: g.detail || '' }))));
+      h('td', {}, I.date(g.rx)), h('td', {}, ltr(g.site)), h('td', {}, ltr(g.agent)), h('td', {}, t('gapkind_' + g.kind)),
+      h('td', {}, gapText(g.kind, g.detail))));
     main.replaceChildren(pageTitle(t('agents_title')),
       h('table.list', {}, h('thead', {}, h('tr', {}, [t('site'), t('agent'), t('status'), t('last_seen'), t('version'), t('rules_hash'), t('sensors'), t('spool'), t('refused'), t('missing'), t('drops')].map((x) => h('th', {}, x)))), h('tbody', {}, rows)),
       h('h2', {}, t('coverage_gaps')), h('p.muted', {}, t('gaps_help')),
@@ -704,7 +722,7 @@
     try { data = await api('/api/rules'); } catch (e) { showError(main, e); return; }
     const max = Math.max(1, ...data.rules.map((r) => r.hits));
     const rows = data.rules.slice().sort((a, b) => b.hits - a.hits).map((r) => h('tr', {},
-      h('td', {}, h('a', { href: '#/queue' + query({ rule: r.id }) }, ltr(r.id))), h('td', {}, r.mode),
+      h('td', {}, h('a', { href: '#/queue' + query({ rule: r.id }) }, ltr(r.id))), h('td', {}, t('mode_' + r.mode)),
       h('td.num', {}, I.number(r.hits)), h('td.bar', {}, h('span', { style: null, 'data-w': Math.round(100 * r.hits / max) }))));
     const b = data.packs.builtin;
     main.replaceChildren(pageTitle(t('rules_title')), h('p.muted', {}, t('hits_since', { when: I.date(data.since) })),
@@ -716,13 +734,16 @@
     for (const span of main.querySelectorAll('td.bar span')) span.style.width = span.getAttribute('data-w') + '%';
   }
 
-  function auditTable(items) {
-    return h('table.list.audit', {}, h('thead', {}, h('tr', {}, [t('time'), t('who'), t('role'), t('action'), t('incident'), t('peer'), t('detail')].map((x) => h('th', {}, x)))),
+  // The audit log's entries; withIncident: a column naming each entry's incident.
+  function auditTable(items, withIncident) {
+    const heads = [t('time'), t('who'), t('role'), t('action'), withIncident ? t('incident') : null, t('peer'), t('detail')].filter(Boolean);
+    return h('table.list.audit', {}, h('thead', {}, h('tr', {}, heads.map((x) => h('th', {}, x)))),
       h('tbody', {}, items.map((e) => {
         const skip = new Set(['id', 'ts', 'who', 'role', 'action', 'incident', 'peer', 'via', 'prev', 'hash']);
         const rest = Object.keys(e).filter((k) => !skip.has(k)).map((k) => k + '=' + e[k]).join(' ');
         return h('tr', {}, h('td', {}, I.date(Number(e.ts))), h('td', {}, ltr(e.who)), h('td', {}, e.role ? t('role_' + e.role) : ''),
-          h('td', {}, t('audit_' + e.action)), h('td', {}, e.incident ? h('a', { href: '#/incident/' + encodeURIComponent(e.incident) }, ltr(e.incident, 'id')) : ''),
+          h('td', {}, t('audit_' + e.action)),
+          withIncident ? h('td', {}, e.incident ? h('a', { href: '#/incident/' + encodeURIComponent(e.incident) }, ltr(e.incident, 'id')) : '') : null,
           h('td', {}, ltr(e.peer || e.via || '')), h('td', {}, ltr(rest)));
       })));
   }
@@ -739,7 +760,7 @@
           status.textContent = data.chain.intact ? t('chain_intact', { n: I.number(data.chain.entries), head: data.chain.head.slice(0, 16) }) :
             t('chain_broken', { id: data.chain.bad_id, reason: data.chain.reason });
         }
-        table.replaceChildren(auditTable(data.items));
+        table.replaceChildren(auditTable(data.items, true));
       } catch (e) { showError(table, e); }
     }
     const table = h('div');

@@ -88,6 +88,8 @@
       agent_unknown: 'unknown',
       audit_read: 'read', audit_incident: 'changed', audit_export: 'exported', audit_find: 'searched by value',
       audit_replay: 'replayed dead letters',
+      mode_alert: 'alert', mode_shadow: 'shadow (counted, not alerted)',
+      gapkind_sequence: 'missing alerts', gapkind_epoch: 'spool reset', gapkind_silent: 'silence', gapkind_degraded: 'sensor degraded', gapkind_refused: 'alerts refused',
       back: 'Back', none: '—', alert_detail: 'Alert', close: 'Close',
     },
     fr: {
@@ -170,6 +172,8 @@
       agent_unknown: 'inconnu',
       audit_read: 'lu', audit_incident: 'modifié', audit_export: 'exporté', audit_find: 'recherche par valeur',
       audit_replay: 'lettres mortes rejouées',
+      mode_alert: 'alerte', mode_shadow: 'fantôme (compté, sans alerte)',
+      gapkind_sequence: 'alertes manquantes', gapkind_epoch: 'spool réinitialisé', gapkind_silent: 'silence', gapkind_degraded: 'capteur dégradé', gapkind_refused: 'alertes refusées',
       back: 'Retour', none: '—', alert_detail: 'Alerte', close: 'Fermer',
     },
     ar: {
@@ -252,6 +256,8 @@
       agent_unknown: 'غير معروف',
       audit_read: 'اطّلع', audit_incident: 'عدّل', audit_export: 'صدّر', audit_find: 'بحث بالقيمة',
       audit_replay: 'أعاد معالجة الرسائل المرفوضة',
+      mode_alert: 'تنبيه', mode_shadow: 'ظل (يُعدّ دون تنبيه)',
+      gapkind_sequence: 'تنبيهات مفقودة', gapkind_epoch: 'إعادة ضبط المخزن', gapkind_silent: 'صمت', gapkind_degraded: 'مستشعر متدهور', gapkind_refused: 'تنبيهات مرفوضة',
       back: 'رجوع', none: '—', alert_detail: 'التنبيه', close: 'إغلاق',
     },
   };
