@@ -38,6 +38,16 @@ conf udp "$UDP_PORT" medium >"$TMP/udp.yml"
 "$COLLECTOR" --config "$TMP/udp.yml" --check-config >"$TMP/effective" || fail "--check-config failed"
 grep -q "transport: udp" "$TMP/effective" && grep -q "min_severity: 47" "$TMP/effective" ||
 	fail "--check-config: $(cat "$TMP/effective")"
+# the packaged file is valid, and says what it sets
+"$COLLECTOR" --config "$RAQIB_SOURCE_DIR/collector/conf/collector.yml" --check-config >"$TMP/packaged" ||
+	fail "the packaged collector.yml is refused"
+grep -q 'listen: "127.0.0.1:9477"' "$TMP/packaged" || fail "packaged: $(cat "$TMP/packaged")"
+# every key of the file is documented
+for key in $(awk -F: '/^[a-z_]+:/ { top = $1; if ($2 ~ /[^ ]/) print top; next }
+	/^  [a-z_]+:/ { sub(/^ +/, "", $1); sec = $1; if ($2 ~ /[^ ]/) print top "." sec; next }
+	/^    [a-z_]+:/ { sub(/^ +/, "", $1); print top "." sec "." $1 }' "$RAQIB_SOURCE_DIR/collector/conf/collector.yml"); do
+	grep -q "^| \`$key\`" "$RAQIB_SOURCE_DIR/docs/collector.yml.md" || fail "docs/collector.yml.md lacks $key"
+done
 printf 'incidents:\n  window: 2h\n  windwo: 3h\n' >"$TMP/bad.yml"
 rc=0
 "$COLLECTOR" --config "$TMP/bad.yml" --check-config 2>"$TMP/bad.err" || rc=$?
