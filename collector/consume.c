@@ -17,6 +17,7 @@
 #include <openssl/evp.h>
 
 #include "agent_view.h"
+#include "doc_codec.h"
 #include "ingest.h"
 #include "keystore.h"
 #include "notify.h"
@@ -37,7 +38,9 @@ enum { LOG_RATE, LOG_FLOOD, LOG_REFUSED, LOG_STORE, LOG_COUNT };
 /* An alert read and verified, waiting for the batch to be stored: everything owned. */
 struct pending_alert {
 	struct store_alert a;
-	char *json;
+	char *json; /* as stored (doc_codec.h) */
+	size_t json_len;
+	char *plain; /* the JSON, for notifications and dead letters */
 	char *stream, *entry_id, *agent, *epoch, *site, *host, *user, *app, *document, *rule;
 	char group[33];
 	char values[STORE_MAX_VALUES][RAQIB_MAC_HEX_BYTES];
@@ -249,6 +252,7 @@ static int refresh_registry(struct collector *c)
 static void pending_release(struct pending_alert *p)
 {
 	free(p->json);
+	free(p->plain);
 	free(p->stream);
 	free(p->entry_id);
 	free(p->agent);
@@ -364,7 +368,9 @@ static int prepare(struct collector *c, struct agent_state *ag, const char *id,
 		 doc_string(doc, "file", "name", 255)[0] ? doc_string(doc, "file", "name", 255) :
 							   doc_string(doc, "rule", "id", 128));
 	short_hash(group_text, p->group);
-	p->json = json_dumps(doc, JSON_COMPACT | JSON_REAL_PRECISION(6));
+	p->plain = json_dumps(doc, JSON_COMPACT | JSON_REAL_PRECISION(6));
+	if (p->plain && doc_pack(p->plain, strlen(p->plain), &p->json, &p->json_len))
+		p->json = NULL;
 	p->stream = strdup(ag->stream);
 	p->entry_id = strdup(id);
 	p->agent = strdup(ag->id);
@@ -376,7 +382,7 @@ static int prepare(struct collector *c, struct agent_state *ag, const char *id,
 	p->document = strdup(file_sha);
 	p->rule = strdup(doc_string(doc, "rule", "id", 95));
 	p->shadow = strcmp(kind, "shadow") == 0;
-	if (!p->json || !p->stream || !p->entry_id || !p->agent || !p->epoch || !p->site ||
+	if (!p->json || !p->plain || !p->stream || !p->entry_id || !p->agent || !p->epoch || !p->site ||
 	    !p->host || !p->user || !p->app || !p->document || !p->rule) {
 		pending_release(p);
 		return -ENOMEM;
@@ -389,7 +395,7 @@ static int prepare(struct collector *c, struct agent_state *ag, const char *id,
 		.epoch = p->epoch,
 		.sequence = e->sequence,
 		.json = p->json,
-		.json_len = strlen(p->json),
+		.json_len = p->json_len,
 		.rx_ms = collector_now_ms(c),
 		.host = p->host,
 		.user = p->user,
@@ -435,7 +441,7 @@ static int flush_batch(struct round *r)
 			struct stream_field f[] = {
 				{ "agent", 5, p->agent, strlen(p->agent) },
 				{ "epoch", 5, p->epoch, strlen(p->epoch) },
-				{ "alert", 5, p->json, strlen(p->json) },
+				{ "alert", 5, p->plain, strlen(p->plain) },
 			};
 			char reason[256];
 
@@ -461,7 +467,7 @@ static int flush_batch(struct round *r)
 			log_debug("collector", "agent '%s': sequence numbers %" PRIu64 "..%" PRIu64 " missing",
 				  p->agent, out[i].gap_from, out[i].gap_to);
 		if (c->notifier && !p->shadow)
-			notifier_alert(c->notifier, p->json, p->a.severity, out[i].incident,
+			notifier_alert(c->notifier, p->plain, p->a.severity, out[i].incident,
 				       out[i].incident_new);
 	}
 out:

@@ -204,6 +204,38 @@ int ctl_alerts(struct ctl *ctl, int argc, char **argv)
 	return finish_list(n, &o, &p, "alerts");
 }
 
+static int print_json_only(void *ctx, const struct store_item *it)
+{
+	(void)ctx;
+	if (!it->json)
+		return -ENOENT;
+	fwrite(it->json, 1, it->json_len, stdout);
+	fputc('\n', stdout);
+	return 0;
+}
+
+int ctl_alert(struct ctl *ctl, int argc, char **argv)
+{
+	int rc;
+
+	if (argc != 2) {
+		log_error("ctl", "alert: expected one reference SITE:AGENT:EPOCH:SEQ");
+		return CTL_EXIT_USAGE;
+	}
+	if (!ctl_store(ctl))
+		return CTL_EXIT_ERROR;
+	rc = store_query_alert(ctl->store, argv[1], print_json_only, NULL);
+	if (rc == -EINVAL) {
+		log_error("ctl", "alert: '%s' is not a reference SITE:AGENT:EPOCH:SEQ", argv[1]);
+		return CTL_EXIT_USAGE;
+	}
+	if (rc == -ENOENT) {
+		log_error("ctl", "no alert '%s' stored", argv[1]);
+		return CTL_EXIT_ERROR;
+	}
+	return rc ? CTL_EXIT_ERROR : CTL_EXIT_OK;
+}
+
 int ctl_timeline(struct ctl *ctl, int argc, char **argv)
 {
 	struct list_opts o;

@@ -30,6 +30,7 @@ static const char usage_text[] =
 	"Investigation:\n"
 	"  alerts               the newest alerts (--site, --host, --user, --app, --min-severity,\n"
 	"                       --limit N, --cursor C, --json)\n"
+	"  alert REF            one stored alert as JSON (REF: SITE:AGENT:EPOCH:SEQ)\n"
 	"  incidents            incidents, most recently changed first (--limit, --cursor, --json)\n"
 	"  incident ID          one incident: its fields, notes, alerts and coverage gaps\n"
 	"  incident-set ID      change an incident: --state new|triage|confirmed|false_positive|\n"
@@ -76,6 +77,7 @@ static const struct {
 	ctl_command_fn fn;
 } commands[] = {
 	{ "alerts", ctl_alerts },
+	{ "alert", ctl_alert },
 	{ "incidents", ctl_incidents },
 	{ "incident", ctl_incident },
 	{ "incident-set", ctl_incident_set },

@@ -14,6 +14,7 @@
 
 #include <hiredis/hiredis.h>
 
+#include "doc_codec.h"
 #include "raqib/keys.h"
 #include "raqib/keyspace.h"
 #include "raqib/redis_cluster.h"
@@ -92,8 +93,14 @@ static int alert_key(const char *ref, char *out, size_t len)
 	return snprintf(out + strlen(out), len - strlen(out), "a:%s", colon + 1) < 0 ? -EINVAL : 0;
 }
 
-/* Fills items' documents for n global refs (pipelined GETs); docs[i] NULL when gone. */
-static int fetch_docs(struct store *s, char **refs, size_t n, redisReply **docs)
+/* A stored document, decoded (doc_codec.h). */
+struct doc {
+	char *json; /* NULL when gone (retention) or not readable */
+	size_t len;
+};
+
+/* Fills the documents of n global refs (pipelined GETs, decoded). */
+static int fetch_docs(struct store *s, char **refs, size_t n, struct doc *docs)
 {
 	struct raqib_redis_cmd *cmds = calloc(n + 1, sizeof(*cmds));
 	char (*keys)[RAQIB_KEY_MAX] = calloc(n + 1, sizeof(*keys));
@@ -106,7 +113,7 @@ static int fetch_docs(struct store *s, char **refs, size_t n, redisReply **docs)
 	if (!cmds || !keys || !argv || !rep || !at)
 		goto out;
 	for (size_t i = 0; i < n; i++) {
-		docs[i] = NULL;
+		docs[i] = (struct doc){ NULL, 0 };
 		if (!refs[i] || alert_key(refs[i], keys[k], sizeof(keys[k])))
 			continue;
 		argv[2 * k] = "GET";
@@ -116,12 +123,13 @@ static int fetch_docs(struct store *s, char **refs, size_t n, redisReply **docs)
 	}
 	rc = k ? raqib_redis_pipeline(store_redis(s), k, cmds, rep) : 0;
 	for (size_t i = 0; i < k; i++) {
-		if (rep[i] && rep[i]->type == REDIS_REPLY_STRING)
-			docs[at[i]] = rep[i];
-		else
-			freeReplyObject(rep[i]);
+		if (rep[i] && rep[i]->type == REDIS_REPLY_STRING &&
+		    doc_unpack(rep[i]->str, rep[i]->len, &docs[at[i]].json, &docs[at[i]].len) ==
+			    -ENOMEM)
+			rc = -ENOMEM;
 		if (!rep[i])
 			rc = -EIO;
+		freeReplyObject(rep[i]);
 	}
 out:
 	free(at);
@@ -220,7 +228,8 @@ int store_query_list(struct store *s, const struct store_filter *f, size_t limit
 	char key[RAQIB_KEY_MAX], site[RAQIB_SITE_MAX + 1], max[32], min[32], off[24], cnt[24];
 	const char *argv[9] = { "ZREVRANGEBYSCORE", key, max, min, "WITHSCORES", "LIMIT", off, cnt };
 	char **refs = NULL;
-	redisReply *r = NULL, **docs = NULL;
+	redisReply *r = NULL;
+	struct doc *docs = NULL;
 	int64_t rx, last_rx = -1;
 	long long skip, same = 0;
 	int given = 0, rc;
@@ -279,9 +288,9 @@ int store_query_list(struct store *s, const struct store_filter *f, size_t limit
 				continue;
 		} else {
 			item.ref = refs[i / 2];
-			if (docs[i / 2]) {
-				item.json = docs[i / 2]->str;
-				item.json_len = docs[i / 2]->len;
+			if (docs[i / 2].json) {
+				item.json = docs[i / 2].json;
+				item.json_len = docs[i / 2].len;
 				if (f->min_severity &&
 				    severity_of(item.json, item.json_len) < f->min_severity)
 					continue;
@@ -300,12 +309,32 @@ out:
 	for (size_t i = 0; refs && i < r->elements / 2; i++) {
 		free(refs[i]);
 		if (docs)
-			freeReplyObject(docs[i]);
+			free(docs[i].json);
 	}
 	free(refs);
 	free(docs);
 	freeReplyObject(r);
 	return rc;
+}
+
+int store_query_alert(struct store *s, const char *ref, store_item_fn fn, void *ctx)
+{
+	char *refs[1] = { (char *)ref };
+	struct doc doc;
+	struct store_item item = { .ref = ref };
+	char key[RAQIB_KEY_MAX];
+	int rc;
+
+	if (alert_key(ref, key, sizeof(key)))
+		return -EINVAL;
+	rc = fetch_docs(s, refs, 1, &doc);
+	if (rc)
+		return rc;
+	item.json = doc.json;
+	item.json_len = doc.len;
+	rc = fn(ctx, &item);
+	free(doc.json);
+	return rc < 0 ? rc : 0;
 }
 
 static int compare_strings(const void *a, const void *b)
