@@ -369,7 +369,7 @@ static int prepare(struct collector *c, struct agent_state *ag, const char *id,
 							   doc_string(doc, "rule", "id", 128));
 	short_hash(group_text, p->group);
 	p->plain = json_dumps(doc, JSON_COMPACT | JSON_REAL_PRECISION(6));
-	if (p->plain && doc_pack(p->plain, strlen(p->plain), &p->json, &p->json_len))
+	if (p->plain && doc_pack(c->packer, p->plain, strlen(p->plain), &p->json, &p->json_len))
 		p->json = NULL;
 	p->stream = strdup(ag->stream);
 	p->entry_id = strdup(id);
@@ -782,8 +782,13 @@ int collector_run(struct collector *c)
 	bool pending = true; /* first what this consumer was given but never acknowledged */
 
 	r.batch = calloc(BATCH_ALERTS_MAX, sizeof(*r.batch));
-	if (!r.batch)
+	c->packer = doc_packer_new();
+	if (!r.batch || !c->packer) {
+		free(r.batch);
+		doc_packer_free(c->packer);
+		c->packer = NULL;
 		return -ENOMEM;
+	}
 	while (!*c->stop) {
 		bool was_pending = pending;
 		int n;
@@ -816,5 +821,7 @@ int collector_run(struct collector *c)
 		}
 	}
 	free(r.batch);
+	doc_packer_free(c->packer);
+	c->packer = NULL;
 	return 0;
 }

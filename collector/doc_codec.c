@@ -36,29 +36,50 @@ static const char dictionary[] =
 	"\"PHONE_MA\",\"rule_id\":\"pii.cin\",\"pii.rib\",\"masked\":\"********\","
 	"\"occurrences\":1,\"score\":1,\"hash\":\"\"}]}}";
 
-int doc_pack(const char *json, size_t len, char **out, size_t *out_len)
+struct doc_packer {
+	z_stream z;
+};
+
+struct doc_packer *doc_packer_new(void)
 {
-	z_stream z = { 0 };
+	struct doc_packer *p = calloc(1, sizeof(*p));
+
+	/* raw DEFLATE (negative window bits): no header, no checksum; the store has its own */
+	if (p && deflateInit2(&p->z, 6, Z_DEFLATED, -15, 9, Z_DEFAULT_STRATEGY) != Z_OK) {
+		free(p);
+		return NULL;
+	}
+	return p;
+}
+
+void doc_packer_free(struct doc_packer *p)
+{
+	if (!p)
+		return;
+	deflateEnd(&p->z);
+	free(p);
+}
+
+int doc_pack(struct doc_packer *p, const char *json, size_t len, char **out, size_t *out_len)
+{
 	uLong cap = compressBound((uLong)len) + 1;
 	char *buf = malloc(cap);
 	int rc;
 
 	if (!buf)
 		return -ENOMEM;
-	/* raw DEFLATE (negative window bits): no header, no checksum; the store has its own */
-	if (deflateInit2(&z, 6, Z_DEFLATED, -15, 9, Z_DEFAULT_STRATEGY) != Z_OK) {
+	if (deflateReset(&p->z) != Z_OK ||
+	    deflateSetDictionary(&p->z, (const Bytef *)dictionary, sizeof(dictionary) - 1) != Z_OK) {
 		free(buf);
-		return -ENOMEM;
+		return -EIO;
 	}
-	deflateSetDictionary(&z, (const Bytef *)dictionary, sizeof(dictionary) - 1);
 	buf[0] = MARK_V1;
-	z.next_in = (Bytef *)json;
-	z.avail_in = (uInt)len;
-	z.next_out = (Bytef *)buf + 1;
-	z.avail_out = (uInt)(cap - 1);
-	rc = deflate(&z, Z_FINISH);
-	*out_len = 1 + z.total_out;
-	deflateEnd(&z);
+	p->z.next_in = (Bytef *)json;
+	p->z.avail_in = (uInt)len;
+	p->z.next_out = (Bytef *)buf + 1;
+	p->z.avail_out = (uInt)(cap - 1);
+	rc = deflate(&p->z, Z_FINISH);
+	*out_len = 1 + p->z.total_out;
 	if (rc != Z_STREAM_END) {
 		free(buf);
 		return -EIO;

@@ -14,8 +14,14 @@
 
 #include <stddef.h>
 
-/* Encodes json into *out (malloc'ed). Returns 0, or -ENOMEM / -EIO. */
-int doc_pack(const char *json, size_t len, char **out, size_t *out_len);
+struct doc_packer;
+
+/* A packer keeps its DEFLATE state between documents (one allocation, not one per alert). */
+struct doc_packer *doc_packer_new(void);
+void doc_packer_free(struct doc_packer *p);
+
+/* Encodes json into *out (malloc'ed). Returns 0, or -ENOMEM / -EIO. Not thread-safe per packer. */
+int doc_pack(struct doc_packer *p, const char *json, size_t len, char **out, size_t *out_len);
 
 /*
  * Decodes what doc_pack() made, or copies plain JSON, into *json (malloc'ed, NUL-terminated).

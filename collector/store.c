@@ -934,7 +934,16 @@ long long store_trim_stream(struct store *s, const char *stream)
 
 		if (!name || !pending || !last || last->type != REDIS_REPLY_STRING)
 			goto out;
-		snprintf(point, sizeof(point), "%s", last->str);
+		{
+			/* everything up to the last delivered entry is acknowledged: trim past it,
+			 * so that whole stream nodes are freed, not left with one entry */
+			uint64_t ms, seq;
+
+			if (parse_id(last->str, &ms, &seq) == 0 && seq < UINT64_MAX)
+				snprintf(point, sizeof(point), "%" PRIu64 "-%" PRIu64, ms, seq + 1);
+			else
+				snprintf(point, sizeof(point), "%s", last->str);
+		}
 		if (pending->type == REDIS_REPLY_INTEGER && pending->integer > 0) {
 			/* the oldest entry this group still owes an acknowledgement for */
 			const char *xp[] = { "XPENDING", stream, name->str };

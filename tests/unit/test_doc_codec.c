@@ -28,12 +28,14 @@ static const char alert[] =
 
 static void test_round_trip(void **state)
 {
+	struct doc_packer *p = doc_packer_new();
 	char *packed, *again, *json;
 	size_t plen, alen, jlen;
 
 	(void)state;
-	assert_int_equal(doc_pack(alert, sizeof(alert) - 1, &packed, &plen), 0);
-	assert_int_equal(doc_pack(alert, sizeof(alert) - 1, &again, &alen), 0);
+	assert_non_null(p);
+	assert_int_equal(doc_pack(p, alert, sizeof(alert) - 1, &packed, &plen), 0);
+	assert_int_equal(doc_pack(p, alert, sizeof(alert) - 1, &again, &alen), 0);
 	assert_int_equal(plen, alen);
 	assert_memory_equal(packed, again, plen);
 	/* the dictionary and DEFLATE: well under half of the JSON */
@@ -53,6 +55,7 @@ static void test_round_trip(void **state)
 	assert_int_equal(doc_unpack(packed, 1, &json, &jlen), -EINVAL);
 	free(packed);
 	free(again);
+	doc_packer_free(p);
 }
 
 static void test_plain(void **state)
