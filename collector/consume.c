@@ -632,21 +632,31 @@ static int read_round(struct collector *c, struct round *r, bool pending)
 	return r->err ? r->err : total;
 }
 
-/* Entries another collector was given and never acknowledged (it died): taken over. */
+/*
+ * Entries another collector was given and never acknowledged (it died): taken over, a site's
+ * streams at a time, pipelined.
+ */
 static int claim_round(struct collector *c, struct round *r)
 {
-	struct agent_state *agents[1];
+	const char *streams[STREAMS_PER_READ];
+	struct agent_state *agents[STREAMS_PER_READ];
 	int total = 0;
 
 	r->agents = agents;
-	for (size_t i = 0; i < c->n_agents && !r->err; i++) {
+	for (size_t i = 0; i < c->n_agents && !r->err;) {
+		size_t n = 0;
 		int rc;
 
-		agents[0] = &c->agents[i];
-		if (!agents[0]->group_ready)
-			continue;
-		rc = store_claim(c->store, agents[0]->stream, 0, c->consumer, c->cfg.claim_idle_ms,
-				 c->cfg.batch, on_entry, r);
+		for (; i < c->n_agents && n < STREAMS_PER_READ; i++) {
+			if (!c->agents[i].group_ready)
+				continue;
+			streams[n] = c->agents[i].stream;
+			agents[n++] = &c->agents[i];
+		}
+		if (!n)
+			break;
+		rc = store_claim_streams(c->store, streams, n, c->consumer, c->cfg.claim_idle_ms,
+					 c->cfg.batch, on_entry, r);
 		if (rc >= 0 && flush_batch(r))
 			rc = -EIO;
 		if (rc < 0) {
@@ -716,34 +726,48 @@ out:
 	return rc;
 }
 
-/* Trims what every group acknowledged; caps a flooding agent's backlog; measures the lag. */
+/*
+ * Trims what every group acknowledged and measures the lag (pipelined, STREAMS_PER_READ
+ * streams at a time); caps a flooding agent's backlog; counts the agents by status.
+ */
 static int housekeeping(struct collector *c)
 {
-	uint64_t trimmed = 0;
+	const char *streams[STREAMS_PER_READ];
+	struct agent_state *agents[STREAMS_PER_READ];
+	long long lag[STREAMS_PER_READ];
+	unsigned long long trimmed = 0;
 
-	for (size_t i = 0; i < c->n_agents; i++) {
-		struct agent_state *a = &c->agents[i];
-		long long n;
+	for (size_t i = 0; i < c->n_agents;) {
+		size_t n = 0;
 
-		if (!a->group_ready)
-			continue;
-		n = store_trim_stream(c->store, a->stream);
-		if (n < 0)
+		for (; i < c->n_agents && n < STREAMS_PER_READ; i++) {
+			if (!c->agents[i].group_ready)
+				continue;
+			streams[n] = c->agents[i].stream;
+			agents[n++] = &c->agents[i];
+		}
+		if (!n)
+			break;
+		if (store_trim_streams(c->store, streams, n, lag, &trimmed))
 			return -EIO;
-		trimmed += (uint64_t)n;
-		n = store_stream_lag(c->store, a->stream);
 		pthread_mutex_lock(&c->lock);
-		a->lag = n;
+		for (size_t k = 0; k < n; k++)
+			agents[k]->lag = lag[k];
 		pthread_mutex_unlock(&c->lock);
-		if (a->lag > 0 && (uint64_t)a->lag > c->cfg.backlog_max) {
-			n = store_cap_stream(c->store, a->stream, c->cfg.backlog_max);
-			if (n > 0) {
-				a->flood_dropped += (uint64_t)n;
-				count(c, &c->m.flood_dropped, (uint64_t)n);
+		for (size_t k = 0; k < n; k++) {
+			struct agent_state *a = agents[k];
+			long long dropped;
+
+			if (lag[k] <= 0 || (uint64_t)lag[k] <= c->cfg.backlog_max)
+				continue;
+			dropped = store_cap_stream(c->store, a->stream, c->cfg.backlog_max);
+			if (dropped > 0) {
+				a->flood_dropped += (uint64_t)dropped;
+				count(c, &c->m.flood_dropped, (uint64_t)dropped);
 				if (log_is_due(c, LOG_FLOOD))
 					log_warn("collector",
 						 "agent '%s' floods its stream: %lld entries dropped past ingest.backlog_max %" PRIu64,
-						 a->id, n, c->cfg.backlog_max);
+						 a->id, dropped, c->cfg.backlog_max);
 			}
 		}
 	}

@@ -495,27 +495,6 @@ int store_read(struct store *s, const char *const *streams, size_t n, const char
 	return total;
 }
 
-int store_claim(struct store *s, const char *stream, size_t index, const char *consumer,
-		int64_t min_idle_ms, size_t count, store_entry_fn fn, void *ctx)
-{
-	char idle[24], count_text[24];
-	const char *argv[] = { "XAUTOCLAIM", stream,	  RAQIB_GROUP_COLLECTORS, consumer, idle,
-			       "0-0",	     "COUNT", count_text };
-	redisReply *r;
-	int rc = 0;
-
-	snprintf(idle, sizeof(idle), "%" PRId64, min_idle_ms);
-	snprintf(count_text, sizeof(count_text), "%zu", count);
-	r = cmd(s, stream, 8, argv, "cannot claim entries");
-	if (!r)
-		return -EIO;
-	/* [next cursor, [entries...], [deleted ids...]] */
-	if (r->type == REDIS_REPLY_ARRAY && r->elements >= 2)
-		rc = handle_entries(r->element[1], index, fn, ctx);
-	freeReplyObject(r);
-	return rc;
-}
-
 int store_ack(struct store *s, const char *stream, const char *entry_id)
 {
 	const char *argv[] = { "XACK", stream, RAQIB_GROUP_COLLECTORS, entry_id };
@@ -917,85 +896,165 @@ static const redisReply *group_field(const redisReply *g, const char *name)
 	return NULL;
 }
 
-long long store_trim_stream(struct store *s, const char *stream)
+/* The trim point of one stream from its XINFO GROUPS reply; "" when nothing may go. A group
+ * with pending entries needs its oldest one: *needs_pending names that group. */
+static void trim_point(const redisReply *r, char *minid, size_t len, long long *lag,
+		       const char **needs_pending)
 {
-	const char *info[] = { "XINFO", "GROUPS", stream };
-	redisReply *r = cmd(s, stream, 3, info, "cannot read the consumer groups");
-	char minid[48] = "";
-	long long trimmed = 0;
-
-	if (!r)
-		return -EIO;
-	for (size_t i = 0; r->type == REDIS_REPLY_ARRAY && i < r->elements; i++) {
+	minid[0] = '\0';
+	*lag = -1;
+	*needs_pending = NULL;
+	for (size_t i = 0; r && r->type == REDIS_REPLY_ARRAY && i < r->elements; i++) {
 		const redisReply *g = r->element[i];
 		const redisReply *name = group_field(g, "name"), *pending = group_field(g, "pending");
-		const redisReply *last = group_field(g, "last-delivered-id");
+		const redisReply *last = group_field(g, "last-delivered-id"), *l = group_field(g, "lag");
 		char point[48];
+		uint64_t ms, seq;
 
-		if (!name || !pending || !last || last->type != REDIS_REPLY_STRING)
-			goto out;
-		{
-			/* everything up to the last delivered entry is acknowledged: trim past it,
-			 * so that whole stream nodes are freed, not left with one entry */
-			uint64_t ms, seq;
-
-			if (parse_id(last->str, &ms, &seq) == 0 && seq < UINT64_MAX)
-				snprintf(point, sizeof(point), "%" PRIu64 "-%" PRIu64, ms, seq + 1);
-			else
-				snprintf(point, sizeof(point), "%s", last->str);
+		if (!name || !pending || !last || last->type != REDIS_REPLY_STRING) {
+			minid[0] = '\0';
+			return;
 		}
+		if (strcmp(name->str, RAQIB_GROUP_COLLECTORS) == 0 && l &&
+		    l->type == REDIS_REPLY_INTEGER)
+			*lag = l->integer;
 		if (pending->type == REDIS_REPLY_INTEGER && pending->integer > 0) {
-			/* the oldest entry this group still owes an acknowledgement for */
-			const char *xp[] = { "XPENDING", stream, name->str };
-			redisReply *p = cmd(s, stream, 3, xp, "cannot read the pending entries");
-
-			if (!p)
-				goto out_err;
-			if (p->type == REDIS_REPLY_ARRAY && p->elements >= 2 &&
-			    p->element[1]->type == REDIS_REPLY_STRING)
-				snprintf(point, sizeof(point), "%s", p->element[1]->str);
-			freeReplyObject(p);
+			/* one group at a time: the caller asks XPENDING and trims on its next round */
+			*needs_pending = name->str;
+			minid[0] = '\0';
+			return;
 		}
+		if (parse_id(last->str, &ms, &seq) == 0 && seq < UINT64_MAX)
+			snprintf(point, sizeof(point), "%" PRIu64 "-%" PRIu64, ms, seq + 1);
+		else
+			snprintf(point, sizeof(point), "%s", last->str);
 		if (!minid[0] || id_less(point, minid))
-			snprintf(minid, sizeof(minid), "%s", point);
+			snprintf(minid, len, "%s", point);
 	}
-	/* no group at all: nobody has read anything; keep everything */
-	if (minid[0] && strcmp(minid, "0-0") != 0) {
-		const char *trim[] = { "XTRIM", stream, "MINID", minid };
-		redisReply *t = cmd(s, stream, 4, trim, "cannot trim");
-
-		if (!t)
-			goto out_err;
-		trimmed = t->type == REDIS_REPLY_INTEGER ? t->integer : 0;
-		freeReplyObject(t);
-	}
-out:
-	freeReplyObject(r);
-	return trimmed;
-out_err:
-	freeReplyObject(r);
-	return -EIO;
+	if (strcmp(minid, "0-1") == 0 || strcmp(minid, "0-0") == 0)
+		minid[0] = '\0';
 }
 
-long long store_stream_lag(struct store *s, const char *stream)
+int store_trim_streams(struct store *s, const char *const *streams, size_t n, long long *lag,
+		       unsigned long long *trimmed)
 {
-	const char *info[] = { "XINFO", "GROUPS", stream };
-	redisReply *r = cmd(s, stream, 3, info, "cannot read the consumer groups");
-	long long lag = 0;
+	struct raqib_redis_cmd *cmds = calloc(n + 1, sizeof(*cmds));
+	redisReply **replies = calloc(n + 1, sizeof(*replies));
+	const char **argv = calloc(4 * n + 1, sizeof(*argv));
+	char (*minid)[48] = calloc(n + 1, sizeof(*minid));
+	size_t *at = calloc(n + 1, sizeof(*at));
+	size_t k = 0;
+	int rc = -ENOMEM;
 
-	if (!r)
-		return -EIO;
-	for (size_t i = 0; r->type == REDIS_REPLY_ARRAY && i < r->elements; i++) {
-		const redisReply *name = group_field(r->element[i], "name");
-		const redisReply *l = group_field(r->element[i], "lag");
-
-		if (name && name->type == REDIS_REPLY_STRING &&
-		    strcmp(name->str, RAQIB_GROUP_COLLECTORS) == 0 && l &&
-		    l->type == REDIS_REPLY_INTEGER)
-			lag = l->integer;
+	if (!cmds || !replies || !argv || !minid || !at)
+		goto out;
+	for (size_t i = 0; i < n; i++) {
+		argv[4 * i] = "XINFO";
+		argv[4 * i + 1] = "GROUPS";
+		argv[4 * i + 2] = streams[i];
+		cmds[i] = (struct raqib_redis_cmd){ .key = streams[i], .argc = 3, .argv = &argv[4 * i] };
 	}
-	freeReplyObject(r);
-	return lag;
+	rc = raqib_redis_pipeline(s->redis, n, cmds, replies);
+	for (size_t i = 0; !rc && i < n; i++) {
+		const char *group;
+
+		trim_point(replies[i]->type == REDIS_REPLY_ARRAY ? replies[i] : NULL, minid[i],
+			   sizeof(minid[i]), &lag[i], &group);
+		if (group) {
+			/* the oldest entry this group still owes an acknowledgement for */
+			const char *xp[] = { "XPENDING", streams[i], group };
+			redisReply *p = raqib_redis_command(s->redis, streams[i], 3, xp, NULL);
+
+			if (p && p->type == REDIS_REPLY_ARRAY && p->elements >= 2 &&
+			    p->element[1]->type == REDIS_REPLY_STRING)
+				snprintf(minid[i], sizeof(minid[i]), "%s", p->element[1]->str);
+			freeReplyObject(p);
+		}
+	}
+	for (size_t i = 0; i < n; i++) {
+		freeReplyObject(replies[i]);
+		replies[i] = NULL;
+	}
+	if (rc)
+		goto out;
+	for (size_t i = 0; i < n; i++) {
+		if (!minid[i][0])
+			continue;
+		argv[4 * k] = "XTRIM";
+		argv[4 * k + 1] = streams[i];
+		argv[4 * k + 2] = "MINID";
+		argv[4 * k + 3] = minid[i];
+		cmds[k] = (struct raqib_redis_cmd){ .key = streams[i], .argc = 4, .argv = &argv[4 * k] };
+		at[k++] = i;
+	}
+	rc = k ? raqib_redis_pipeline(s->redis, k, cmds, replies) : 0;
+	for (size_t i = 0; i < k; i++) {
+		if (replies[i] && replies[i]->type == REDIS_REPLY_INTEGER)
+			*trimmed += (unsigned long long)replies[i]->integer;
+		freeReplyObject(replies[i]);
+	}
+	if (rc)
+		snprintf(s->error, sizeof(s->error), "cannot trim: %s", raqib_redis_error(s->redis));
+out:
+	free(at);
+	free(minid);
+	free(argv);
+	free(replies);
+	free(cmds);
+	return rc;
+}
+
+int store_claim_streams(struct store *s, const char *const *streams, size_t n,
+			const char *consumer, int64_t min_idle_ms, size_t count, store_entry_fn fn,
+			void *ctx)
+{
+	struct raqib_redis_cmd *cmds = calloc(n + 1, sizeof(*cmds));
+	redisReply **replies = calloc(n + 1, sizeof(*replies));
+	const char **argv = calloc(8 * n + 1, sizeof(*argv));
+	char idle[24], count_text[24];
+	int rc = -ENOMEM, total = 0;
+
+	if (!cmds || !replies || !argv)
+		goto out;
+	snprintf(idle, sizeof(idle), "%" PRId64, min_idle_ms);
+	snprintf(count_text, sizeof(count_text), "%zu", count);
+	for (size_t i = 0; i < n; i++) {
+		const char **a = &argv[8 * i];
+
+		a[0] = "XAUTOCLAIM";
+		a[1] = streams[i];
+		a[2] = RAQIB_GROUP_COLLECTORS;
+		a[3] = consumer;
+		a[4] = idle;
+		a[5] = "0-0";
+		a[6] = "COUNT";
+		a[7] = count_text;
+		cmds[i] = (struct raqib_redis_cmd){ .key = streams[i], .argc = 8, .argv = a };
+	}
+	rc = raqib_redis_pipeline(s->redis, n, cmds, replies);
+	for (size_t i = 0; !rc && i < n; i++) {
+		const redisReply *r = replies[i];
+		int got;
+
+		/* NOGROUP: a stream made again since; the next round has its group */
+		if (r->type != REDIS_REPLY_ARRAY || r->elements < 2)
+			continue;
+		got = handle_entries(r->element[1], i, fn, ctx);
+		if (got < 0) {
+			rc = got;
+			break;
+		}
+		total += got;
+	}
+	if (rc == -EIO)
+		snprintf(s->error, sizeof(s->error), "cannot claim: %s", raqib_redis_error(s->redis));
+out:
+	for (size_t i = 0; replies && i < n; i++)
+		freeReplyObject(replies[i]);
+	free(argv);
+	free(replies);
+	free(cmds);
+	return rc ? rc : total;
 }
 
 long long store_stream_len(struct store *s, const char *stream)
