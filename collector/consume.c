@@ -26,14 +26,20 @@
 #include "raqib/redis_cluster.h"
 #include "raqib/schema.h"
 
-#define REGISTRY_MS	   10000
-#define HOUSEKEEPING_MS	   10000
-#define STREAMS_PER_READ   256
-#define IDLE_SLEEP_MS	   50
-#define LOG_INTERVAL_MS	   10000
-#define BATCH_ALERTS_MAX   1024
+#define REGISTRY_MS	 10000
+#define HOUSEKEEPING_MS	 10000
+#define STREAMS_PER_READ 256
+#define IDLE_SLEEP_MS	 50
+#define LOG_INTERVAL_MS	 10000
+#define BATCH_ALERTS_MAX 1024
 
-enum { LOG_RATE, LOG_FLOOD, LOG_REFUSED, LOG_STORE, LOG_COUNT };
+enum {
+	LOG_RATE,
+	LOG_FLOOD,
+	LOG_REFUSED,
+	LOG_STORE,
+	LOG_COUNT
+};
 
 /* An alert read and verified, waiting for the batch to be stored: everything owned. */
 struct pending_alert {
@@ -58,8 +64,8 @@ struct round {
 const char *dead_reason_code(enum dead_reason r)
 {
 	static const char *const codes[DEAD_REASON_COUNT] = {
-		"malformed", "oversized", "foreign-agent", "no-key", "signature",
-		"deployment-key", "conflict",
+		"malformed", "oversized",      "foreign-agent", "no-key",
+		"signature", "deployment-key", "conflict",
 	};
 
 	return r < DEAD_REASON_COUNT ? codes[r] : "unknown";
@@ -275,9 +281,10 @@ static void dead_letter(struct round *r, struct agent_state *a, const char *id,
 	count(c, &c->m.dead[why], 1);
 	/* one line per interval, not one per entry: a hostile agent must not fill the log */
 	if (log_is_due(c, LOG_REFUSED))
-		log_warn("collector",
-			 "refused entry %s of agent '%s' (%s): %s; further refusals are counted in /metrics, logged at most every %d s",
-			 id, a->id, dead_reason_code(why), reason, LOG_INTERVAL_MS / 1000);
+		log_warn(
+			"collector",
+			"refused entry %s of agent '%s' (%s): %s; further refusals are counted in /metrics, logged at most every %d s",
+			id, a->id, dead_reason_code(why), reason, LOG_INTERVAL_MS / 1000);
 	if (store_dead_letter(c->store, &c->policy, a->site, a->stream, id, fields, n,
 			      why != DEAD_OVERSIZED, dead_reason_code(why), reason,
 			      collector_now_ms(c)))
@@ -363,8 +370,10 @@ static int prepare(struct collector *c, struct agent_state *ag, const char *id,
 	snprintf(user, sizeof(user), "%s%s%s", uid[0] ? ag->id : "", uid[0] ? "/" : "", uid);
 	/* same host, user and document (else file name, else rule): one incident */
 	snprintf(group_text, sizeof(group_text), "%s|%s|%s%s", ag->id, uid,
-		 file_sha[0] ? "sha256:" : doc_string(doc, "file", "name", 255)[0] ? "name:" : "rule:",
-		 file_sha[0] ? file_sha :
+		 file_sha[0]				 ? "sha256:" :
+		 doc_string(doc, "file", "name", 255)[0] ? "name:" :
+							   "rule:",
+		 file_sha[0]				 ? file_sha :
 		 doc_string(doc, "file", "name", 255)[0] ? doc_string(doc, "file", "name", 255) :
 							   doc_string(doc, "rule", "id", 128));
 	short_hash(group_text, p->group);
@@ -382,8 +391,8 @@ static int prepare(struct collector *c, struct agent_state *ag, const char *id,
 	p->document = strdup(file_sha);
 	p->rule = strdup(doc_string(doc, "rule", "id", 95));
 	p->shadow = strcmp(kind, "shadow") == 0;
-	if (!p->json || !p->plain || !p->stream || !p->entry_id || !p->agent || !p->epoch || !p->site ||
-	    !p->host || !p->user || !p->app || !p->document || !p->rule) {
+	if (!p->json || !p->plain || !p->stream || !p->entry_id || !p->agent || !p->epoch ||
+	    !p->site || !p->host || !p->user || !p->app || !p->document || !p->rule) {
 		pending_release(p);
 		return -ENOMEM;
 	}
@@ -445,9 +454,11 @@ static int flush_batch(struct round *r)
 			};
 			char reason[256];
 
-			snprintf(reason, sizeof(reason),
-				 "sequence %" PRIu64 " of agent '%s' (epoch %s) already holds another alert: the agent reused a number",
-				 p->a.sequence, p->agent, p->epoch);
+			snprintf(
+				reason, sizeof(reason),
+				"sequence %" PRIu64
+				" of agent '%s' (epoch %s) already holds another alert: the agent reused a number",
+				p->a.sequence, p->agent, p->epoch);
 			c->m.conflicts++;
 			if (ag)
 				dead_letter(r, ag, p->entry_id, f, 3, DEAD_CONFLICT, reason);
@@ -464,7 +475,8 @@ static int flush_batch(struct round *r)
 			continue;
 		count_rule(c, p->rule, p->shadow);
 		if (out[i].result == STORE_GAP)
-			log_debug("collector", "agent '%s': sequence numbers %" PRIu64 "..%" PRIu64 " missing",
+			log_debug("collector",
+				  "agent '%s': sequence numbers %" PRIu64 "..%" PRIu64 " missing",
 				  p->agent, out[i].gap_from, out[i].gap_to);
 		if (c->notifier && !p->shadow)
 			notifier_alert(c->notifier, p->plain, p->a.severity, out[i].incident,
@@ -498,7 +510,7 @@ static int on_entry(void *ctx, size_t index, const char *id, const struct stream
 	rc = ingest_head(fields, n, ag->id, &head, reason, sizeof(reason));
 	if (rc) {
 		dead_letter(r, ag, id, fields, n,
-			    rc == -E2BIG ? DEAD_OVERSIZED :
+			    rc == -E2BIG			     ? DEAD_OVERSIZED :
 			    strstr(reason, "in the stream of agent") ? DEAD_FOREIGN :
 								       DEAD_MALFORMED,
 			    reason);
@@ -587,9 +599,10 @@ static int read_round(struct collector *c, struct round *r, bool pending)
 				a->rate_limited++;
 				count(c, &c->m.rate_limited, 1);
 				if (log_is_due(c, LOG_RATE))
-					log_warn("collector",
-						 "agent '%s' is over its rate of %u entries/s: its entries wait in its stream",
-						 a->id, c->cfg.rate_per_agent);
+					log_warn(
+						"collector",
+						"agent '%s' is over its rate of %u entries/s: its entries wait in its stream",
+						a->id, c->cfg.rate_per_agent);
 				continue;
 			}
 			if (!a->group_ready)
@@ -675,7 +688,7 @@ static int count_agents(struct collector *c)
 {
 	struct raqib_redis_cmd *cmds = calloc(c->n_agents + 1, sizeof(*cmds));
 	redisReply **replies = calloc(c->n_agents + 1, sizeof(*replies));
-	char (*keys)[RAQIB_KEY_MAX + 80] = calloc(c->n_agents + 1, sizeof(*keys));
+	char(*keys)[RAQIB_KEY_MAX + 80] = calloc(c->n_agents + 1, sizeof(*keys));
 	const char **argv = calloc(2 * c->n_agents + 1, sizeof(*argv));
 	struct stream_field *f = calloc(512, sizeof(*f));
 	unsigned up = 0, degraded = 0, silent = 0;
@@ -690,9 +703,11 @@ static int count_agents(struct collector *c)
 		strncat(keys[i], c->agents[i].id, sizeof(keys[i]) - strlen(keys[i]) - 1);
 		argv[2 * i] = "HGETALL";
 		argv[2 * i + 1] = keys[i];
-		cmds[i] = (struct raqib_redis_cmd){ .key = keys[i], .argc = 2, .argv = &argv[2 * i] };
+		cmds[i] =
+			(struct raqib_redis_cmd){ .key = keys[i], .argc = 2, .argv = &argv[2 * i] };
 	}
-	rc = c->n_agents ? raqib_redis_pipeline(store_redis(c->store), c->n_agents, cmds, replies) : 0;
+	rc = c->n_agents ? raqib_redis_pipeline(store_redis(c->store), c->n_agents, cmds, replies) :
+			   0;
 	for (size_t i = 0; !rc && i < c->n_agents; i++) {
 		const redisReply *r = replies[i];
 		const char *status;
@@ -765,9 +780,10 @@ static int housekeeping(struct collector *c)
 				a->flood_dropped += (uint64_t)dropped;
 				count(c, &c->m.flood_dropped, (uint64_t)dropped);
 				if (log_is_due(c, LOG_FLOOD))
-					log_warn("collector",
-						 "agent '%s' floods its stream: %lld entries dropped past ingest.backlog_max %" PRIu64,
-						 a->id, dropped, c->cfg.backlog_max);
+					log_warn(
+						"collector",
+						"agent '%s' floods its stream: %lld entries dropped past ingest.backlog_max %" PRIu64,
+						a->id, dropped, c->cfg.backlog_max);
 			}
 		}
 	}

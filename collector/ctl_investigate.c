@@ -58,9 +58,10 @@ static int print_item(void *ctx, const struct store_item *it)
 			fwrite(it->json, 1, it->json_len, stdout);
 			fputc('\n', stdout);
 		} else if (!it->ref) {
-			json_t *gap = json_pack("{s:s, s:I, s:s, s:s, s:s}", "gap", it->gap_kind, "rx_ms",
-						(json_int_t)it->rx_ms, "agent", it->gap_agent,
-						"detail", it->gap_detail, "kind", "coverage_gap");
+			json_t *gap = json_pack("{s:s, s:I, s:s, s:s, s:s}", "gap", it->gap_kind,
+						"rx_ms", (json_int_t)it->rx_ms, "agent",
+						it->gap_agent, "detail", it->gap_detail, "kind",
+						"coverage_gap");
 
 			if (gap) {
 				json_dumpf(gap, stdout, JSON_COMPACT);
@@ -256,8 +257,8 @@ int ctl_timeline(struct ctl *ctl, int argc, char **argv)
 	return finish_list(n, &o, &p, "timeline entries");
 }
 
-static const char *field_text(const struct stream_field *f, size_t n, const char *name,
-			      char *buf, size_t len)
+static const char *field_text(const struct stream_field *f, size_t n, const char *name, char *buf,
+			      size_t len)
 {
 	const struct stream_field *x = ingest_find_field(f, n, name);
 
@@ -455,7 +456,8 @@ int ctl_incident_set(struct ctl *ctl, int argc, char **argv)
 		}
 	}
 	if (optind + 1 != argc || (!state && !assignee && !note)) {
-		log_error("ctl", "incident-set: expected an incident id and --state, --assign or --note");
+		log_error("ctl",
+			  "incident-set: expected an incident id and --state, --assign or --note");
 		return CTL_EXIT_USAGE;
 	}
 	if (!ctl_store(ctl))
@@ -463,9 +465,10 @@ int ctl_incident_set(struct ctl *ctl, int argc, char **argv)
 	rc = store_incident_update(ctl->store, argv[optind], state, assignee, note, ctl_who(),
 				   ctl_now_ms());
 	if (rc == -EINVAL) {
-		log_error("ctl",
-			  "invalid incident id '%s' or state: states are new, triage, confirmed, false_positive, closed",
-			  argv[optind]);
+		log_error(
+			"ctl",
+			"invalid incident id '%s' or state: states are new, triage, confirmed, false_positive, closed",
+			argv[optind]);
 		return CTL_EXIT_USAGE;
 	}
 	if (rc == -ENOENT) {
@@ -484,7 +487,8 @@ int ctl_incident_set(struct ctl *ctl, int argc, char **argv)
 /* What a host did with a document, from the alert that says so. */
 static const char *action_of(json_t *doc)
 {
-	const char *dataset = json_string_value(json_object_get(json_object_get(doc, "event"), "dataset"));
+	const char *dataset =
+		json_string_value(json_object_get(json_object_get(doc, "event"), "dataset"));
 
 	if (!dataset)
 		return "seen";
@@ -525,8 +529,9 @@ static int print_provenance(void *ctx, const struct store_item *it)
 	       json_string_value(json_object_get(json_object_get(doc, "user"), "id")) ?: "-",
 	       json_string_value(json_object_get(json_object_get(doc, "raqib"), "app")) ?: "-",
 	       action_of(doc),
-	       json_string_value(json_object_get(json_object_get(doc, "file"), "path")) ?:
-	       json_string_value(json_object_get(json_object_get(doc, "file"), "name")) ?: "-");
+	       json_string_value(json_object_get(json_object_get(doc, "file"), "path"))		?:
+		       json_string_value(json_object_get(json_object_get(doc, "file"), "name")) ?:
+		       "-");
 	json_decref(doc);
 	return 0;
 }
@@ -613,8 +618,9 @@ static int read_token(const char *path, char *token, size_t len)
 		return 0;
 	}
 	if (!path) {
-		log_error("ctl",
-			  "find needs an investigator token: --token-file FILE or $RAQIB_INVESTIGATOR_TOKEN (raqibctl investigator-add)");
+		log_error(
+			"ctl",
+			"find needs an investigator token: --token-file FILE or $RAQIB_INVESTIGATOR_TOKEN (raqibctl investigator-add)");
 		return -ENOENT;
 	}
 	f = fopen(path, "re");
@@ -667,8 +673,9 @@ int ctl_find(struct ctl *ctl, int argc, char **argv)
 		}
 	}
 	if (optind != argc) {
-		log_error("ctl",
-			  "find reads the value from standard input or a prompt, never from the command line (it would stay in the shell history)");
+		log_error(
+			"ctl",
+			"find reads the value from standard input or a prompt, never from the command line (it would stay in the shell history)");
 		return CTL_EXIT_USAGE;
 	}
 	if (read_token(token_file, token, sizeof(token)))
@@ -677,7 +684,8 @@ int ctl_find(struct ctl *ctl, int argc, char **argv)
 		log_error("ctl", "no value given");
 		return CTL_EXIT_USAGE;
 	}
-	snprintf(endpoint, sizeof(endpoint), "%s/api/find", url && *url ? url : "http://127.0.0.1:9477");
+	snprintf(endpoint, sizeof(endpoint), "%s/api/find",
+		 url && *url ? url : "http://127.0.0.1:9477");
 	snprintf(auth, sizeof(auth), "Authorization: Bearer %s", token);
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 	curl = curl_easy_init();
@@ -710,7 +718,9 @@ int ctl_find(struct ctl *ctl, int argc, char **argv)
 	}
 	json_array_foreach(alerts, i, doc) {
 		char *text = json_dumps(doc, JSON_COMPACT);
-		struct store_item it = { .ref = "", .json = text, .json_len = text ? strlen(text) : 0 };
+		struct store_item it = { .ref = "",
+					 .json = text,
+					 .json_len = text ? strlen(text) : 0 };
 
 		if (text)
 			print_item(&p, &it);
@@ -721,7 +731,8 @@ int ctl_find(struct ctl *ctl, int argc, char **argv)
 		       json_string_value(json_object_get(answer, "type")) ?: "value");
 	if (json_integer_value(json_object_get(answer, "waiting")) > 0)
 		fprintf(stderr,
-			"raqibctl: %" JSON_INTEGER_FORMAT " entries are still waiting to be stored: search again later, they may hold more\n",
+			"raqibctl: %" JSON_INTEGER_FORMAT
+			" entries are still waiting to be stored: search again later, they may hold more\n",
 			json_integer_value(json_object_get(answer, "waiting")));
 	ret = CTL_EXIT_OK;
 out:

@@ -8,8 +8,8 @@
 
 #include <zlib.h>
 
-#define MARK_V1	     '\x01'
-#define UNPACK_MAX   (4u << 20)
+#define MARK_V1	   '\x01'
+#define UNPACK_MAX (4u << 20)
 
 /*
  * The preset dictionary: the strings alerts repeat, the most frequent last (DEFLATE finds
@@ -68,8 +68,8 @@ int doc_pack(struct doc_packer *p, const char *json, size_t len, char **out, siz
 
 	if (!buf)
 		return -ENOMEM;
-	if (deflateReset(&p->z) != Z_OK ||
-	    deflateSetDictionary(&p->z, (const Bytef *)dictionary, sizeof(dictionary) - 1) != Z_OK) {
+	if (deflateReset(&p->z) != Z_OK || deflateSetDictionary(&p->z, (const Bytef *)dictionary,
+								sizeof(dictionary) - 1) != Z_OK) {
 		free(buf);
 		return -EIO;
 	}

@@ -144,8 +144,8 @@ static void audit(struct find_api *f, const char *who, const char *peer, const c
 		  const char *hash, size_t found)
 {
 	char n[24], ts[24];
-	const char *argv[] = { "XADD", RAQIB_KEY_AUDIT, "*",   "action", "find",  "who",
-			       who,    "peer",		peer, "type",	type,	   "hash",
+	const char *argv[] = { "XADD", RAQIB_KEY_AUDIT, "*",  "action", "find", "who",
+			       who,    "peer",		peer, "type",	type,	"hash",
 			       hash,   "found",		n,    "ts",	ts };
 	redisReply *r;
 
@@ -169,8 +169,9 @@ int find_api_handle(void *ctx, const struct http_request *req, struct http_respo
 	int n, rc = 0;
 
 	if (!authenticate(f, req->authorization, who, sizeof(who)))
-		return http_reply_text(resp, 401, NULL,
-				       "an investigator token is needed (raqibctl investigator-add)\n");
+		return http_reply_text(
+			resp, 401, NULL,
+			"an investigator token is needed (raqibctl investigator-add)\n");
 	if (req->body_len == 0 || req->body_len > VALUE_MAX)
 		return http_reply_text(resp, 400, NULL, "the body is the value, 1 to 256 bytes\n");
 	memcpy(value, req->body, req->body_len);
@@ -179,10 +180,12 @@ int find_api_handle(void *ctx, const struct http_request *req, struct http_respo
 	n = value_search_hashes(f->rules, &f->deployment_key, value, hashes, MAX_HASHES);
 	explicit_bzero(value, sizeof(value));
 	if (n <= 0)
-		return http_reply_text(resp, 422, NULL,
-				       "the value is not an identifier raqib detects (CIN, phone, RIB, IBAN, card, e-mail, CNSS, ICE, MASSAR, passport)\n");
+		return http_reply_text(
+			resp, 422, NULL,
+			"the value is not an identifier raqib detects (CIN, phone, RIB, IBAN, card, e-mail, CNSS, ICE, MASSAR, passport)\n");
 	if (!connection(f))
-		return http_reply_text(resp, 503, NULL, "redis is not reachable: nothing was searched\n");
+		return http_reply_text(resp, 503, NULL,
+				       "redis is not reachable: nothing was searched\n");
 	alerts = json_array();
 	if (!alerts) {
 		rc = -ENOMEM;
@@ -208,14 +211,16 @@ int find_api_handle(void *ctx, const struct http_request *req, struct http_respo
 		audit(f, who, req->peer, hashes[i].type, stored, (size_t)got);
 	}
 	if (rc == 1) {
-		rc = http_reply_text(resp, 503, NULL,
-				     "a shard did not answer: the search is incomplete, nothing is reported\n");
+		rc = http_reply_text(
+			resp, 503, NULL,
+			"a shard did not answer: the search is incomplete, nothing is reported\n");
 		goto out;
 	}
 	if (rc)
 		goto out;
 	answer = json_pack("{s:s, s:I, s:O, s:I}", "type", hashes[0].type, "total",
-			   (json_int_t)total, "alerts", alerts, "waiting", (json_int_t)waiting(f->c));
+			   (json_int_t)total, "alerts", alerts, "waiting",
+			   (json_int_t)waiting(f->c));
 	text = answer ? json_dumps(answer, JSON_COMPACT) : NULL;
 	json_decref(answer);
 	if (!text) {

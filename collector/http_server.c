@@ -172,8 +172,8 @@ static void mhd_log(void *cls, const char *fmt, va_list ap)
 	log_debug("http", "%s", text);
 }
 
-struct http_server *http_server_start(const char *listen, const struct http_route *routes,
-				      size_t n, char *err, size_t err_len)
+struct http_server *http_server_start(const char *listen, const struct http_route *routes, size_t n,
+				      char *err, size_t err_len)
 {
 	struct http_server *s = calloc(1, sizeof(*s));
 	struct raqib_redis_addr addr;
@@ -189,7 +189,8 @@ struct http_server *http_server_start(const char *listen, const struct http_rout
 	memcpy(s->routes, routes, n * sizeof(*routes));
 	s->n_routes = n;
 	if (raqib_redis_addr_parse(listen, &addr)) {
-		snprintf(err, err_len, "invalid listen address '%.100s': expected ADDR:PORT", listen);
+		snprintf(err, err_len, "invalid listen address '%.100s': expected ADDR:PORT",
+			 listen);
 		goto err_free;
 	}
 	if (inet_pton(AF_INET, addr.host, &((struct sockaddr_in *)&ss)->sin_addr) == 1) {

@@ -234,8 +234,8 @@ int keystore_verify(struct keystore *ks, const struct ingest_head *h, char *reas
 	return rc;
 }
 
-int keystore_check_value_key(const struct keystore *ks, const struct ingest_entry *e,
-			     char *reason, size_t reason_len)
+int keystore_check_value_key(const struct keystore *ks, const struct ingest_entry *e, char *reason,
+			     size_t reason_len)
 {
 	const char *key_id = json_string_value(
 		json_object_get(json_object_get(e->alert, "raqib"), "value_key_id"));

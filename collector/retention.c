@@ -33,8 +33,8 @@ static int scan_node(void *ctx, redisContext *node)
 	char cursor[32] = "0";
 
 	do {
-		redisReply *r = redisCommand(node, "SCAN %s MATCH %s COUNT 1000", cursor,
-					     ks->pattern);
+		redisReply *r =
+			redisCommand(node, "SCAN %s MATCH %s COUNT 1000", cursor, ks->pattern);
 
 		if (!r || r->type != REDIS_REPLY_ARRAY || r->elements != 2) {
 			freeReplyObject(r);
@@ -74,8 +74,7 @@ static void keys_free(struct keys *ks)
 	free(ks->k);
 }
 
-static int find_keys(struct collector *c, const char *pattern, const char *suffix,
-		     struct keys *out)
+static int find_keys(struct collector *c, const char *pattern, const char *suffix, struct keys *out)
 {
 	memset(out, 0, sizeof(*out));
 	out->pattern = pattern;
@@ -140,11 +139,12 @@ static long long expire_alerts(struct collector *c, int64_t cutoff)
 		size_t plen = strlen(ks.k[i]) - strlen("alerts");
 
 		for (;;) {
-			const char *argv[] = { "ZRANGEBYSCORE", ks.k[i], "-inf", max, "LIMIT", "0", "500" };
+			const char *argv[] = { "ZRANGEBYSCORE", ks.k[i], "-inf", max,
+					       "LIMIT",		"0",	 "500" };
 			redisReply *r = run(c, ks.k[i], 7, argv);
 			const char **del;
 			const char **zrem;
-			char (*names)[RAQIB_KEY_MAX];
+			char(*names)[RAQIB_KEY_MAX];
 			size_t n;
 
 			if (!r) {
@@ -285,8 +285,9 @@ long long retention_run(struct collector *c)
 	if (alerts < 0 || tl < 0 || docs < 0 || vals < 0 || inc < 0 || dead < 0 || gaps < 0)
 		return -EIO;
 	audit_total = alerts + tl + docs + vals + inc + dead + gaps;
-	log_info("retention",
-		 "removed %lld alerts, %lld timeline entries, %lld provenance and %lld value index entries, %lld incidents, %lld dead letters, %lld gap records",
-		 alerts, tl, docs, vals, inc, dead, gaps);
+	log_info(
+		"retention",
+		"removed %lld alerts, %lld timeline entries, %lld provenance and %lld value index entries, %lld incidents, %lld dead letters, %lld gap records",
+		alerts, tl, docs, vals, inc, dead, gaps);
 	return audit_total;
 }

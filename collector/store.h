@@ -155,8 +155,8 @@ int store_ack(struct store *store, const char *stream, const char *entry_id);
  * over thousands of agents. Fills lag[i] (-1 when unknown) and adds the entries trimmed to
  * *trimmed. Returns 0 or -EIO.
  */
-int store_trim_streams(struct store *store, const char *const *streams, size_t n,
-		       long long *lag, unsigned long long *trimmed);
+int store_trim_streams(struct store *store, const char *const *streams, size_t n, long long *lag,
+		       unsigned long long *trimmed);
 
 /*
  * Takes over up to count entries of each of n streams that another consumer was given and left

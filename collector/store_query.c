@@ -20,7 +20,7 @@
 #include "raqib/redis_cluster.h"
 #include "raqib/schema.h"
 
-#define MAX_SITES 4096
+#define MAX_SITES	4096
 #define MAX_FIELDS_READ 512
 
 static const char *const incident_states[] = { "new", "triage", "confirmed", "false_positive",
@@ -103,7 +103,7 @@ struct doc {
 static int fetch_docs(struct store *s, char **refs, size_t n, struct doc *docs)
 {
 	struct raqib_redis_cmd *cmds = calloc(n + 1, sizeof(*cmds));
-	char (*keys)[RAQIB_KEY_MAX] = calloc(n + 1, sizeof(*keys));
+	char(*keys)[RAQIB_KEY_MAX] = calloc(n + 1, sizeof(*keys));
 	const char **argv = calloc(2 * n + 1, sizeof(*argv));
 	size_t k = 0;
 	redisReply **rep = calloc(n + 1, sizeof(*rep));
@@ -118,7 +118,8 @@ static int fetch_docs(struct store *s, char **refs, size_t n, struct doc *docs)
 			continue;
 		argv[2 * k] = "GET";
 		argv[2 * k + 1] = keys[k];
-		cmds[k] = (struct raqib_redis_cmd){ .key = keys[k], .argc = 2, .argv = &argv[2 * k] };
+		cmds[k] =
+			(struct raqib_redis_cmd){ .key = keys[k], .argc = 2, .argv = &argv[2 * k] };
 		at[k++] = i;
 	}
 	rc = k ? raqib_redis_pipeline(store_redis(s), k, cmds, rep) : 0;
@@ -390,7 +391,7 @@ struct recent {
 		char *ref;
 		char *json;
 		size_t len;
-	} *items;
+	} * items;
 	size_t n, cap;
 	int err;
 };
@@ -532,8 +533,14 @@ int store_query_incidents(struct store *s, size_t limit, char cursor[STORE_CURSO
 			  store_incident_fn fn, void *ctx)
 {
 	char max[32], off[24], cnt[24];
-	const char *argv[] = { "ZREVRANGEBYSCORE", RAQIB_KEY_INCIDENTS, max, "-inf", "WITHSCORES",
-			       "LIMIT", off, cnt };
+	const char *argv[] = { "ZREVRANGEBYSCORE",
+			       RAQIB_KEY_INCIDENTS,
+			       max,
+			       "-inf",
+			       "WITHSCORES",
+			       "LIMIT",
+			       off,
+			       cnt };
 	int64_t rx, last = -1;
 	long long skip, same = 0;
 	redisReply *r;
@@ -600,8 +607,8 @@ static bool is_state(const char *state)
 	return false;
 }
 
-int store_incident_update(struct store *s, const char *id, const char *state,
-			  const char *assignee, const char *note, const char *who, int64_t now_ms)
+int store_incident_update(struct store *s, const char *id, const char *state, const char *assignee,
+			  const char *note, const char *who, int64_t now_ms)
 {
 	char key[RAQIB_KEY_MAX], notes[RAQIB_KEY_MAX + 8], now[24], line[1200];
 	const char *exists[] = { "EXISTS", key };
@@ -644,9 +651,22 @@ int store_incident_update(struct store *s, const char *id, const char *state,
 	}
 	if (!rc) {
 		const char *zadd[] = { "ZADD", RAQIB_KEY_INCIDENTS, now, id };
-		const char *audit[] = { "XADD", RAQIB_KEY_AUDIT, "*", "action", "incident", "who", who,
-					"incident", id, "state", state ? state : "-", "assignee",
-					assignee ? assignee : "-", "note", note ? "yes" : "no", "ts",
+		const char *audit[] = { "XADD",
+					RAQIB_KEY_AUDIT,
+					"*",
+					"action",
+					"incident",
+					"who",
+					who,
+					"incident",
+					id,
+					"state",
+					state ? state : "-",
+					"assignee",
+					assignee ? assignee : "-",
+					"note",
+					note ? "yes" : "no",
+					"ts",
 					now };
 
 		r = run(s, RAQIB_KEY_INCIDENTS, 4, zadd);
@@ -824,7 +844,8 @@ static int replay_one(void *ctx, const char *site, const char *id,
 		      const struct stream_field *fields, size_t n)
 {
 	struct replay_ctx *r = ctx;
-	const struct stream_field *code = find(fields, n, "code"), *stream = find(fields, n, "stream");
+	const struct stream_field *code = find(fields, n, "code"),
+				  *stream = find(fields, n, "stream");
 	const char *argv[2 + 2 * 16 + 1];
 	size_t lens[2 + 2 * 16 + 1];
 	char dead[RAQIB_KEY_MAX], skey[RAQIB_KEY_MAX];
@@ -888,8 +909,10 @@ long long store_dead_replay(struct store *s, const char *code, const char *who, 
 	snprintf(n, sizeof(n), "%lld", r.n);
 	snprintf(now, sizeof(now), "%" PRId64, now_ms);
 	{
-		const char *audit[] = { "XADD", RAQIB_KEY_AUDIT, "*", "action", "replay", "who", who,
-					"code", code ? code : "all", "replayed", n, "ts", now };
+		const char *audit[] = {
+			"XADD", RAQIB_KEY_AUDIT,     "*",	 "action", "replay", "who", who,
+			"code", code ? code : "all", "replayed", n,	   "ts",     now
+		};
 		redisReply *rep = run(s, RAQIB_KEY_AUDIT, 13, audit);
 
 		freeReplyObject(rep);

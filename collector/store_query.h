@@ -116,8 +116,7 @@ int store_query_dead(struct store *store, size_t limit, store_dead_fn fn, void *
  * stream it came from, with its own fields, and removed from the dead letters. Entries kept
  * without their fields (oversized) cannot be replayed and stay. Returns how many, or -EIO.
  */
-long long store_dead_replay(struct store *store, const char *code, const char *who,
-			    int64_t now_ms);
+long long store_dead_replay(struct store *store, const char *code, const char *who, int64_t now_ms);
 
 /* Calls fn for every site (raqib:sites and the registry), in order. Count or -EIO. */
 typedef int (*store_site_fn)(void *ctx, const char *site);

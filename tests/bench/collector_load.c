@@ -88,28 +88,35 @@ static char *make_alert(const struct agent *a, const struct raqib_key *dkey, uin
 	snprintf(sha, sizeof(sha), "%064" PRIx64, doc);
 	raqib_value_hash(dkey, "CIN", "ZZ000001", h3);
 	if (network)
-		snprintf(out, 3072,
-			 "{\"@timestamp\":\"%s\",\"event\":{\"id\":\"%s-%" PRIu64 "\",\"kind\":\"alert\",\"module\":\"raqib\",\"dataset\":\"raqib.network\",\"category\":[\"network\"],\"severity\":47,\"created\":\"%s\"},"
-			 "\"host\":{\"name\":\"%s.example\"},\"agent\":{\"id\":\"%s\",\"type\":\"raqib-agent\",\"version\":\"0.1.0\"},"
-			 "\"rule\":{\"id\":\"policy.network.personal_data\",\"name\":\"Personal data in a cleartext upload\",\"version\":\"1\"},"
-			 "\"source\":{\"ip\":\"10.1.2.3\",\"port\":41374,\"bytes\":782},\"destination\":{\"ip\":\"198.51.100.7\",\"port\":80},"
-			 "\"network\":{\"transport\":\"tcp\",\"protocol\":\"http\",\"community_id\":\"1:LQU9qZlK+B5F3KDmev6m5PMibrg=\"},"
-			 "\"file\":{\"name\":\"beneficiaires.txt\",\"size\":540,\"hash\":{\"sha256\":\"%s\"}},"
-			 "\"raqib\":{\"schema_version\":2,\"sequence\":%" PRIu64 ",\"confidence\":\"high\",\"why\":\"personal data in a cleartext upload\",\"rules_hash\":\"fa59628adedc18f51d8d4966c1954c8f3d2340b7a40901a8533587ebfe3ac331\",\"value_key_id\":\"%s\",\"ndpi_protocol\":\"HTTP\","
-			 "\"findings\":[{\"type\":\"CIN\",\"rule_id\":\"pii.cin\",\"masked\":\"ZZ******\",\"occurrences\":1,\"score\":0.8,\"hash\":\"%s\"},"
-			 "{\"type\":\"RIB\",\"rule_id\":\"pii.rib\",\"masked\":\"00******************\",\"occurrences\":1,\"score\":1,\"hash\":\"%s\"}]}}",
-			 ts, a->id, a->seq, ts, a->id, a->id, sha, a->seq, dkey_id, h1, h2);
+		snprintf(
+			out, 3072,
+			"{\"@timestamp\":\"%s\",\"event\":{\"id\":\"%s-%" PRIu64
+			"\",\"kind\":\"alert\",\"module\":\"raqib\",\"dataset\":\"raqib.network\",\"category\":[\"network\"],\"severity\":47,\"created\":\"%s\"},"
+			"\"host\":{\"name\":\"%s.example\"},\"agent\":{\"id\":\"%s\",\"type\":\"raqib-agent\",\"version\":\"0.1.0\"},"
+			"\"rule\":{\"id\":\"policy.network.personal_data\",\"name\":\"Personal data in a cleartext upload\",\"version\":\"1\"},"
+			"\"source\":{\"ip\":\"10.1.2.3\",\"port\":41374,\"bytes\":782},\"destination\":{\"ip\":\"198.51.100.7\",\"port\":80},"
+			"\"network\":{\"transport\":\"tcp\",\"protocol\":\"http\",\"community_id\":\"1:LQU9qZlK+B5F3KDmev6m5PMibrg=\"},"
+			"\"file\":{\"name\":\"beneficiaires.txt\",\"size\":540,\"hash\":{\"sha256\":\"%s\"}},"
+			"\"raqib\":{\"schema_version\":2,\"sequence\":%" PRIu64
+			",\"confidence\":\"high\",\"why\":\"personal data in a cleartext upload\",\"rules_hash\":\"fa59628adedc18f51d8d4966c1954c8f3d2340b7a40901a8533587ebfe3ac331\",\"value_key_id\":\"%s\",\"ndpi_protocol\":\"HTTP\","
+			"\"findings\":[{\"type\":\"CIN\",\"rule_id\":\"pii.cin\",\"masked\":\"ZZ******\",\"occurrences\":1,\"score\":0.8,\"hash\":\"%s\"},"
+			"{\"type\":\"RIB\",\"rule_id\":\"pii.rib\",\"masked\":\"00******************\",\"occurrences\":1,\"score\":1,\"hash\":\"%s\"}]}}",
+			ts, a->id, a->seq, ts, a->id, a->id, sha, a->seq, dkey_id, h1, h2);
 	else
-		snprintf(out, 3072,
-			 "{\"@timestamp\":\"%s\",\"event\":{\"id\":\"%s-%" PRIu64 "\",\"kind\":\"alert\",\"module\":\"raqib\",\"dataset\":\"raqib.file\",\"category\":[\"file\"],\"severity\":73,\"created\":\"%s\"},"
-			 "\"host\":{\"name\":\"%s.example\"},\"agent\":{\"id\":\"%s\",\"type\":\"raqib-agent\",\"version\":\"0.1.0\"},"
-			 "\"rule\":{\"id\":\"policy.read.classified\",\"name\":\"Classified document read by a messaging app\",\"version\":\"1\"},"
-			 "\"process\":{\"pid\":4242,\"name\":\"telegram-deskto\",\"executable\":\"/usr/bin/telegram-desktop\",\"parent\":{\"pid\":1}},\"user\":{\"id\":\"1000\"},"
-			 "\"file\":{\"path\":\"/home/agent/Documents/note-%" PRIu64 ".odt\",\"size\":18342,\"hash\":{\"sha256\":\"%s\"}},"
-			 "\"raqib\":{\"schema_version\":2,\"sequence\":%" PRIu64 ",\"confidence\":\"medium\",\"why\":\"a messaging app opened a file holding personal data\",\"rules_hash\":\"fa59628adedc18f51d8d4966c1954c8f3d2340b7a40901a8533587ebfe3ac331\",\"value_key_id\":\"%s\",\"app\":\"Telegram\","
-			 "\"findings\":[{\"type\":\"CIN\",\"rule_id\":\"pii.cin\",\"masked\":\"ZZ******\",\"occurrences\":2,\"score\":0.8,\"hash\":\"%s\"}],"
-			 "\"document\":{\"official\":true,\"level\":\"CONFIDENTIAL\"}}}",
-			 ts, a->id, a->seq, ts, a->id, a->id, doc, sha, a->seq, dkey_id, h3);
+		snprintf(
+			out, 3072,
+			"{\"@timestamp\":\"%s\",\"event\":{\"id\":\"%s-%" PRIu64
+			"\",\"kind\":\"alert\",\"module\":\"raqib\",\"dataset\":\"raqib.file\",\"category\":[\"file\"],\"severity\":73,\"created\":\"%s\"},"
+			"\"host\":{\"name\":\"%s.example\"},\"agent\":{\"id\":\"%s\",\"type\":\"raqib-agent\",\"version\":\"0.1.0\"},"
+			"\"rule\":{\"id\":\"policy.read.classified\",\"name\":\"Classified document read by a messaging app\",\"version\":\"1\"},"
+			"\"process\":{\"pid\":4242,\"name\":\"telegram-deskto\",\"executable\":\"/usr/bin/telegram-desktop\",\"parent\":{\"pid\":1}},\"user\":{\"id\":\"1000\"},"
+			"\"file\":{\"path\":\"/home/agent/Documents/note-%" PRIu64
+			".odt\",\"size\":18342,\"hash\":{\"sha256\":\"%s\"}},"
+			"\"raqib\":{\"schema_version\":2,\"sequence\":%" PRIu64
+			",\"confidence\":\"medium\",\"why\":\"a messaging app opened a file holding personal data\",\"rules_hash\":\"fa59628adedc18f51d8d4966c1954c8f3d2340b7a40901a8533587ebfe3ac331\",\"value_key_id\":\"%s\",\"app\":\"Telegram\","
+			"\"findings\":[{\"type\":\"CIN\",\"rule_id\":\"pii.cin\",\"masked\":\"ZZ******\",\"occurrences\":2,\"score\":0.8,\"hash\":\"%s\"}],"
+			"\"document\":{\"official\":true,\"level\":\"CONFIDENTIAL\"}}}",
+			ts, a->id, a->seq, ts, a->id, a->id, doc, sha, a->seq, dkey_id, h3);
 	return out;
 }
 
@@ -219,7 +226,8 @@ int main(int argc, char **argv)
 	}
 	if (strcmp(mode, "setup") == 0) {
 		for (uint64_t i = 0; i < n_agents; i++) {
-			const char *hset[] = { "HSET", RAQIB_KEY_REGISTRY, agents[i].id, agents[i].site };
+			const char *hset[] = { "HSET", RAQIB_KEY_REGISTRY, agents[i].id,
+					       agents[i].site };
 			const char *sadd[] = { "SADD", RAQIB_KEY_SITES, agents[i].site };
 			redisReply *x = raqib_redis_command(r, RAQIB_KEY_REGISTRY, 4, hset, NULL);
 			redisReply *y = raqib_redis_command(r, RAQIB_KEY_SITES, 3, sadd, NULL);
@@ -250,9 +258,13 @@ int main(int argc, char **argv)
 			if (a->next_hb_ms > t)
 				continue;
 			a->next_hb_ms = t + hb_ms;
-			snprintf(json, sizeof(json),
-				 "{\"agent.id\":\"%s\",\"interval_ms\":\"%" PRIu64 "\",\"mode\":\"run\",\"outbox.epoch\":\"" EPOCH "\",\"sensor.bpf\":\"attached\",\"status\":\"running\",\"ts\":\"%" PRIu64 "\"}",
-				 a->id, hb_ms, t);
+			snprintf(
+				json, sizeof(json),
+				"{\"agent.id\":\"%s\",\"interval_ms\":\"%" PRIu64
+				"\",\"mode\":\"run\",\"outbox.epoch\":\"" EPOCH
+				"\",\"sensor.bpf\":\"attached\",\"status\":\"running\",\"ts\":\"%" PRIu64
+				"\"}",
+				a->id, hb_ms, t);
 			m->body = strdup(json);
 			raqib_heartbeat_mac(&a->key, a->id, m->body, strlen(m->body), m->sig);
 			m->argv[0] = "XADD";
@@ -264,7 +276,9 @@ int main(int argc, char **argv)
 			m->argv[6] = m->body;
 			m->argv[7] = RAQIB_FIELD_SIG;
 			m->argv[8] = m->sig;
-			rc[n] = (struct raqib_redis_cmd){ .key = a->stream, .argc = 9, .argv = m->argv };
+			rc[n] = (struct raqib_redis_cmd){ .key = a->stream,
+							  .argc = 9,
+							  .argv = m->argv };
 			n++;
 			heartbeats++;
 		}
@@ -277,7 +291,8 @@ int main(int argc, char **argv)
 			if (!m->body)
 				return 1;
 			snprintf(m->seq, sizeof(m->seq), "%" PRIu64, a->seq);
-			raqib_alert_mac(&a->key, a->id, EPOCH, a->seq, m->body, strlen(m->body), m->sig);
+			raqib_alert_mac(&a->key, a->id, EPOCH, a->seq, m->body, strlen(m->body),
+					m->sig);
 			m->argv[0] = "XADD";
 			m->argv[1] = a->stream;
 			m->argv[2] = "*";
@@ -291,7 +306,9 @@ int main(int argc, char **argv)
 			m->argv[10] = m->body;
 			m->argv[11] = RAQIB_FIELD_SIG;
 			m->argv[12] = m->sig;
-			rc[n] = (struct raqib_redis_cmd){ .key = a->stream, .argc = 13, .argv = m->argv };
+			rc[n] = (struct raqib_redis_cmd){ .key = a->stream,
+							  .argc = 13,
+							  .argv = m->argv };
 			n++;
 			sent++;
 		}
@@ -312,7 +329,8 @@ int main(int argc, char **argv)
 
 			if (due > t2) {
 				struct timespec d = { .tv_sec = (time_t)((due - t2) / 1000),
-						      .tv_nsec = (long)((due - t2) % 1000) * 1000000 };
+						      .tv_nsec =
+							      (long)((due - t2) % 1000) * 1000000 };
 
 				nanosleep(&d, NULL);
 			}

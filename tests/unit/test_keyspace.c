@@ -31,7 +31,8 @@ static void test_builders(void **state)
 	assert_int_equal(raqib_key_stream("ra}bat", "ws", key, sizeof(key)), -EINVAL);
 	assert_int_equal(raqib_key_stream("rabat", "ws:1", key, sizeof(key)), -EINVAL);
 	assert_int_equal(raqib_key_stream("", "ws", key, sizeof(key)), -EINVAL);
-	assert_int_equal(raqib_key_stream("a-site-name-longer-than-32-chars-", "ws", key, sizeof(key)),
+	assert_int_equal(raqib_key_stream("a-site-name-longer-than-32-chars-", "ws", key,
+					  sizeof(key)),
 			 -EINVAL);
 	assert_int_equal(raqib_key_document("ABC", key, sizeof(key)), -EINVAL);
 	assert_int_equal(raqib_key_stream("rabat", "ws", key, 10), -ENAMETOOLONG);
