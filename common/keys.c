@@ -21,9 +21,9 @@
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 
-#define LABEL_ALERT    "raqib-alert-v2"
+#define LABEL_ALERT	"raqib-alert-v2"
 #define LABEL_HEARTBEAT "raqib-heartbeat-v1"
-#define LABEL_STORE    "raqib-store-value-v1"
+#define LABEL_STORE	"raqib-store-value-v1"
 #define LABEL_VALUE    "raqib-value-v1"
 #define LABEL_PASSWORD "raqib-redis-password-v1"
 #define LABEL_KEY_ID   "raqib-key-id-v1"
@@ -250,8 +250,9 @@ int raqib_alert_mac(const struct raqib_key *key, const char *agent_id, const cha
 {
 	char seq[24];
 	const void *parts[] = { LABEL_ALERT, "\n", agent_id, "\n", epoch, "\n", seq, "\n", json };
-	size_t lens[] = { sizeof(LABEL_ALERT) - 1, 1, strlen(agent_id), 1, strlen(epoch), 1, 0, 1,
-			  json_len };
+	size_t lens[] = {
+		sizeof(LABEL_ALERT) - 1, 1, strlen(agent_id), 1, strlen(epoch), 1, 0, 1, json_len
+	};
 
 	lens[6] = (size_t)snprintf(seq, sizeof(seq), "%" PRIu64, sequence);
 	return mac_parts(key, parts, lens, 9, out);

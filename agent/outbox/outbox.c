@@ -258,9 +258,10 @@ static redisContext *connect_redis(struct outbox *o, char *err, size_t err_len)
 		o->auth_failures++;
 		snprintf(o->auth_state, sizeof(o->auth_state), "refused: %.150s", err);
 		if (!o->auth_logged)
-			log_warn("outbox",
-				 "%s; not sending: alerts stay in the spool until redis accepts the ACL user '%s' (docs/deployment.md)",
-				 err, o->user);
+			log_warn(
+				"outbox",
+				"%s; not sending: alerts stay in the spool until redis accepts the ACL user '%s' (docs/deployment.md)",
+				err, o->user);
 		o->auth_logged = true;
 		/* said once above: the outage message would say it again */
 		o->outage_logged = true;
@@ -429,8 +430,10 @@ static size_t read_replies(struct outbox *o, size_t n)
 static int write_heartbeat(struct outbox *o, const struct heartbeat_fields *f)
 {
 	char sig[RAQIB_MAC_HEX_BYTES];
-	const char *argv[9] = { "XADD", o->stream, "*", RAQIB_FIELD_AGENT, o->agent_id,
-				RAQIB_FIELD_HEARTBEAT, NULL, RAQIB_FIELD_SIG, sig };
+	const char *argv[9] = {
+		"XADD", o->stream,	 "*", RAQIB_FIELD_AGENT, o->agent_id, RAQIB_FIELD_HEARTBEAT,
+		NULL,	RAQIB_FIELD_SIG, sig
+	};
 	size_t lens[9];
 	json_t *doc = json_object();
 	redisReply *reply;
