@@ -645,6 +645,21 @@ static int read_round(struct collector *c, struct round *r, bool pending)
 	return r->err ? r->err : total;
 }
 
+/* The next up to STREAMS_PER_READ streams whose group exists, from *i on. Returns how many. */
+static size_t next_streams(struct collector *c, size_t *i, const char **streams,
+			   struct agent_state **agents)
+{
+	size_t n = 0;
+
+	for (; *i < c->n_agents && n < STREAMS_PER_READ; (*i)++) {
+		if (!c->agents[*i].group_ready)
+			continue;
+		streams[n] = c->agents[*i].stream;
+		agents[n++] = &c->agents[*i];
+	}
+	return n;
+}
+
 /*
  * Entries another collector was given and never acknowledged (it died): taken over, a site's
  * streams at a time, pipelined.
@@ -657,15 +672,9 @@ static int claim_round(struct collector *c, struct round *r)
 
 	r->agents = agents;
 	for (size_t i = 0; i < c->n_agents && !r->err;) {
-		size_t n = 0;
+		size_t n = next_streams(c, &i, streams, agents);
 		int rc;
 
-		for (; i < c->n_agents && n < STREAMS_PER_READ; i++) {
-			if (!c->agents[i].group_ready)
-				continue;
-			streams[n] = c->agents[i].stream;
-			agents[n++] = &c->agents[i];
-		}
 		if (!n)
 			break;
 		rc = store_claim_streams(c->store, streams, n, c->consumer, c->cfg.claim_idle_ms,
@@ -753,14 +762,8 @@ static int housekeeping(struct collector *c)
 	unsigned long long trimmed = 0;
 
 	for (size_t i = 0; i < c->n_agents;) {
-		size_t n = 0;
+		size_t n = next_streams(c, &i, streams, agents);
 
-		for (; i < c->n_agents && n < STREAMS_PER_READ; i++) {
-			if (!c->agents[i].group_ready)
-				continue;
-			streams[n] = c->agents[i].stream;
-			agents[n++] = &c->agents[i];
-		}
 		if (!n)
 			break;
 		if (store_trim_streams(c->store, streams, n, lag, &trimmed))
