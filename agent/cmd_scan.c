@@ -443,7 +443,8 @@ int cmd_scan(struct agent *agent, int argc, char **argv)
 	if (run.report) {
 		agent_send_heartbeat(agent, "stopped");
 		log_info("scan", "%llu copies at rest reported to the collector%s",
-			 (unsigned long long)run.reported, run.report_failed ? ", some refused" : "");
+			 (unsigned long long)run.reported,
+			 run.report_failed ? ", some refused" : "");
 		if (agent_flush_outbox(agent, 30000) || run.report_failed)
 			run.errors++;
 	}

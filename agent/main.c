@@ -156,9 +156,10 @@ static int parse_outbox_option(struct agent *agent, int c, const char *arg)
 		return 0;
 	case OPT_SITE:
 		if (!raqib_site_is_valid(arg, strlen(arg))) {
-			log_error("agent",
-				  "invalid --site '%.32s': use 1 to 32 letters, digits, '.', '-' or '_'",
-				  arg);
+			log_error(
+				"agent",
+				"invalid --site '%.32s': use 1 to 32 letters, digits, '.', '-' or '_'",
+				arg);
 			return -EINVAL;
 		}
 		agent->site = arg;
@@ -322,7 +323,8 @@ int main(int argc, char **argv)
 		agent.rules_path = env && *env ? env : NULL;
 	}
 	if (!agent.insecure_no_acl) {
-		const char *env = getenv("RAQIB_INSECURE_NO_ACL"); /* NOLINT(concurrency-mt-unsafe) */
+		const char *env =
+			getenv("RAQIB_INSECURE_NO_ACL"); /* NOLINT(concurrency-mt-unsafe) */
 
 		agent.insecure_no_acl = env && strcmp(env, "1") == 0;
 	}

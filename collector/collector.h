@@ -17,6 +17,7 @@
 #include "raqib/redis_conn.h"
 #include "store.h"
 
+struct doc_packer;
 struct keystore;
 struct notifier;
 
@@ -77,6 +78,7 @@ struct collector {
 	struct store *store;
 	struct keystore *keys;
 	struct notifier *notifier;
+	struct doc_packer *packer; /* stored documents' encoder (consume.c) */
 	struct store_policy policy;
 
 	struct agent_state *agents; /* sorted by site, then id */

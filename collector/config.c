@@ -17,7 +17,14 @@
 
 #define DAY_MS ((int64_t)24 * 3600 * 1000)
 
-enum kind { K_STRING, K_DURATION, K_UINT, K_U64, K_SEVERITY, K_TRANSPORT };
+enum kind {
+	K_STRING,
+	K_DURATION,
+	K_UINT,
+	K_U64,
+	K_SEVERITY,
+	K_TRANSPORT
+};
 
 struct key {
 	const char *name;
@@ -26,14 +33,14 @@ struct key {
 	size_t size; /* strings: the buffer */
 };
 
-#define STR(n, f)                                                                              \
-	{                                                                                      \
-		n, K_STRING, offsetof(struct collector_config, f),                             \
-			sizeof(((struct collector_config *)0)->f)                              \
+#define STR(n, f)                                                  \
+	{                                                          \
+		n, K_STRING, offsetof(struct collector_config, f), \
+			sizeof(((struct collector_config *)0)->f)  \
 	}
-#define FIELD(n, k, f)                                                                         \
-	{                                                                                      \
-		n, k, offsetof(struct collector_config, f), 0                                  \
+#define FIELD(n, k, f)                                        \
+	{                                                     \
+		n, k, offsetof(struct collector_config, f), 0 \
 	}
 
 static const struct key keys[] = {
@@ -103,7 +110,9 @@ int config_parse_duration(const char *text, int64_t *ms)
 	static const struct {
 		const char *unit;
 		int64_t ms;
-	} units[] = { { "ms", 1 }, { "s", 1000 }, { "m", 60000 }, { "h", 3600000 }, { "d", DAY_MS } };
+	} units[] = {
+		{ "ms", 1 }, { "s", 1000 }, { "m", 60000 }, { "h", 3600000 }, { "d", DAY_MS }
+	};
 	char *end;
 	long long v;
 
@@ -159,19 +168,22 @@ static int set_at(struct collector_config *c, const char *name, const char *text
 			return 0;
 		case K_DURATION:
 			if (config_parse_duration(text, (int64_t *)(void *)field))
-				return error_at(err, line,
-						"%s: '%.64s' is not a duration such as 500ms, 30s, 15m, 24h, 90d",
-						name, text);
+				return error_at(
+					err, line,
+					"%s: '%.64s' is not a duration such as 500ms, 30s, 15m, 24h, 90d",
+					name, text);
 			return 0;
 		case K_UINT:
 			if (parse_uint(text, 100000000, &v) || v == 0)
-				return error_at(err, line, "%s: '%.64s' is not a number from 1 to 100000000",
+				return error_at(err, line,
+						"%s: '%.64s' is not a number from 1 to 100000000",
 						name, text);
 			*(unsigned *)(void *)field = (unsigned)v;
 			return 0;
 		case K_U64:
 			if (parse_uint(text, UINT64_MAX / 2, &v) || v == 0)
-				return error_at(err, line, "%s: '%.64s' is not a number > 0", name, text);
+				return error_at(err, line, "%s: '%.64s' is not a number > 0", name,
+						text);
 			*(uint64_t *)(void *)field = v;
 			return 0;
 		case K_SEVERITY:
@@ -184,12 +196,14 @@ static int set_at(struct collector_config *c, const char *name, const char *text
 				*(int *)(void *)field = (int)v;
 				return 0;
 			}
-			return error_at(err, line,
-					"%s: '%.64s' is not low, medium, high, critical or 0 to 100",
-					name, text);
+			return error_at(
+				err, line,
+				"%s: '%.64s' is not low, medium, high, critical or 0 to 100", name,
+				text);
 		case K_TRANSPORT:
 			if (strcmp(text, "udp") != 0 && strcmp(text, "tcp") != 0)
-				return error_at(err, line, "%s: '%.64s' is not udp or tcp", name, text);
+				return error_at(err, line, "%s: '%.64s' is not udp or tcp", name,
+						text);
 			snprintf(c->syslog_transport, sizeof(c->syslog_transport), "%s", text);
 			return 0;
 		}
@@ -265,7 +279,8 @@ int config_load(struct collector_config *c, const char *path, struct config_erro
 				break;
 			}
 			if (!have_key) {
-				snprintf(pending, sizeof(pending), "%s", (const char *)ev.data.scalar.value);
+				snprintf(pending, sizeof(pending), "%s",
+					 (const char *)ev.data.scalar.value);
 				have_key = true;
 				break;
 			}
@@ -317,8 +332,9 @@ void config_print(const struct collector_config *c, FILE *out)
 	fprintf(out, "incidents:\n");
 	print_duration(out, "window", c->incident_window_ms);
 	fprintf(out, "  spread_min_hosts: %u\n", c->spread_min_hosts);
-	fprintf(out, "ingest:\n  rate_per_agent: %u\n  burst_per_agent: %u\n  backlog_max: %" PRIu64
-		     "\n  batch: %u\n",
+	fprintf(out,
+		"ingest:\n  rate_per_agent: %u\n  burst_per_agent: %u\n  backlog_max: %" PRIu64
+		"\n  batch: %u\n",
 		c->rate_per_agent, c->burst_per_agent, c->backlog_max, c->batch);
 	print_duration(out, "claim_idle", c->claim_idle_ms);
 	fprintf(out, "retention:\n");
@@ -327,9 +343,10 @@ void config_print(const struct collector_config *c, FILE *out)
 	print_duration(out, "indexes", c->keep_indexes_ms);
 	print_duration(out, "dead_letters", c->keep_dead_letters_ms);
 	fprintf(out, "  dead_letters_max: %" PRIu64 "\n", c->dead_letters_max);
-	fprintf(out, "notify:\n  min_severity: %d\n  webhook:\n    url: \"%s\"\n"
-		     "    secret_file: \"%s\"\n    retries: %u\n  syslog:\n    address: \"%s\"\n"
-		     "    transport: %s\n",
+	fprintf(out,
+		"notify:\n  min_severity: %d\n  webhook:\n    url: \"%s\"\n"
+		"    secret_file: \"%s\"\n    retries: %u\n  syslog:\n    address: \"%s\"\n"
+		"    transport: %s\n",
 		c->notify_min_severity, c->webhook_url, c->webhook_secret_file, c->webhook_retries,
 		c->syslog_address, c->syslog_transport);
 }

@@ -17,6 +17,7 @@
 #include <openssl/evp.h>
 
 #include "agent_view.h"
+#include "doc_codec.h"
 #include "ingest.h"
 #include "keystore.h"
 #include "notify.h"
@@ -25,19 +26,27 @@
 #include "raqib/redis_cluster.h"
 #include "raqib/schema.h"
 
-#define REGISTRY_MS	   10000
-#define HOUSEKEEPING_MS	   10000
-#define STREAMS_PER_READ   256
-#define IDLE_SLEEP_MS	   50
-#define LOG_INTERVAL_MS	   10000
-#define BATCH_ALERTS_MAX   1024
+#define REGISTRY_MS	 10000
+#define HOUSEKEEPING_MS	 10000
+#define STREAMS_PER_READ 256
+#define IDLE_SLEEP_MS	 50
+#define LOG_INTERVAL_MS	 10000
+#define BATCH_ALERTS_MAX 1024
 
-enum { LOG_RATE, LOG_FLOOD, LOG_REFUSED, LOG_STORE, LOG_COUNT };
+enum {
+	LOG_RATE,
+	LOG_FLOOD,
+	LOG_REFUSED,
+	LOG_STORE,
+	LOG_COUNT
+};
 
 /* An alert read and verified, waiting for the batch to be stored: everything owned. */
 struct pending_alert {
 	struct store_alert a;
-	char *json;
+	char *json; /* as stored (doc_codec.h) */
+	size_t json_len;
+	char *plain; /* the JSON, for notifications and dead letters */
 	char *stream, *entry_id, *agent, *epoch, *site, *host, *user, *app, *document, *rule;
 	char group[33];
 	char values[STORE_MAX_VALUES][RAQIB_MAC_HEX_BYTES];
@@ -55,8 +64,8 @@ struct round {
 const char *dead_reason_code(enum dead_reason r)
 {
 	static const char *const codes[DEAD_REASON_COUNT] = {
-		"malformed", "oversized", "foreign-agent", "no-key", "signature",
-		"deployment-key", "conflict",
+		"malformed", "oversized",      "foreign-agent", "no-key",
+		"signature", "deployment-key", "conflict",
 	};
 
 	return r < DEAD_REASON_COUNT ? codes[r] : "unknown";
@@ -249,6 +258,7 @@ static int refresh_registry(struct collector *c)
 static void pending_release(struct pending_alert *p)
 {
 	free(p->json);
+	free(p->plain);
 	free(p->stream);
 	free(p->entry_id);
 	free(p->agent);
@@ -271,9 +281,10 @@ static void dead_letter(struct round *r, struct agent_state *a, const char *id,
 	count(c, &c->m.dead[why], 1);
 	/* one line per interval, not one per entry: a hostile agent must not fill the log */
 	if (log_is_due(c, LOG_REFUSED))
-		log_warn("collector",
-			 "refused entry %s of agent '%s' (%s): %s; further refusals are counted in /metrics, logged at most every %d s",
-			 id, a->id, dead_reason_code(why), reason, LOG_INTERVAL_MS / 1000);
+		log_warn(
+			"collector",
+			"refused entry %s of agent '%s' (%s): %s; further refusals are counted in /metrics, logged at most every %d s",
+			id, a->id, dead_reason_code(why), reason, LOG_INTERVAL_MS / 1000);
 	if (store_dead_letter(c->store, &c->policy, a->site, a->stream, id, fields, n,
 			      why != DEAD_OVERSIZED, dead_reason_code(why), reason,
 			      collector_now_ms(c)))
@@ -359,12 +370,16 @@ static int prepare(struct collector *c, struct agent_state *ag, const char *id,
 	snprintf(user, sizeof(user), "%s%s%s", uid[0] ? ag->id : "", uid[0] ? "/" : "", uid);
 	/* same host, user and document (else file name, else rule): one incident */
 	snprintf(group_text, sizeof(group_text), "%s|%s|%s%s", ag->id, uid,
-		 file_sha[0] ? "sha256:" : doc_string(doc, "file", "name", 255)[0] ? "name:" : "rule:",
-		 file_sha[0] ? file_sha :
+		 file_sha[0]				 ? "sha256:" :
+		 doc_string(doc, "file", "name", 255)[0] ? "name:" :
+							   "rule:",
+		 file_sha[0]				 ? file_sha :
 		 doc_string(doc, "file", "name", 255)[0] ? doc_string(doc, "file", "name", 255) :
 							   doc_string(doc, "rule", "id", 128));
 	short_hash(group_text, p->group);
-	p->json = json_dumps(doc, JSON_COMPACT | JSON_REAL_PRECISION(6));
+	p->plain = json_dumps(doc, JSON_COMPACT | JSON_REAL_PRECISION(6));
+	if (p->plain && doc_pack(c->packer, p->plain, strlen(p->plain), &p->json, &p->json_len))
+		p->json = NULL;
 	p->stream = strdup(ag->stream);
 	p->entry_id = strdup(id);
 	p->agent = strdup(ag->id);
@@ -376,8 +391,8 @@ static int prepare(struct collector *c, struct agent_state *ag, const char *id,
 	p->document = strdup(file_sha);
 	p->rule = strdup(doc_string(doc, "rule", "id", 95));
 	p->shadow = strcmp(kind, "shadow") == 0;
-	if (!p->json || !p->stream || !p->entry_id || !p->agent || !p->epoch || !p->site ||
-	    !p->host || !p->user || !p->app || !p->document || !p->rule) {
+	if (!p->json || !p->plain || !p->stream || !p->entry_id || !p->agent || !p->epoch ||
+	    !p->site || !p->host || !p->user || !p->app || !p->document || !p->rule) {
 		pending_release(p);
 		return -ENOMEM;
 	}
@@ -389,7 +404,7 @@ static int prepare(struct collector *c, struct agent_state *ag, const char *id,
 		.epoch = p->epoch,
 		.sequence = e->sequence,
 		.json = p->json,
-		.json_len = strlen(p->json),
+		.json_len = p->json_len,
 		.rx_ms = collector_now_ms(c),
 		.host = p->host,
 		.user = p->user,
@@ -435,13 +450,15 @@ static int flush_batch(struct round *r)
 			struct stream_field f[] = {
 				{ "agent", 5, p->agent, strlen(p->agent) },
 				{ "epoch", 5, p->epoch, strlen(p->epoch) },
-				{ "alert", 5, p->json, strlen(p->json) },
+				{ "alert", 5, p->plain, strlen(p->plain) },
 			};
 			char reason[256];
 
-			snprintf(reason, sizeof(reason),
-				 "sequence %" PRIu64 " of agent '%s' (epoch %s) already holds another alert: the agent reused a number",
-				 p->a.sequence, p->agent, p->epoch);
+			snprintf(
+				reason, sizeof(reason),
+				"sequence %" PRIu64
+				" of agent '%s' (epoch %s) already holds another alert: the agent reused a number",
+				p->a.sequence, p->agent, p->epoch);
 			c->m.conflicts++;
 			if (ag)
 				dead_letter(r, ag, p->entry_id, f, 3, DEAD_CONFLICT, reason);
@@ -458,10 +475,11 @@ static int flush_batch(struct round *r)
 			continue;
 		count_rule(c, p->rule, p->shadow);
 		if (out[i].result == STORE_GAP)
-			log_debug("collector", "agent '%s': sequence numbers %" PRIu64 "..%" PRIu64 " missing",
+			log_debug("collector",
+				  "agent '%s': sequence numbers %" PRIu64 "..%" PRIu64 " missing",
 				  p->agent, out[i].gap_from, out[i].gap_to);
 		if (c->notifier && !p->shadow)
-			notifier_alert(c->notifier, p->json, p->a.severity, out[i].incident,
+			notifier_alert(c->notifier, p->plain, p->a.severity, out[i].incident,
 				       out[i].incident_new);
 	}
 out:
@@ -492,7 +510,7 @@ static int on_entry(void *ctx, size_t index, const char *id, const struct stream
 	rc = ingest_head(fields, n, ag->id, &head, reason, sizeof(reason));
 	if (rc) {
 		dead_letter(r, ag, id, fields, n,
-			    rc == -E2BIG ? DEAD_OVERSIZED :
+			    rc == -E2BIG			     ? DEAD_OVERSIZED :
 			    strstr(reason, "in the stream of agent") ? DEAD_FOREIGN :
 								       DEAD_MALFORMED,
 			    reason);
@@ -581,9 +599,10 @@ static int read_round(struct collector *c, struct round *r, bool pending)
 				a->rate_limited++;
 				count(c, &c->m.rate_limited, 1);
 				if (log_is_due(c, LOG_RATE))
-					log_warn("collector",
-						 "agent '%s' is over its rate of %u entries/s: its entries wait in its stream",
-						 a->id, c->cfg.rate_per_agent);
+					log_warn(
+						"collector",
+						"agent '%s' is over its rate of %u entries/s: its entries wait in its stream",
+						a->id, c->cfg.rate_per_agent);
 				continue;
 			}
 			if (!a->group_ready)
@@ -626,21 +645,40 @@ static int read_round(struct collector *c, struct round *r, bool pending)
 	return r->err ? r->err : total;
 }
 
-/* Entries another collector was given and never acknowledged (it died): taken over. */
+/* The next up to STREAMS_PER_READ streams whose group exists, from *i on. Returns how many. */
+static size_t next_streams(struct collector *c, size_t *i, const char **streams,
+			   struct agent_state **agents)
+{
+	size_t n = 0;
+
+	for (; *i < c->n_agents && n < STREAMS_PER_READ; (*i)++) {
+		if (!c->agents[*i].group_ready)
+			continue;
+		streams[n] = c->agents[*i].stream;
+		agents[n++] = &c->agents[*i];
+	}
+	return n;
+}
+
+/*
+ * Entries another collector was given and never acknowledged (it died): taken over, a site's
+ * streams at a time, pipelined.
+ */
 static int claim_round(struct collector *c, struct round *r)
 {
-	struct agent_state *agents[1];
+	const char *streams[STREAMS_PER_READ];
+	struct agent_state *agents[STREAMS_PER_READ];
 	int total = 0;
 
 	r->agents = agents;
-	for (size_t i = 0; i < c->n_agents && !r->err; i++) {
+	for (size_t i = 0; i < c->n_agents && !r->err;) {
+		size_t n = next_streams(c, &i, streams, agents);
 		int rc;
 
-		agents[0] = &c->agents[i];
-		if (!agents[0]->group_ready)
-			continue;
-		rc = store_claim(c->store, agents[0]->stream, 0, c->consumer, c->cfg.claim_idle_ms,
-				 c->cfg.batch, on_entry, r);
+		if (!n)
+			break;
+		rc = store_claim_streams(c->store, streams, n, c->consumer, c->cfg.claim_idle_ms,
+					 c->cfg.batch, on_entry, r);
 		if (rc >= 0 && flush_batch(r))
 			rc = -EIO;
 		if (rc < 0) {
@@ -659,7 +697,7 @@ static int count_agents(struct collector *c)
 {
 	struct raqib_redis_cmd *cmds = calloc(c->n_agents + 1, sizeof(*cmds));
 	redisReply **replies = calloc(c->n_agents + 1, sizeof(*replies));
-	char (*keys)[RAQIB_KEY_MAX + 80] = calloc(c->n_agents + 1, sizeof(*keys));
+	char(*keys)[RAQIB_KEY_MAX + 80] = calloc(c->n_agents + 1, sizeof(*keys));
 	const char **argv = calloc(2 * c->n_agents + 1, sizeof(*argv));
 	struct stream_field *f = calloc(512, sizeof(*f));
 	unsigned up = 0, degraded = 0, silent = 0;
@@ -674,9 +712,11 @@ static int count_agents(struct collector *c)
 		strncat(keys[i], c->agents[i].id, sizeof(keys[i]) - strlen(keys[i]) - 1);
 		argv[2 * i] = "HGETALL";
 		argv[2 * i + 1] = keys[i];
-		cmds[i] = (struct raqib_redis_cmd){ .key = keys[i], .argc = 2, .argv = &argv[2 * i] };
+		cmds[i] =
+			(struct raqib_redis_cmd){ .key = keys[i], .argc = 2, .argv = &argv[2 * i] };
 	}
-	rc = c->n_agents ? raqib_redis_pipeline(store_redis(c->store), c->n_agents, cmds, replies) : 0;
+	rc = c->n_agents ? raqib_redis_pipeline(store_redis(c->store), c->n_agents, cmds, replies) :
+			   0;
 	for (size_t i = 0; !rc && i < c->n_agents; i++) {
 		const redisReply *r = replies[i];
 		const char *status;
@@ -710,34 +750,43 @@ out:
 	return rc;
 }
 
-/* Trims what every group acknowledged; caps a flooding agent's backlog; measures the lag. */
+/*
+ * Trims what every group acknowledged and measures the lag (pipelined, STREAMS_PER_READ
+ * streams at a time); caps a flooding agent's backlog; counts the agents by status.
+ */
 static int housekeeping(struct collector *c)
 {
-	uint64_t trimmed = 0;
+	const char *streams[STREAMS_PER_READ];
+	struct agent_state *agents[STREAMS_PER_READ];
+	long long lag[STREAMS_PER_READ];
+	unsigned long long trimmed = 0;
 
-	for (size_t i = 0; i < c->n_agents; i++) {
-		struct agent_state *a = &c->agents[i];
-		long long n;
+	for (size_t i = 0; i < c->n_agents;) {
+		size_t n = next_streams(c, &i, streams, agents);
 
-		if (!a->group_ready)
-			continue;
-		n = store_trim_stream(c->store, a->stream);
-		if (n < 0)
+		if (!n)
+			break;
+		if (store_trim_streams(c->store, streams, n, lag, &trimmed))
 			return -EIO;
-		trimmed += (uint64_t)n;
-		n = store_stream_lag(c->store, a->stream);
 		pthread_mutex_lock(&c->lock);
-		a->lag = n;
+		for (size_t k = 0; k < n; k++)
+			agents[k]->lag = lag[k];
 		pthread_mutex_unlock(&c->lock);
-		if (a->lag > 0 && (uint64_t)a->lag > c->cfg.backlog_max) {
-			n = store_cap_stream(c->store, a->stream, c->cfg.backlog_max);
-			if (n > 0) {
-				a->flood_dropped += (uint64_t)n;
-				count(c, &c->m.flood_dropped, (uint64_t)n);
+		for (size_t k = 0; k < n; k++) {
+			struct agent_state *a = agents[k];
+			long long dropped;
+
+			if (lag[k] <= 0 || (uint64_t)lag[k] <= c->cfg.backlog_max)
+				continue;
+			dropped = store_cap_stream(c->store, a->stream, c->cfg.backlog_max);
+			if (dropped > 0) {
+				a->flood_dropped += (uint64_t)dropped;
+				count(c, &c->m.flood_dropped, (uint64_t)dropped);
 				if (log_is_due(c, LOG_FLOOD))
-					log_warn("collector",
-						 "agent '%s' floods its stream: %lld entries dropped past ingest.backlog_max %" PRIu64,
-						 a->id, n, c->cfg.backlog_max);
+					log_warn(
+						"collector",
+						"agent '%s' floods its stream: %lld entries dropped past ingest.backlog_max %" PRIu64,
+						a->id, dropped, c->cfg.backlog_max);
 			}
 		}
 	}
@@ -776,8 +825,13 @@ int collector_run(struct collector *c)
 	bool pending = true; /* first what this consumer was given but never acknowledged */
 
 	r.batch = calloc(BATCH_ALERTS_MAX, sizeof(*r.batch));
-	if (!r.batch)
+	c->packer = doc_packer_new();
+	if (!r.batch || !c->packer) {
+		free(r.batch);
+		doc_packer_free(c->packer);
+		c->packer = NULL;
 		return -ENOMEM;
+	}
 	while (!*c->stop) {
 		bool was_pending = pending;
 		int n;
@@ -810,5 +864,7 @@ int collector_run(struct collector *c)
 		}
 	}
 	free(r.batch);
+	doc_packer_free(c->packer);
+	c->packer = NULL;
 	return 0;
 }

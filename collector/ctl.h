@@ -32,6 +32,7 @@ struct store *ctl_store(struct ctl *ctl);
 typedef int (*ctl_command_fn)(struct ctl *ctl, int argc, char **argv);
 
 int ctl_alerts(struct ctl *ctl, int argc, char **argv);
+int ctl_alert(struct ctl *ctl, int argc, char **argv);
 int ctl_incidents(struct ctl *ctl, int argc, char **argv);
 int ctl_incident(struct ctl *ctl, int argc, char **argv);
 int ctl_incident_set(struct ctl *ctl, int argc, char **argv);

@@ -28,7 +28,12 @@
 #include "raqib/schema.h"
 #include "store_query.h"
 
-enum { O_JSON = 1000, O_SITE, O_LIMIT, O_REASON };
+enum {
+	O_JSON = 1000,
+	O_SITE,
+	O_LIMIT,
+	O_REASON
+};
 
 struct list_ctx {
 	bool json;
@@ -100,8 +105,7 @@ int ctl_agent_add(struct ctl *ctl, int argc, char **argv)
 	static const struct option options[] = { { "site", required_argument, NULL, O_SITE },
 						 { NULL, 0, NULL, 0 } };
 	const char *dir = raqib_keys_dir(ctl->keys_dir), *site = RAQIB_SITE_DEFAULT, *id;
-	char path[4096], dpath[4096], err[512], password[RAQIB_MAC_HEX_BYTES], line[1024],
-		reg[512];
+	char path[4096], dpath[4096], err[512], password[RAQIB_MAC_HEX_BYTES], line[1024], reg[512];
 	struct raqib_key key, dkey;
 	bool created, dcreated;
 	int opt, ret = CTL_EXIT_ERROR;
@@ -119,11 +123,13 @@ int ctl_agent_add(struct ctl *ctl, int argc, char **argv)
 	id = argv[optind];
 	if (!raqib_agent_id_is_valid(id, strlen(id))) {
 		log_error("ctl",
-			  "invalid agent id '%.64s': use 1 to 64 letters, digits, '.', '-' or '_'", id);
+			  "invalid agent id '%.64s': use 1 to 64 letters, digits, '.', '-' or '_'",
+			  id);
 		return CTL_EXIT_USAGE;
 	}
 	if (!raqib_site_is_valid(site, strlen(site))) {
-		log_error("ctl", "invalid site '%.32s': use 1 to 32 letters, digits, '.', '-' or '_'",
+		log_error("ctl",
+			  "invalid site '%.32s': use 1 to 32 letters, digits, '.', '-' or '_'",
 			  site);
 		return CTL_EXIT_USAGE;
 	}
@@ -175,8 +181,9 @@ int ctl_investigator_add(struct ctl *ctl, int argc, char **argv)
 	int fd, ret = CTL_EXIT_ERROR;
 
 	if (argc != 2 || !raqib_agent_id_is_valid(argv[1], strlen(argv[1]))) {
-		log_error("ctl",
-			  "investigator-add: expected one name of 1 to 64 letters, digits, '.', '-' or '_'");
+		log_error(
+			"ctl",
+			"investigator-add: expected one name of 1 to 64 letters, digits, '.', '-' or '_'");
 		return CTL_EXIT_USAGE;
 	}
 	if (getrandom(raw, sizeof(raw), 0) != (ssize_t)sizeof(raw)) {
@@ -223,8 +230,8 @@ static int print_dead(void *ctx, const char *site, const char *id, const struct 
 	const struct stream_field *agent = ingest_find_field(f, n, "f.agent");
 
 	if (l->json) {
-		json_t *doc = json_pack("{s:s, s:s, s:s%, s:s%, s:s%}", "site", site, "id", id, "code",
-					code ? code->value : "", code ? code->value_len : 0,
+		json_t *doc = json_pack("{s:s, s:s, s:s%, s:s%, s:s%}", "site", site, "id", id,
+					"code", code ? code->value : "", code ? code->value_len : 0,
 					"reason", reason ? reason->value : "",
 					reason ? reason->value_len : 0, "agent",
 					agent ? agent->value : "", agent ? agent->value_len : 0);
@@ -275,7 +282,8 @@ int ctl_dead_letters(struct ctl *ctl, int argc, char **argv)
 			return CTL_EXIT_ERROR;
 		n = store_dead_replay(ctl->store, reason, ctl_who(), ctl_now_ms());
 		if (n < 0) {
-			log_error("ctl", "cannot replay the dead letters: %s", store_error(ctl->store));
+			log_error("ctl", "cannot replay the dead letters: %s",
+				  store_error(ctl->store));
 			return CTL_EXIT_ERROR;
 		}
 		printf("%lld dead letters sent again to their streams; the collector reads them now\n",

@@ -58,9 +58,10 @@ static int print_item(void *ctx, const struct store_item *it)
 			fwrite(it->json, 1, it->json_len, stdout);
 			fputc('\n', stdout);
 		} else if (!it->ref) {
-			json_t *gap = json_pack("{s:s, s:I, s:s, s:s, s:s}", "gap", it->gap_kind, "rx_ms",
-						(json_int_t)it->rx_ms, "agent", it->gap_agent,
-						"detail", it->gap_detail, "kind", "coverage_gap");
+			json_t *gap = json_pack("{s:s, s:I, s:s, s:s, s:s}", "gap", it->gap_kind,
+						"rx_ms", (json_int_t)it->rx_ms, "agent",
+						it->gap_agent, "detail", it->gap_detail, "kind",
+						"coverage_gap");
 
 			if (gap) {
 				json_dumpf(gap, stdout, JSON_COMPACT);
@@ -201,6 +202,38 @@ int ctl_alerts(struct ctl *ctl, int argc, char **argv)
 	return finish_list(n, &o, &p, "alerts");
 }
 
+static int print_json_only(void *ctx, const struct store_item *it)
+{
+	(void)ctx;
+	if (!it->json)
+		return -ENOENT;
+	fwrite(it->json, 1, it->json_len, stdout);
+	fputc('\n', stdout);
+	return 0;
+}
+
+int ctl_alert(struct ctl *ctl, int argc, char **argv)
+{
+	int rc;
+
+	if (argc != 2) {
+		log_error("ctl", "alert: expected one reference SITE:AGENT:EPOCH:SEQ");
+		return CTL_EXIT_USAGE;
+	}
+	if (!ctl_store(ctl))
+		return CTL_EXIT_ERROR;
+	rc = store_query_alert(ctl->store, argv[1], print_json_only, NULL);
+	if (rc == -EINVAL) {
+		log_error("ctl", "alert: '%s' is not a reference SITE:AGENT:EPOCH:SEQ", argv[1]);
+		return CTL_EXIT_USAGE;
+	}
+	if (rc == -ENOENT) {
+		log_error("ctl", "no alert '%s' stored", argv[1]);
+		return CTL_EXIT_ERROR;
+	}
+	return rc ? CTL_EXIT_ERROR : CTL_EXIT_OK;
+}
+
 /* Reads the value: a prompt without echo on a terminal, else one line of standard input. */
 static int read_value(char *value, size_t len)
 {
@@ -260,8 +293,9 @@ static int read_token(const char *path, char *token, size_t len)
 		return 0;
 	}
 	if (!path) {
-		log_error("ctl",
-			  "find needs an investigator token: --token-file FILE or $RAQIB_INVESTIGATOR_TOKEN (raqibctl investigator-add)");
+		log_error(
+			"ctl",
+			"find needs an investigator token: --token-file FILE or $RAQIB_INVESTIGATOR_TOKEN (raqibctl investigator-add)");
 		return -ENOENT;
 	}
 	f = fopen(path, "re");
@@ -314,8 +348,9 @@ int ctl_find(struct ctl *ctl, int argc, char **argv)
 		}
 	}
 	if (optind != argc) {
-		log_error("ctl",
-			  "find reads the value from standard input or a prompt, never from the command line (it would stay in the shell history)");
+		log_error(
+			"ctl",
+			"find reads the value from standard input or a prompt, never from the command line (it would stay in the shell history)");
 		return CTL_EXIT_USAGE;
 	}
 	if (read_token(token_file, token, sizeof(token)))
@@ -324,7 +359,8 @@ int ctl_find(struct ctl *ctl, int argc, char **argv)
 		log_error("ctl", "no value given");
 		return CTL_EXIT_USAGE;
 	}
-	snprintf(endpoint, sizeof(endpoint), "%s/api/find", url && *url ? url : "http://127.0.0.1:9477");
+	snprintf(endpoint, sizeof(endpoint), "%s/api/find",
+		 url && *url ? url : "http://127.0.0.1:9477");
 	snprintf(auth, sizeof(auth), "Authorization: Bearer %s", token);
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 	curl = curl_easy_init();
@@ -357,7 +393,9 @@ int ctl_find(struct ctl *ctl, int argc, char **argv)
 	}
 	json_array_foreach(alerts, i, doc) {
 		char *text = json_dumps(doc, JSON_COMPACT);
-		struct store_item it = { .ref = "", .json = text, .json_len = text ? strlen(text) : 0 };
+		struct store_item it = { .ref = "",
+					 .json = text,
+					 .json_len = text ? strlen(text) : 0 };
 
 		if (text)
 			print_item(&p, &it);
@@ -368,7 +406,8 @@ int ctl_find(struct ctl *ctl, int argc, char **argv)
 		       json_string_value(json_object_get(answer, "type")) ?: "value");
 	if (json_integer_value(json_object_get(answer, "waiting")) > 0)
 		fprintf(stderr,
-			"raqibctl: %" JSON_INTEGER_FORMAT " entries are still waiting to be stored: search again later, they may hold more\n",
+			"raqibctl: %" JSON_INTEGER_FORMAT
+			" entries are still waiting to be stored: search again later, they may hold more\n",
 			json_integer_value(json_object_get(answer, "waiting")));
 	ret = CTL_EXIT_OK;
 out:

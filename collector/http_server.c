@@ -363,7 +363,8 @@ struct http_server *http_server_start_tls(const char *listen, const struct http_
 		flags |= MHD_USE_TLS;
 	}
 	if (raqib_redis_addr_parse(listen, &addr)) {
-		snprintf(err, err_len, "invalid listen address '%.100s': expected ADDR:PORT", listen);
+		snprintf(err, err_len, "invalid listen address '%.100s': expected ADDR:PORT",
+			 listen);
 		goto err_free;
 	}
 	if (inet_pton(AF_INET, addr.host, &((struct sockaddr_in *)&ss)->sin_addr) == 1) {

@@ -64,8 +64,8 @@ struct http_server;
  * Listens on listen ("ADDR:PORT", "[V6]:PORT") and serves the n routes (copied). Returns NULL
  * with a reason in err.
  */
-struct http_server *http_server_start(const char *listen, const struct http_route *routes,
-				      size_t n, char *err, size_t err_len);
+struct http_server *http_server_start(const char *listen, const struct http_route *routes, size_t n,
+				      char *err, size_t err_len);
 
 /* A certificate and its key, PEM files, for a server that speaks TLS. */
 struct http_tls {

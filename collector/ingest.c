@@ -21,8 +21,8 @@
 #include "raqib/schema.h"
 
 /* Keys a finding may carry; anything else (a "value", say) is refused. */
-static const char *const finding_keys[] = { "type", "rule_id", "masked", "occurrences", "score",
-					    "hash" };
+static const char *const finding_keys[] = { "type",	   "rule_id", "masked",
+					    "occurrences", "score",   "hash" };
 
 static int refuse(char *reason, size_t len, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
@@ -160,9 +160,10 @@ static int check_findings(json_t *alert, char *reason, size_t len)
 				      i);
 		json_object_foreach(item, key, value) {
 			if (!is_allowed_finding_key(key))
-				return refuse(reason, len,
-					      "raqib.findings[%zu] carries an unexpected field '%.32s'",
-					      i, key);
+				return refuse(
+					reason, len,
+					"raqib.findings[%zu] carries an unexpected field '%.32s'",
+					i, key);
 		}
 	}
 	return 0;
@@ -198,7 +199,8 @@ int ingest_head(const struct stream_field *fields, size_t n_fields, const char *
 
 	memset(out, 0, sizeof(*out));
 	if (n_fields > INGEST_MAX_FIELDS)
-		return refuse(reason, reason_len, "entry of more than %d fields", INGEST_MAX_FIELDS);
+		return refuse(reason, reason_len, "entry of more than %d fields",
+			      INGEST_MAX_FIELDS);
 	for (size_t i = 0; i < n_fields; i++)
 		total += fields[i].name_len + fields[i].value_len;
 	if (total > INGEST_MAX_ENTRY_BYTES) {
@@ -225,7 +227,8 @@ int ingest_head(const struct stream_field *fields, size_t n_fields, const char *
 	if (hb && !alert) {
 		out->kind = INGEST_HEARTBEAT;
 		if (hb->value_len > INGEST_MAX_HEARTBEAT_BYTES) {
-			refuse(reason, reason_len, "oversized heartbeat: %zu bytes, over the %u-byte limit",
+			refuse(reason, reason_len,
+			       "oversized heartbeat: %zu bytes, over the %u-byte limit",
 			       hb->value_len, INGEST_MAX_HEARTBEAT_BYTES);
 			return -E2BIG;
 		}
@@ -239,13 +242,16 @@ int ingest_head(const struct stream_field *fields, size_t n_fields, const char *
 				      !seq   ? RAQIB_FIELD_SEQ :
 					       RAQIB_FIELD_ALERT);
 		if (!raqib_epoch_is_valid(epoch->value, epoch->value_len))
-			return refuse(reason, reason_len, "invalid epoch: expected 16 lower-case hex digits");
+			return refuse(reason, reason_len,
+				      "invalid epoch: expected 16 lower-case hex digits");
 		memcpy(out->epoch, epoch->value, epoch->value_len);
 		out->epoch[epoch->value_len] = '\0';
 		if (parse_u64(seq->value, seq->value_len, &out->sequence) || out->sequence == 0)
-			return refuse(reason, reason_len, "invalid seq: expected a decimal number > 0");
+			return refuse(reason, reason_len,
+				      "invalid seq: expected a decimal number > 0");
 		if (alert->value_len > INGEST_MAX_ALERT_BYTES) {
-			refuse(reason, reason_len, "oversized entry: an alert of %zu bytes, over the %u-byte limit",
+			refuse(reason, reason_len,
+			       "oversized entry: an alert of %zu bytes, over the %u-byte limit",
 			       alert->value_len, INGEST_MAX_ALERT_BYTES);
 			return -E2BIG;
 		}

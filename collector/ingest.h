@@ -18,10 +18,10 @@
 /* Largest alert document accepted, in bytes. */
 #define INGEST_MAX_ALERT_BYTES (1u << 20)
 /* Largest heartbeat accepted, in bytes, and its fields at most. */
-#define INGEST_MAX_HEARTBEAT_BYTES (64u << 10)
+#define INGEST_MAX_HEARTBEAT_BYTES  (64u << 10)
 #define INGEST_MAX_HEARTBEAT_FIELDS 256
 /* Fields of an entry at most, and bytes of all its names and values together. */
-#define INGEST_MAX_FIELDS 8
+#define INGEST_MAX_FIELDS      8
 #define INGEST_MAX_ENTRY_BYTES (INGEST_MAX_ALERT_BYTES + 4096)
 
 /* One field/value pair of a stream entry, borrowed from the Redis reply. */

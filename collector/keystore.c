@@ -35,7 +35,61 @@ struct keystore {
 	bool has_collector_key;
 	struct cached_key *keys;
 	size_t n, cap;
+	/* open addressing over keys: index + 1, 0 for empty; 2 * cap slots (a power of two) */
+	uint32_t *slots;
+	size_t n_slots;
 };
+
+/* FNV-1a of an agent id. */
+static uint32_t hash_id(const char *id)
+{
+	uint32_t h = 2166136261u;
+
+	for (; *id; id++)
+		h = (h ^ (uint8_t)*id) * 16777619u;
+	return h;
+}
+
+static void index_add(struct keystore *ks, size_t i)
+{
+	size_t mask = ks->n_slots - 1, at = hash_id(ks->keys[i].agent_id) & mask;
+
+	while (ks->slots[at])
+		at = (at + 1) & mask;
+	ks->slots[at] = (uint32_t)(i + 1);
+}
+
+/* Rebuilds the index for the current capacity. 0 or -ENOMEM. */
+static int index_rebuild(struct keystore *ks)
+{
+	size_t n_slots = 16;
+	uint32_t *slots;
+
+	while (n_slots < 2 * ks->cap)
+		n_slots *= 2;
+	slots = calloc(n_slots, sizeof(*slots));
+	if (!slots)
+		return -ENOMEM;
+	free(ks->slots);
+	ks->slots = slots;
+	ks->n_slots = n_slots;
+	for (size_t i = 0; i < ks->n; i++)
+		index_add(ks, i);
+	return 0;
+}
+
+static struct cached_key *index_find(const struct keystore *ks, const char *agent_id)
+{
+	size_t mask, at;
+
+	if (!ks->n_slots)
+		return NULL;
+	mask = ks->n_slots - 1;
+	for (at = hash_id(agent_id) & mask; ks->slots[at]; at = (at + 1) & mask)
+		if (strcmp(ks->keys[ks->slots[at] - 1].agent_id, agent_id) == 0)
+			return &ks->keys[ks->slots[at] - 1];
+	return NULL;
+}
 
 static uint64_t mono_ms(void)
 {
@@ -83,6 +137,7 @@ void keystore_free(struct keystore *ks)
 	for (size_t i = 0; i < ks->n; i++)
 		raqib_key_wipe(&ks->keys[i].key);
 	raqib_key_wipe(&ks->collector_key);
+	free(ks->slots);
 	free(ks->keys);
 	free(ks);
 }
@@ -105,9 +160,7 @@ static struct cached_key *lookup(struct keystore *ks, const char *agent_id, char
 	uint64_t now = mono_ms();
 	char path[4096 + 80];
 
-	for (size_t i = 0; i < ks->n; i++)
-		if (strcmp(ks->keys[i].agent_id, agent_id) == 0)
-			c = &ks->keys[i];
+	c = index_find(ks, agent_id);
 	if (c && now - c->loaded_ms < CACHE_MS)
 		return c;
 	if (!c) {
@@ -121,10 +174,15 @@ static struct cached_key *lookup(struct keystore *ks, const char *agent_id, char
 			}
 			ks->keys = keys;
 			ks->cap = cap;
+			if (index_rebuild(ks)) {
+				snprintf(reason, reason_len, "out of memory");
+				return NULL;
+			}
 		}
 		c = &ks->keys[ks->n++];
 		memset(c, 0, sizeof(*c));
 		snprintf(c->agent_id, sizeof(c->agent_id), "%s", agent_id);
+		index_add(ks, ks->n - 1);
 	}
 	c->loaded_ms = now;
 	c->present = false;
@@ -176,8 +234,8 @@ int keystore_verify(struct keystore *ks, const struct ingest_head *h, char *reas
 	return rc;
 }
 
-int keystore_check_value_key(const struct keystore *ks, const struct ingest_entry *e,
-			     char *reason, size_t reason_len)
+int keystore_check_value_key(const struct keystore *ks, const struct ingest_entry *e, char *reason,
+			     size_t reason_len)
 {
 	const char *key_id = json_string_value(
 		json_object_get(json_object_get(e->alert, "raqib"), "value_key_id"));

@@ -286,9 +286,10 @@ int main(int argc, char **argv)
 			break;
 		case OPT_CLOCK:
 			if (parse_offset(optarg, &c.clock_offset_ms)) {
-				log_error("collector",
-					  "invalid --clock-offset '%s': expected a duration such as 91d or -2h",
-					  optarg);
+				log_error(
+					"collector",
+					"invalid --clock-offset '%s': expected a duration such as 91d or -2h",
+					optarg);
 				return EXIT_USAGE;
 			}
 			break;
@@ -382,9 +383,10 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	if (!keystore_value_key_id(c.keys))
-		log_warn("collector",
-			 "no deployment key in '%s': the deployment key of alerts is not checked, and searching by value is off",
-			 keystore_dir(c.keys));
+		log_warn(
+			"collector",
+			"no deployment key in '%s': the deployment key of alerts is not checked, and searching by value is off",
+			keystore_dir(c.keys));
 	if (c.cfg.metrics_listen[0]) {
 		struct http_route routes[2] = {
 			{ "GET", "/metrics", metrics_route, &c },
@@ -397,8 +399,8 @@ int main(int argc, char **argv)
 				log_error("collector", "%s", err);
 				goto out;
 			}
-			routes[n_routes++] = (struct http_route){ "POST", "/api/find",
-								  find_api_handle, find };
+			routes[n_routes++] =
+				(struct http_route){ "POST", "/api/find", find_api_handle, find };
 		}
 		http = http_server_start(c.cfg.metrics_listen, routes, n_routes, err, sizeof(err));
 		if (!http) {

@@ -104,19 +104,22 @@ char *collector_metrics_text(struct collector *c)
 	counter(&t, "raqib_notifications_failed_total",
 		"Notifications given up after their retries, or dropped from a full queue.",
 		ns.failed);
-	add(&t, "# HELP raqib_alerts_by_rule_total Alerts stored per rule; mode shadow for shadow rules.\n"
-		"# TYPE raqib_alerts_by_rule_total counter\n");
+	add(&t,
+	    "# HELP raqib_alerts_by_rule_total Alerts stored per rule; mode shadow for shadow rules.\n"
+	    "# TYPE raqib_alerts_by_rule_total counter\n");
 	for (size_t i = 0; i < m->n_rules; i++)
 		add(&t, "raqib_alerts_by_rule_total{rule=\"%s\",mode=\"%s\"} %" PRIu64 "\n",
 		    m->rules[i].rule, m->rules[i].shadow ? "shadow" : "alert", m->rules[i].count);
 	gauge(&t, "raqib_agents_enrolled", "Agents in the registry.", m->agents_enrolled);
-	add(&t, "# HELP raqib_agents Agents by status at the last check.\n"
-		"# TYPE raqib_agents gauge\n"
-		"raqib_agents{status=\"up\"} %u\nraqib_agents{status=\"degraded\"} %u\n"
-		"raqib_agents{status=\"silent\"} %u\n",
+	add(&t,
+	    "# HELP raqib_agents Agents by status at the last check.\n"
+	    "# TYPE raqib_agents gauge\n"
+	    "raqib_agents{status=\"up\"} %u\nraqib_agents{status=\"degraded\"} %u\n"
+	    "raqib_agents{status=\"silent\"} %u\n",
 	    m->agents_up, m->agents_degraded, m->agents_silent);
-	add(&t, "# HELP raqib_consumer_lag Entries of an agent's stream not read yet by the collectors.\n"
-		"# TYPE raqib_consumer_lag gauge\n");
+	add(&t,
+	    "# HELP raqib_consumer_lag Entries of an agent's stream not read yet by the collectors.\n"
+	    "# TYPE raqib_consumer_lag gauge\n");
 	for (size_t i = 0; i < c->n_agents; i++)
 		add(&t, "raqib_consumer_lag{site=\"%s\",agent=\"%s\"} %lld\n", c->agents[i].site,
 		    c->agents[i].id, c->agents[i].lag > 0 ? c->agents[i].lag : 0);

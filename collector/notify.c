@@ -96,8 +96,8 @@ static int syslog_severity(int severity)
 	return 5; /* notice */
 }
 
-int notifier_syslog_line(int severity, int64_t ts_ms, const char *host, const char *msg,
-			 char *out, size_t out_len)
+int notifier_syslog_line(int severity, int64_t ts_ms, const char *host, const char *msg, char *out,
+			 size_t out_len)
 {
 	time_t secs = (time_t)(ts_ms / 1000);
 	struct tm tm;
@@ -318,14 +318,16 @@ struct notifier *notifier_new(const struct collector_config *cfg, char *err, siz
 	snprintf(n->url, sizeof(n->url), "%s", cfg->webhook_url);
 	if (gethostname(n->host, sizeof(n->host) - 1))
 		snprintf(n->host, sizeof(n->host), "-");
-	if (n->url[0] && strncmp(n->url, "http://", 7) != 0 && strncmp(n->url, "https://", 8) != 0) {
-		snprintf(err, err_len, "notify.webhook.url '%.200s' is not an http:// or https:// URL",
-			 n->url);
+	if (n->url[0] && strncmp(n->url, "http://", 7) != 0 &&
+	    strncmp(n->url, "https://", 8) != 0) {
+		snprintf(err, err_len,
+			 "notify.webhook.url '%.200s' is not an http:// or https:// URL", n->url);
 		goto err_free;
 	}
 	if (n->url[0] && !cfg->webhook_secret_file[0]) {
-		snprintf(err, err_len,
-			 "notify.webhook.url needs notify.webhook.secret_file (the HMAC key of the signature header)");
+		snprintf(
+			err, err_len,
+			"notify.webhook.url needs notify.webhook.secret_file (the HMAC key of the signature header)");
 		goto err_free;
 	}
 	if (n->url[0] && read_secret(n, cfg->webhook_secret_file, err, err_len))
@@ -399,8 +401,8 @@ static char *ecs_body(const char *json, const char *incident, bool incident_new)
 	if (!doc)
 		return NULL;
 	if (json_is_object(raqib) && incident[0])
-		json_object_set_new(raqib, "incident", json_pack("{s:s, s:b}", "id", incident,
-								   "new", incident_new));
+		json_object_set_new(raqib, "incident",
+				    json_pack("{s:s, s:b}", "id", incident, "new", incident_new));
 	body = json_dumps(doc, JSON_COMPACT | JSON_REAL_PRECISION(6));
 	json_decref(doc);
 	return body;

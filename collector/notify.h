@@ -54,7 +54,7 @@ int notifier_signature(const char *secret, size_t secret_len, const char *body, 
  * An RFC 5424 syslog line: "<PRI>1 TIMESTAMP HOST raqib-collector - ALERT - MSG" (facility
  * local0, the syslog severity of the alert's). Returns the length written, or -ENOSPC.
  */
-int notifier_syslog_line(int severity, int64_t ts_ms, const char *host, const char *msg,
-			 char *out, size_t out_len);
+int notifier_syslog_line(int severity, int64_t ts_ms, const char *host, const char *msg, char *out,
+			 size_t out_len);
 
 #endif /* RAQIB_COLLECTOR_NOTIFY_H */

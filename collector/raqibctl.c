@@ -31,6 +31,7 @@ static const char usage_text[] =
 	"Investigation:\n"
 	"  alerts               the newest alerts (--site, --host, --user, --app, --min-severity,\n"
 	"                       --limit N, --cursor C, --json)\n"
+	"  alert REF            one stored alert as JSON (REF: SITE:AGENT:EPOCH:SEQ)\n"
 	"  incidents [list]     incidents, most recently changed first (--limit, --cursor,\n"
 	"                       --format table|json|csv, --json, --csv)\n"
 	"  incidents show ID    one incident: its fields, notes, alerts and coverage gaps (audited)\n"
@@ -101,6 +102,7 @@ static const struct {
 	ctl_command_fn fn;
 } commands[] = {
 	{ "alerts", ctl_alerts },
+	{ "alert", ctl_alert },
 	{ "incidents", ctl_incidents },
 	{ "incident", ctl_incident },
 	{ "incident-set", ctl_incident_set },

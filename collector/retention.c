@@ -24,7 +24,6 @@ struct keys {
 	char **k;
 	size_t n, cap;
 	const char *pattern;
-	const char *suffix; /* kept only when the key ends with it */
 };
 
 static int scan_node(void *ctx, redisContext *node)
@@ -33,8 +32,8 @@ static int scan_node(void *ctx, redisContext *node)
 	char cursor[32] = "0";
 
 	do {
-		redisReply *r = redisCommand(node, "SCAN %s MATCH %s COUNT 1000", cursor,
-					     ks->pattern);
+		redisReply *r =
+			redisCommand(node, "SCAN %s MATCH %s COUNT 1000", cursor, ks->pattern);
 
 		if (!r || r->type != REDIS_REPLY_ARRAY || r->elements != 2) {
 			freeReplyObject(r);
@@ -43,10 +42,7 @@ static int scan_node(void *ctx, redisContext *node)
 		snprintf(cursor, sizeof(cursor), "%s", r->element[0]->str);
 		for (size_t i = 0; i < r->element[1]->elements; i++) {
 			const char *k = r->element[1]->element[i]->str;
-			size_t len = strlen(k), sl = ks->suffix ? strlen(ks->suffix) : 0;
 
-			if (sl && (len < sl || strcmp(k + len - sl, ks->suffix) != 0))
-				continue;
 			if (ks->n == ks->cap) {
 				size_t cap = ks->cap ? 2 * ks->cap : 256;
 				char **more = reallocarray(ks->k, cap, sizeof(*more));
@@ -74,12 +70,10 @@ static void keys_free(struct keys *ks)
 	free(ks->k);
 }
 
-static int find_keys(struct collector *c, const char *pattern, const char *suffix,
-		     struct keys *out)
+static int find_keys(struct collector *c, const char *pattern, struct keys *out)
 {
 	memset(out, 0, sizeof(*out));
 	out->pattern = pattern;
-	out->suffix = suffix;
 	return raqib_redis_for_each_master(store_redis(c->store), scan_node, out);
 }
 
@@ -96,21 +90,19 @@ static redisReply *run(struct collector *c, const char *key, int argc, const cha
 	return r;
 }
 
-/* ZREMRANGEBYSCORE key -inf (cutoff on every key of the pattern; empty ones are gone. */
-static long long trim_sorted_sets(struct collector *c, const char *pattern, const char *suffix,
-				  int64_t cutoff)
+/* Runs "CMD <key> A1 A2" on every key of the pattern; returns the sum of the integer replies. */
+static long long each_key(struct collector *c, const char *pattern, const char *cmd,
+			  const char *a1, const char *a2)
 {
 	struct keys ks;
-	char max[32];
 	long long removed = 0;
 
-	if (find_keys(c, pattern, suffix, &ks)) {
+	if (find_keys(c, pattern, &ks)) {
 		keys_free(&ks);
 		return -EIO;
 	}
-	snprintf(max, sizeof(max), "(%" PRId64, cutoff);
 	for (size_t i = 0; i < ks.n; i++) {
-		const char *argv[] = { "ZREMRANGEBYSCORE", ks.k[i], "-inf", max };
+		const char *argv[] = { cmd, ks.k[i], a1, a2 };
 		redisReply *r = run(c, ks.k[i], 4, argv);
 
 		if (!r) {
@@ -124,6 +116,15 @@ static long long trim_sorted_sets(struct collector *c, const char *pattern, cons
 	return removed;
 }
 
+/* Members older than cutoff of every sorted set of the pattern (empty sets are gone). */
+static long long trim_sorted_sets(struct collector *c, const char *pattern, int64_t cutoff)
+{
+	char max[32];
+
+	snprintf(max, sizeof(max), "(%" PRId64, cutoff);
+	return each_key(c, pattern, "ZREMRANGEBYSCORE", "-inf", max);
+}
+
 /* The stored alerts of each site older than cutoff: their documents, then their index entry. */
 static long long expire_alerts(struct collector *c, int64_t cutoff)
 {
@@ -131,7 +132,7 @@ static long long expire_alerts(struct collector *c, int64_t cutoff)
 	char max[32];
 	long long removed = 0;
 
-	if (find_keys(c, RAQIB_KEY_PREFIX "{" RAQIB_TAG_SITE "*}:alerts", NULL, &ks)) {
+	if (find_keys(c, RAQIB_KEY_PREFIX "{" RAQIB_TAG_SITE "*}:alerts", &ks)) {
 		keys_free(&ks);
 		return -EIO;
 	}
@@ -140,11 +141,12 @@ static long long expire_alerts(struct collector *c, int64_t cutoff)
 		size_t plen = strlen(ks.k[i]) - strlen("alerts");
 
 		for (;;) {
-			const char *argv[] = { "ZRANGEBYSCORE", ks.k[i], "-inf", max, "LIMIT", "0", "500" };
+			const char *argv[] = { "ZRANGEBYSCORE", ks.k[i], "-inf", max,
+					       "LIMIT",		"0",	 "500" };
 			redisReply *r = run(c, ks.k[i], 7, argv);
 			const char **del;
 			const char **zrem;
-			char (*names)[RAQIB_KEY_MAX];
+			char(*names)[RAQIB_KEY_MAX];
 			size_t n;
 
 			if (!r) {
@@ -237,31 +239,13 @@ static long long expire_incidents(struct collector *c, int64_t cutoff)
 	return removed;
 }
 
-/* XTRIM MINID on every stream of the pattern. */
+/* Entries older than cutoff of every stream of the pattern. */
 static long long trim_streams(struct collector *c, const char *pattern, int64_t cutoff)
 {
-	struct keys ks;
 	char minid[40];
-	long long removed = 0;
 
-	if (find_keys(c, pattern, NULL, &ks)) {
-		keys_free(&ks);
-		return -EIO;
-	}
 	snprintf(minid, sizeof(minid), "%" PRId64 "-0", cutoff);
-	for (size_t i = 0; i < ks.n; i++) {
-		const char *argv[] = { "XTRIM", ks.k[i], "MINID", minid };
-		redisReply *r = run(c, ks.k[i], 4, argv);
-
-		if (!r) {
-			removed = -EIO;
-			break;
-		}
-		removed += r->type == REDIS_REPLY_INTEGER ? r->integer : 0;
-		freeReplyObject(r);
-	}
-	keys_free(&ks);
-	return removed;
+	return each_key(c, pattern, "XTRIM", "MINID", minid);
 }
 
 long long retention_run(struct collector *c)
@@ -270,11 +254,11 @@ long long retention_run(struct collector *c)
 	long long alerts, tl, docs, vals, inc, dead, gaps, audit_total;
 
 	alerts = expire_alerts(c, now - c->cfg.keep_alerts_ms);
-	tl = trim_sorted_sets(c, RAQIB_KEY_PREFIX "{" RAQIB_TAG_SITE "*}:tl:*", NULL,
+	tl = trim_sorted_sets(c, RAQIB_KEY_PREFIX "{" RAQIB_TAG_SITE "*}:tl:*",
 			      now - c->cfg.keep_indexes_ms);
-	docs = trim_sorted_sets(c, RAQIB_KEY_PREFIX "{" RAQIB_TAG_DOCUMENT "*}:alerts", NULL,
+	docs = trim_sorted_sets(c, RAQIB_KEY_PREFIX "{" RAQIB_TAG_DOCUMENT "*}:alerts",
 				now - c->cfg.keep_indexes_ms);
-	vals = trim_sorted_sets(c, RAQIB_KEY_PREFIX "{" RAQIB_TAG_VALUE "*}:alerts", NULL,
+	vals = trim_sorted_sets(c, RAQIB_KEY_PREFIX "{" RAQIB_TAG_VALUE "*}:alerts",
 				now - c->cfg.keep_indexes_ms);
 	inc = expire_incidents(c, now - c->cfg.keep_incidents_ms);
 	/* dead letters and gap records carry stream ids of Redis's clock: close enough */
@@ -285,8 +269,9 @@ long long retention_run(struct collector *c)
 	if (alerts < 0 || tl < 0 || docs < 0 || vals < 0 || inc < 0 || dead < 0 || gaps < 0)
 		return -EIO;
 	audit_total = alerts + tl + docs + vals + inc + dead + gaps;
-	log_info("retention",
-		 "removed %lld alerts, %lld timeline entries, %lld provenance and %lld value index entries, %lld incidents, %lld dead letters, %lld gap records",
-		 alerts, tl, docs, vals, inc, dead, gaps);
+	log_info(
+		"retention",
+		"removed %lld alerts, %lld timeline entries, %lld provenance and %lld value index entries, %lld incidents, %lld dead letters, %lld gap records",
+		alerts, tl, docs, vals, inc, dead, gaps);
 	return audit_total;
 }

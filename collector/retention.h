@@ -6,7 +6,7 @@
  * (collector_now_ms(), which tests move with --clock-offset) against receive times.
  *
  * The agents' streams are not trimmed here: the loop trims them only past what every consumer
- * group acknowledged (store_trim_stream()).
+ * group acknowledged (store_trim_streams()).
  */
 #ifndef RAQIB_COLLECTOR_RETENTION_H
 #define RAQIB_COLLECTOR_RETENTION_H

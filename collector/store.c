@@ -203,7 +203,13 @@ static const char dead_script[] = "local args = {}\n"
 				  "redis.call('XACK', KEYS[1], ARGV[1], ARGV[2])\n"
 				  "return 1\n";
 
-enum { SCRIPT_ALERT, SCRIPT_TAG, SCRIPT_HEARTBEAT, SCRIPT_DEAD, SCRIPT_COUNT };
+enum {
+	SCRIPT_ALERT,
+	SCRIPT_TAG,
+	SCRIPT_HEARTBEAT,
+	SCRIPT_DEAD,
+	SCRIPT_COUNT
+};
 
 struct store {
 	struct raqib_redis *redis;
@@ -224,8 +230,8 @@ static void sha1_hex(const char *text, char out[41])
 struct store *store_connect(const struct raqib_redis_addr *addr, int timeout_ms, char *err,
 			    size_t err_len)
 {
-	static const char *const texts[SCRIPT_COUNT] = { alert_script, tag_script,
-							 heartbeat_script, dead_script };
+	static const char *const texts[SCRIPT_COUNT] = { alert_script, tag_script, heartbeat_script,
+							 dead_script };
 	struct store *s = calloc(1, sizeof(*s));
 
 	if (!s) {
@@ -314,7 +320,8 @@ static int run_scripts(struct store *s, struct script *sc, size_t n, struct raqi
 		cmds[i].argv[0] = "EVAL";
 		cmds[i].argv[1] = sc->text;
 		for (int k = 0; k < cmds[i].argc; k++)
-			lens[k] = k < 2 || !cmds[i].lens ? strlen(cmds[i].argv[k]) : cmds[i].lens[k];
+			lens[k] = k < 2 || !cmds[i].lens ? strlen(cmds[i].argv[k]) :
+							   cmds[i].lens[k];
 		replies[i] = raqib_redis_command(s->redis, cmds[i].key, cmds[i].argc, cmds[i].argv,
 						 lens);
 		free(lens);
@@ -375,8 +382,7 @@ int store_registry(struct store *s, store_registry_fn fn, void *ctx)
 
 int store_ensure_group(struct store *s, const char *stream)
 {
-	const char *argv[] = { "XGROUP", "CREATE", stream, RAQIB_GROUP_COLLECTORS, "0",
-			       "MKSTREAM" };
+	const char *argv[] = { "XGROUP", "CREATE", stream, RAQIB_GROUP_COLLECTORS, "0", "MKSTREAM" };
 	redisReply *r = raqib_redis_command(s->redis, stream, 6, argv, NULL);
 	int ret = 0;
 
@@ -413,7 +419,8 @@ static int handle_entry(const redisReply *entry, size_t index, store_entry_fn fn
 				continue;
 			if (n == MAX_FIELDS)
 				break; /* more than ingest takes: it refuses the entry */
-			fields[n++] = (struct stream_field){ kv->element[i]->str, kv->element[i]->len,
+			fields[n++] = (struct stream_field){ kv->element[i]->str,
+							     kv->element[i]->len,
 							     kv->element[i + 1]->str,
 							     kv->element[i + 1]->len };
 		}
@@ -495,27 +502,6 @@ int store_read(struct store *s, const char *const *streams, size_t n, const char
 	return total;
 }
 
-int store_claim(struct store *s, const char *stream, size_t index, const char *consumer,
-		int64_t min_idle_ms, size_t count, store_entry_fn fn, void *ctx)
-{
-	char idle[24], count_text[24];
-	const char *argv[] = { "XAUTOCLAIM", stream,	  RAQIB_GROUP_COLLECTORS, consumer, idle,
-			       "0-0",	     "COUNT", count_text };
-	redisReply *r;
-	int rc = 0;
-
-	snprintf(idle, sizeof(idle), "%" PRId64, min_idle_ms);
-	snprintf(count_text, sizeof(count_text), "%zu", count);
-	r = cmd(s, stream, 8, argv, "cannot claim entries");
-	if (!r)
-		return -EIO;
-	/* [next cursor, [entries...], [deleted ids...]] */
-	if (r->type == REDIS_REPLY_ARRAY && r->elements >= 2)
-		rc = handle_entries(r->element[1], index, fn, ctx);
-	freeReplyObject(r);
-	return rc;
-}
-
 int store_ack(struct store *s, const char *stream, const char *entry_id)
 {
 	const char *argv[] = { "XACK", stream, RAQIB_GROUP_COLLECTORS, entry_id };
@@ -568,8 +554,8 @@ static int fill_alert_args(struct store *s, const struct store_policy *policy,
 
 /* Step 2 arguments: one document or value, for one alert. */
 struct tag_args {
-	char prefix[RAQIB_KEY_MAX], key[RAQIB_KEY_MAX + 8], ref[200], rx[24], host[160],
-		sev[16], min[16];
+	char prefix[RAQIB_KEY_MAX], key[RAQIB_KEY_MAX + 8], ref[200], rx[24], host[160], sev[16],
+		min[16];
 	const char *argv[12];
 };
 
@@ -577,8 +563,9 @@ static int fill_tag_args(struct store *s, const struct store_policy *policy,
 			 const struct store_alert *a, const char *kind, const char *hash,
 			 struct tag_args *x)
 {
-	int rc = strcmp(kind, "document") == 0 ? raqib_key_document(hash, x->prefix, sizeof(x->prefix)) :
-						 raqib_key_value(hash, x->prefix, sizeof(x->prefix));
+	int rc = strcmp(kind, "document") == 0 ?
+			 raqib_key_document(hash, x->prefix, sizeof(x->prefix)) :
+			 raqib_key_value(hash, x->prefix, sizeof(x->prefix));
 
 	if (rc)
 		return rc;
@@ -588,7 +575,8 @@ static int fill_tag_args(struct store *s, const struct store_policy *policy,
 	snprintf(x->rx, sizeof(x->rx), "%" PRId64, a->rx_ms);
 	snprintf(x->host, sizeof(x->host), "%s/%s", a->site, a->host);
 	snprintf(x->sev, sizeof(x->sev), "%d", a->severity);
-	snprintf(x->min, sizeof(x->min), "%u", policy->spread_min_hosts ? policy->spread_min_hosts : 2);
+	snprintf(x->min, sizeof(x->min), "%u",
+		 policy->spread_min_hosts ? policy->spread_min_hosts : 2);
 	x->argv[0] = "EVALSHA";
 	x->argv[1] = s->scripts[SCRIPT_TAG].sha;
 	x->argv[2] = "1";
@@ -633,7 +621,8 @@ static int save_step1(struct store *s, const struct store_policy *policy,
 		memset(&out[i], 0, sizeof(out[i]));
 		if (r->type != REDIS_REPLY_ARRAY || r->elements != 5 ||
 		    r->element[0]->type != REDIS_REPLY_INTEGER) {
-			snprintf(s->error, sizeof(s->error), "unexpected reply to the store script");
+			snprintf(s->error, sizeof(s->error),
+				 "unexpected reply to the store script");
 			rc = -EIO;
 			break;
 		}
@@ -667,8 +656,8 @@ static int save_steps23(struct store *s, const struct store_policy *policy,
 	redisReply **replies = NULL;
 	const char **tag_of = NULL; /* the incident id prefix of each step-2 command */
 	size_t *alert_of = NULL;
-	char (*ids)[RAQIB_KEY_MAX] = NULL;
-	char (*rx)[24] = NULL;
+	char(*ids)[RAQIB_KEY_MAX] = NULL;
+	char(*rx)[24] = NULL;
 	const char **acks = NULL;
 	int rc = -ENOMEM;
 
@@ -739,7 +728,9 @@ static int save_steps23(struct store *s, const struct store_policy *policy,
 		argv[1] = RAQIB_KEY_INCIDENTS;
 		argv[2] = rx[i];
 		argv[3] = ids[i];
-		cmds[k++] = (struct raqib_redis_cmd){ .key = RAQIB_KEY_INCIDENTS, .argc = 4, .argv = argv };
+		cmds[k++] = (struct raqib_redis_cmd){ .key = RAQIB_KEY_INCIDENTS,
+						      .argc = 4,
+						      .argv = argv };
 	}
 	for (size_t i = 0; i < n; i++) {
 		const char **argv = &acks[4 * i];
@@ -748,7 +739,9 @@ static int save_steps23(struct store *s, const struct store_policy *policy,
 		argv[1] = alerts[i].stream;
 		argv[2] = RAQIB_GROUP_COLLECTORS;
 		argv[3] = alerts[i].entry_id;
-		cmds[k++] = (struct raqib_redis_cmd){ .key = alerts[i].stream, .argc = 4, .argv = argv };
+		cmds[k++] = (struct raqib_redis_cmd){ .key = alerts[i].stream,
+						      .argc = 4,
+						      .argv = argv };
 	}
 	rc = raqib_redis_pipeline(s->redis, k, cmds, replies);
 	for (size_t i = 0; i < k; i++)
@@ -839,20 +832,20 @@ int store_dead_letter(struct store *s, const struct store_policy *policy, const 
 	const char **argv = calloc(18 + 2 * nf, sizeof(*argv));
 	size_t *lens = calloc(18 + 2 * nf, sizeof(*lens));
 	char dead[RAQIB_KEY_MAX], max[24], rx[24];
-	char (*names)[80] = calloc(nf + 1, sizeof(*names));
+	char(*names)[80] = calloc(nf + 1, sizeof(*names));
 	struct raqib_redis_cmd c;
 	redisReply *r = NULL;
 	int rc = -ENOMEM;
 
 	if (!argv || !lens || !names)
 		goto out;
-	if (raqib_key_site(site, dead, sizeof(dead)) ||
-	    strlen(dead) + 5 > sizeof(dead)) {
+	if (raqib_key_site(site, dead, sizeof(dead)) || strlen(dead) + 5 > sizeof(dead)) {
 		rc = -EINVAL;
 		goto out;
 	}
 	strcat(dead, "dead"); /* NOLINT: length checked above */
-	snprintf(max, sizeof(max), "%" PRIu64, policy->dead_letters_max ? policy->dead_letters_max : 100000);
+	snprintf(max, sizeof(max), "%" PRIu64,
+		 policy->dead_letters_max ? policy->dead_letters_max : 100000);
 	snprintf(rx, sizeof(rx), "%" PRId64, rx_ms);
 	argv[argc++] = "EVALSHA";
 	argv[argc++] = s->scripts[SCRIPT_DEAD].sha;
@@ -912,81 +905,178 @@ static bool id_less(const char *a, const char *b)
 static const redisReply *group_field(const redisReply *g, const char *name)
 {
 	for (size_t i = 0; g->type == REDIS_REPLY_ARRAY && i + 1 < g->elements; i += 2)
-		if (g->element[i]->type == REDIS_REPLY_STRING && strcmp(g->element[i]->str, name) == 0)
+		if (g->element[i]->type == REDIS_REPLY_STRING &&
+		    strcmp(g->element[i]->str, name) == 0)
 			return g->element[i + 1];
 	return NULL;
 }
 
-long long store_trim_stream(struct store *s, const char *stream)
+/* The trim point of one stream from its XINFO GROUPS reply; "" when nothing may go. A group
+ * with pending entries needs its oldest one: *needs_pending names that group. */
+static void trim_point(const redisReply *r, char *minid, size_t len, long long *lag,
+		       const char **needs_pending)
 {
-	const char *info[] = { "XINFO", "GROUPS", stream };
-	redisReply *r = cmd(s, stream, 3, info, "cannot read the consumer groups");
-	char minid[48] = "";
-	long long trimmed = 0;
-
-	if (!r)
-		return -EIO;
-	for (size_t i = 0; r->type == REDIS_REPLY_ARRAY && i < r->elements; i++) {
+	minid[0] = '\0';
+	*lag = -1;
+	*needs_pending = NULL;
+	for (size_t i = 0; r && r->type == REDIS_REPLY_ARRAY && i < r->elements; i++) {
 		const redisReply *g = r->element[i];
-		const redisReply *name = group_field(g, "name"), *pending = group_field(g, "pending");
-		const redisReply *last = group_field(g, "last-delivered-id");
+		const redisReply *name = group_field(g, "name"),
+				 *pending = group_field(g, "pending");
+		const redisReply *last = group_field(g, "last-delivered-id"),
+				 *l = group_field(g, "lag");
 		char point[48];
+		uint64_t ms, seq;
 
-		if (!name || !pending || !last || last->type != REDIS_REPLY_STRING)
-			goto out;
-		snprintf(point, sizeof(point), "%s", last->str);
-		if (pending->type == REDIS_REPLY_INTEGER && pending->integer > 0) {
-			/* the oldest entry this group still owes an acknowledgement for */
-			const char *xp[] = { "XPENDING", stream, name->str };
-			redisReply *p = cmd(s, stream, 3, xp, "cannot read the pending entries");
-
-			if (!p)
-				goto out_err;
-			if (p->type == REDIS_REPLY_ARRAY && p->elements >= 2 &&
-			    p->element[1]->type == REDIS_REPLY_STRING)
-				snprintf(point, sizeof(point), "%s", p->element[1]->str);
-			freeReplyObject(p);
+		if (!name || !pending || !last || last->type != REDIS_REPLY_STRING) {
+			minid[0] = '\0';
+			return;
 		}
+		if (strcmp(name->str, RAQIB_GROUP_COLLECTORS) == 0 && l &&
+		    l->type == REDIS_REPLY_INTEGER)
+			*lag = l->integer;
+		if (pending->type == REDIS_REPLY_INTEGER && pending->integer > 0) {
+			/* one group at a time: the caller asks XPENDING and trims on its next round */
+			*needs_pending = name->str;
+			minid[0] = '\0';
+			return;
+		}
+		if (parse_id(last->str, &ms, &seq) == 0 && seq < UINT64_MAX)
+			snprintf(point, sizeof(point), "%" PRIu64 "-%" PRIu64, ms, seq + 1);
+		else
+			snprintf(point, sizeof(point), "%s", last->str);
 		if (!minid[0] || id_less(point, minid))
-			snprintf(minid, sizeof(minid), "%s", point);
+			snprintf(minid, len, "%s", point);
 	}
-	/* no group at all: nobody has read anything; keep everything */
-	if (minid[0] && strcmp(minid, "0-0") != 0) {
-		const char *trim[] = { "XTRIM", stream, "MINID", minid };
-		redisReply *t = cmd(s, stream, 4, trim, "cannot trim");
-
-		if (!t)
-			goto out_err;
-		trimmed = t->type == REDIS_REPLY_INTEGER ? t->integer : 0;
-		freeReplyObject(t);
-	}
-out:
-	freeReplyObject(r);
-	return trimmed;
-out_err:
-	freeReplyObject(r);
-	return -EIO;
+	if (strcmp(minid, "0-1") == 0 || strcmp(minid, "0-0") == 0)
+		minid[0] = '\0';
 }
 
-long long store_stream_lag(struct store *s, const char *stream)
+int store_trim_streams(struct store *s, const char *const *streams, size_t n, long long *lag,
+		       unsigned long long *trimmed)
 {
-	const char *info[] = { "XINFO", "GROUPS", stream };
-	redisReply *r = cmd(s, stream, 3, info, "cannot read the consumer groups");
-	long long lag = 0;
+	struct raqib_redis_cmd *cmds = calloc(n + 1, sizeof(*cmds));
+	redisReply **replies = calloc(n + 1, sizeof(*replies));
+	const char **argv = calloc(4 * n + 1, sizeof(*argv));
+	char(*minid)[48] = calloc(n + 1, sizeof(*minid));
+	size_t *at = calloc(n + 1, sizeof(*at));
+	size_t k = 0;
+	int rc = -ENOMEM;
 
-	if (!r)
-		return -EIO;
-	for (size_t i = 0; r->type == REDIS_REPLY_ARRAY && i < r->elements; i++) {
-		const redisReply *name = group_field(r->element[i], "name");
-		const redisReply *l = group_field(r->element[i], "lag");
-
-		if (name && name->type == REDIS_REPLY_STRING &&
-		    strcmp(name->str, RAQIB_GROUP_COLLECTORS) == 0 && l &&
-		    l->type == REDIS_REPLY_INTEGER)
-			lag = l->integer;
+	if (!cmds || !replies || !argv || !minid || !at)
+		goto out;
+	for (size_t i = 0; i < n; i++) {
+		argv[4 * i] = "XINFO";
+		argv[4 * i + 1] = "GROUPS";
+		argv[4 * i + 2] = streams[i];
+		cmds[i] = (struct raqib_redis_cmd){ .key = streams[i],
+						    .argc = 3,
+						    .argv = &argv[4 * i] };
 	}
-	freeReplyObject(r);
-	return lag;
+	rc = raqib_redis_pipeline(s->redis, n, cmds, replies);
+	for (size_t i = 0; !rc && i < n; i++) {
+		const char *group;
+
+		trim_point(replies[i]->type == REDIS_REPLY_ARRAY ? replies[i] : NULL, minid[i],
+			   sizeof(minid[i]), &lag[i], &group);
+		if (group) {
+			/* the oldest entry this group still owes an acknowledgement for */
+			const char *xp[] = { "XPENDING", streams[i], group };
+			redisReply *p = raqib_redis_command(s->redis, streams[i], 3, xp, NULL);
+
+			if (p && p->type == REDIS_REPLY_ARRAY && p->elements >= 2 &&
+			    p->element[1]->type == REDIS_REPLY_STRING)
+				snprintf(minid[i], sizeof(minid[i]), "%s", p->element[1]->str);
+			freeReplyObject(p);
+		}
+	}
+	for (size_t i = 0; i < n; i++) {
+		freeReplyObject(replies[i]);
+		replies[i] = NULL;
+	}
+	if (rc)
+		goto out;
+	for (size_t i = 0; i < n; i++) {
+		if (!minid[i][0])
+			continue;
+		argv[4 * k] = "XTRIM";
+		argv[4 * k + 1] = streams[i];
+		argv[4 * k + 2] = "MINID";
+		argv[4 * k + 3] = minid[i];
+		cmds[k] = (struct raqib_redis_cmd){ .key = streams[i],
+						    .argc = 4,
+						    .argv = &argv[4 * k] };
+		at[k++] = i;
+	}
+	rc = k ? raqib_redis_pipeline(s->redis, k, cmds, replies) : 0;
+	for (size_t i = 0; i < k; i++) {
+		if (replies[i] && replies[i]->type == REDIS_REPLY_INTEGER)
+			*trimmed += (unsigned long long)replies[i]->integer;
+		freeReplyObject(replies[i]);
+	}
+	if (rc)
+		snprintf(s->error, sizeof(s->error), "cannot trim: %s",
+			 raqib_redis_error(s->redis));
+out:
+	free(at);
+	free(minid);
+	free(argv);
+	free(replies);
+	free(cmds);
+	return rc;
+}
+
+int store_claim_streams(struct store *s, const char *const *streams, size_t n, const char *consumer,
+			int64_t min_idle_ms, size_t count, store_entry_fn fn, void *ctx)
+{
+	struct raqib_redis_cmd *cmds = calloc(n + 1, sizeof(*cmds));
+	redisReply **replies = calloc(n + 1, sizeof(*replies));
+	const char **argv = calloc(8 * n + 1, sizeof(*argv));
+	char idle[24], count_text[24];
+	int rc = -ENOMEM, total = 0;
+
+	if (!cmds || !replies || !argv)
+		goto out;
+	snprintf(idle, sizeof(idle), "%" PRId64, min_idle_ms);
+	snprintf(count_text, sizeof(count_text), "%zu", count);
+	for (size_t i = 0; i < n; i++) {
+		const char **a = &argv[8 * i];
+
+		a[0] = "XAUTOCLAIM";
+		a[1] = streams[i];
+		a[2] = RAQIB_GROUP_COLLECTORS;
+		a[3] = consumer;
+		a[4] = idle;
+		a[5] = "0-0";
+		a[6] = "COUNT";
+		a[7] = count_text;
+		cmds[i] = (struct raqib_redis_cmd){ .key = streams[i], .argc = 8, .argv = a };
+	}
+	rc = raqib_redis_pipeline(s->redis, n, cmds, replies);
+	for (size_t i = 0; !rc && i < n; i++) {
+		const redisReply *r = replies[i];
+		int got;
+
+		/* NOGROUP: a stream made again since; the next round has its group */
+		if (r->type != REDIS_REPLY_ARRAY || r->elements < 2)
+			continue;
+		got = handle_entries(r->element[1], i, fn, ctx);
+		if (got < 0) {
+			rc = got;
+			break;
+		}
+		total += got;
+	}
+	if (rc == -EIO)
+		snprintf(s->error, sizeof(s->error), "cannot claim: %s",
+			 raqib_redis_error(s->redis));
+out:
+	for (size_t i = 0; replies && i < n; i++)
+		freeReplyObject(replies[i]);
+	free(argv);
+	free(replies);
+	free(cmds);
+	return rc ? rc : total;
 }
 
 long long store_stream_len(struct store *s, const char *stream)

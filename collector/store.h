@@ -67,15 +67,6 @@ typedef int (*store_entry_fn)(void *ctx, size_t stream_index, const char *id,
 int store_read(struct store *store, const char *const *streams, size_t n, const char *consumer,
 	       bool pending, size_t count, int block_ms, store_entry_fn fn, void *ctx);
 
-/*
- * Takes over up to count entries of stream that another consumer was given and left
- * unacknowledged for min_idle_ms (it died), and calls fn for each (XAUTOCLAIM). Returns the
- * count or -EIO.
- */
-int store_claim(struct store *store, const char *stream, size_t stream_index,
-		const char *consumer, int64_t min_idle_ms, size_t count, store_entry_fn fn,
-		void *ctx);
-
 /* How incidents are formed (collector.yml, "incidents"). */
 struct store_policy {
 	int64_t incident_window_ms; /* same host, user and document within it: one incident */
@@ -158,13 +149,23 @@ int store_dead_letter(struct store *store, const struct store_policy *policy, co
 int store_ack(struct store *store, const char *stream, const char *entry_id);
 
 /*
- * Trims stream up to what every consumer group has acknowledged (XTRIM MINID), never further.
- * Returns the entries removed, or -EIO.
+ * Trims n streams up to what every consumer group has acknowledged (XTRIM MINID at the oldest
+ * pending entry, or past the last delivered one), never further, and measures their lag
+ * (entries the collectors' group has not read yet), pipelined: the collector's housekeeping
+ * over thousands of agents. Fills lag[i] (-1 when unknown) and adds the entries trimmed to
+ * *trimmed. Returns 0 or -EIO.
  */
-long long store_trim_stream(struct store *store, const char *stream);
+int store_trim_streams(struct store *store, const char *const *streams, size_t n, long long *lag,
+		       unsigned long long *trimmed);
 
-/* Entries of stream not read yet by the collectors' group (consumer lag), or -EIO. */
-long long store_stream_lag(struct store *store, const char *stream);
+/*
+ * Takes over up to count entries of each of n streams that another consumer was given and left
+ * unacknowledged for min_idle_ms (it died), pipelined (XAUTOCLAIM); fn gets each entry with its
+ * stream's index. Returns the entries taken over, or -EIO.
+ */
+int store_claim_streams(struct store *store, const char *const *streams, size_t n,
+			const char *consumer, int64_t min_idle_ms, size_t count, store_entry_fn fn,
+			void *ctx);
 
 /* Entries in stream (XLEN), or -EIO. */
 long long store_stream_len(struct store *store, const char *stream);

@@ -11,6 +11,7 @@
 #include <hiredis/hiredis.h>
 #include <jansson.h>
 
+#include "doc_codec.h"
 #include "raqib/keyspace.h"
 #include "raqib/redis_cluster.h"
 #include "raqib/schema.h"
@@ -455,11 +456,15 @@ static int walk_chunk(struct walk *w, size_t count)
 			give = false;
 		} else {
 			redisReply *doc = docs[cmd_of[i]];
+			char *json = NULL;
+			size_t json_len = 0;
 
 			it.ref = refs[i];
-			if (doc && doc->type == REDIS_REPLY_STRING) {
-				it.json = doc->str;
-				it.json_len = doc->len;
+			/* stored compressed (doc_codec.h); one that does not decode is shown as gone */
+			if (doc && doc->type == REDIS_REPLY_STRING &&
+			    doc_unpack(doc->str, doc->len, &json, &json_len) == 0) {
+				it.json = json;
+				it.json_len = json_len;
 			}
 			/* an alert retention removed is given without its document */
 			give = !it.json || matches(w->d, it.ref, it.json, it.json_len);
@@ -469,13 +474,13 @@ static int walk_chunk(struct walk *w, size_t count)
 				give = p && atoi(p + 11) >= w->d->f->min_severity;
 			}
 		}
-		if (give) {
-			if (w->fn(w->ctx, &it) < 0) {
-				w->stopped = true;
-				continue;
-			}
+		if (give && w->fn(w->ctx, &it) < 0)
+			w->stopped = true;
+		else if (give)
 			w->given++;
-		}
+		free((char *)(it.ref ? it.json : NULL));
+		if (w->stopped)
+			continue;
 		if (w->given == w->limit || w->scanned >= w->scan_max)
 			w->stopped = true;
 		w->at++;

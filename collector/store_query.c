@@ -15,12 +15,13 @@
 #include <hiredis/hiredis.h>
 
 #include "audit_log.h"
+#include "doc_codec.h"
 #include "raqib/keys.h"
 #include "raqib/keyspace.h"
 #include "raqib/redis_cluster.h"
 #include "raqib/schema.h"
 
-#define MAX_SITES 4096
+#define MAX_SITES	4096
 #define MAX_FIELDS_READ 512
 
 static const char *const incident_states[] = { "new", "triage", "confirmed", "false_positive",
@@ -93,11 +94,17 @@ static int alert_key(const char *ref, char *out, size_t len)
 	return snprintf(out + strlen(out), len - strlen(out), "a:%s", colon + 1) < 0 ? -EINVAL : 0;
 }
 
-/* Fills items' documents for n global refs (pipelined GETs); docs[i] NULL when gone. */
-static int fetch_docs(struct store *s, char **refs, size_t n, redisReply **docs)
+/* A stored document, decoded (doc_codec.h). */
+struct doc {
+	char *json; /* NULL when gone (retention) or not readable */
+	size_t len;
+};
+
+/* Fills the documents of n global refs (pipelined GETs, decoded). */
+static int fetch_docs(struct store *s, char **refs, size_t n, struct doc *docs)
 {
 	struct raqib_redis_cmd *cmds = calloc(n + 1, sizeof(*cmds));
-	char (*keys)[RAQIB_KEY_MAX] = calloc(n + 1, sizeof(*keys));
+	char(*keys)[RAQIB_KEY_MAX] = calloc(n + 1, sizeof(*keys));
 	const char **argv = calloc(2 * n + 1, sizeof(*argv));
 	size_t k = 0;
 	redisReply **rep = calloc(n + 1, sizeof(*rep));
@@ -107,22 +114,24 @@ static int fetch_docs(struct store *s, char **refs, size_t n, redisReply **docs)
 	if (!cmds || !keys || !argv || !rep || !at)
 		goto out;
 	for (size_t i = 0; i < n; i++) {
-		docs[i] = NULL;
+		docs[i] = (struct doc){ NULL, 0 };
 		if (!refs[i] || alert_key(refs[i], keys[k], sizeof(keys[k])))
 			continue;
 		argv[2 * k] = "GET";
 		argv[2 * k + 1] = keys[k];
-		cmds[k] = (struct raqib_redis_cmd){ .key = keys[k], .argc = 2, .argv = &argv[2 * k] };
+		cmds[k] =
+			(struct raqib_redis_cmd){ .key = keys[k], .argc = 2, .argv = &argv[2 * k] };
 		at[k++] = i;
 	}
 	rc = k ? raqib_redis_pipeline(store_redis(s), k, cmds, rep) : 0;
 	for (size_t i = 0; i < k; i++) {
-		if (rep[i] && rep[i]->type == REDIS_REPLY_STRING)
-			docs[at[i]] = rep[i];
-		else
-			freeReplyObject(rep[i]);
+		if (rep[i] && rep[i]->type == REDIS_REPLY_STRING &&
+		    doc_unpack(rep[i]->str, rep[i]->len, &docs[at[i]].json, &docs[at[i]].len) ==
+			    -ENOMEM)
+			rc = -ENOMEM;
 		if (!rep[i])
 			rc = -EIO;
+		freeReplyObject(rep[i]);
 	}
 out:
 	free(at);
@@ -221,7 +230,8 @@ int store_query_list(struct store *s, const struct store_filter *f, size_t limit
 	char key[RAQIB_KEY_MAX], site[RAQIB_SITE_MAX + 1], max[32], min[32], off[24], cnt[24];
 	const char *argv[9] = { "ZREVRANGEBYSCORE", key, max, min, "WITHSCORES", "LIMIT", off, cnt };
 	char **refs = NULL;
-	redisReply *r = NULL, **docs = NULL;
+	redisReply *r = NULL;
+	struct doc *docs = NULL;
 	int64_t rx, last_rx = -1;
 	long long skip, same = 0;
 	int given = 0, rc;
@@ -280,9 +290,9 @@ int store_query_list(struct store *s, const struct store_filter *f, size_t limit
 				continue;
 		} else {
 			item.ref = refs[i / 2];
-			if (docs[i / 2]) {
-				item.json = docs[i / 2]->str;
-				item.json_len = docs[i / 2]->len;
+			if (docs[i / 2].json) {
+				item.json = docs[i / 2].json;
+				item.json_len = docs[i / 2].len;
 				if (f->min_severity &&
 				    severity_of(item.json, item.json_len) < f->min_severity)
 					continue;
@@ -301,12 +311,32 @@ out:
 	for (size_t i = 0; refs && i < r->elements / 2; i++) {
 		free(refs[i]);
 		if (docs)
-			freeReplyObject(docs[i]);
+			free(docs[i].json);
 	}
 	free(refs);
 	free(docs);
 	freeReplyObject(r);
 	return rc;
+}
+
+int store_query_alert(struct store *s, const char *ref, store_item_fn fn, void *ctx)
+{
+	char *refs[1] = { (char *)ref };
+	struct doc doc;
+	struct store_item item = { .ref = ref };
+	char key[RAQIB_KEY_MAX];
+	int rc;
+
+	if (alert_key(ref, key, sizeof(key)))
+		return -EINVAL;
+	rc = fetch_docs(s, refs, 1, &doc);
+	if (rc)
+		return rc;
+	item.json = doc.json;
+	item.json_len = doc.len;
+	rc = fn(ctx, &item);
+	free(doc.json);
+	return rc < 0 ? rc : 0;
 }
 
 static int compare_strings(const void *a, const void *b)
@@ -362,7 +392,7 @@ struct recent {
 		char *ref;
 		char *json;
 		size_t len;
-	} *items;
+	} * items;
 	size_t n, cap;
 	int err;
 };
@@ -504,8 +534,14 @@ int store_query_incidents(struct store *s, size_t limit, char cursor[STORE_CURSO
 			  store_incident_fn fn, void *ctx)
 {
 	char max[32], off[24], cnt[24];
-	const char *argv[] = { "ZREVRANGEBYSCORE", RAQIB_KEY_INCIDENTS, max, "-inf", "WITHSCORES",
-			       "LIMIT", off, cnt };
+	const char *argv[] = { "ZREVRANGEBYSCORE",
+			       RAQIB_KEY_INCIDENTS,
+			       max,
+			       "-inf",
+			       "WITHSCORES",
+			       "LIMIT",
+			       off,
+			       cnt };
 	int64_t rx, last = -1;
 	long long skip, same = 0;
 	redisReply *r;
@@ -572,8 +608,8 @@ static bool is_state(const char *state)
 	return false;
 }
 
-int store_incident_update(struct store *s, const char *id, const char *state,
-			  const char *assignee, const char *note, const char *who, int64_t now_ms)
+int store_incident_update(struct store *s, const char *id, const char *state, const char *assignee,
+			  const char *note, const char *who, int64_t now_ms)
 {
 	char key[RAQIB_KEY_MAX], notes[RAQIB_KEY_MAX + 8], now[24], line[1200];
 	const char *exists[] = { "EXISTS", key };
@@ -800,7 +836,8 @@ static int replay_one(void *ctx, const char *site, const char *id,
 		      const struct stream_field *fields, size_t n)
 {
 	struct replay_ctx *r = ctx;
-	const struct stream_field *code = find(fields, n, "code"), *stream = find(fields, n, "stream");
+	const struct stream_field *code = find(fields, n, "code"),
+				  *stream = find(fields, n, "stream");
 	const char *argv[2 + 2 * 16 + 1];
 	size_t lens[2 + 2 * 16 + 1];
 	char dead[RAQIB_KEY_MAX], skey[RAQIB_KEY_MAX];

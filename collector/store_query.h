@@ -74,6 +74,9 @@ typedef int (*store_alert_fn)(void *ctx, const char *ref, int64_t rx_ms, const c
 long long store_query_value(struct store *store, const char *stored_hash, size_t limit,
 			    store_alert_fn fn, void *ctx);
 
+/* One stored alert by its reference: fn gets it (json NULL when it is gone). 0, -EINVAL, -EIO. */
+int store_query_alert(struct store *store, const char *ref, store_item_fn fn, void *ctx);
+
 /* An incident: its id and fields (kind, state, severity, first, last, count, hosts...). */
 typedef int (*store_incident_fn)(void *ctx, const char *id, const struct stream_field *fields,
 				 size_t n);
@@ -113,8 +116,7 @@ int store_query_dead(struct store *store, size_t limit, store_dead_fn fn, void *
  * stream it came from, with its own fields, and removed from the dead letters. Entries kept
  * without their fields (oversized) cannot be replayed and stay. Returns how many, or -EIO.
  */
-long long store_dead_replay(struct store *store, const char *code, const char *who,
-			    int64_t now_ms);
+long long store_dead_replay(struct store *store, const char *code, const char *who, int64_t now_ms);
 
 /* Calls fn for every site (raqib:sites and the registry), in order. Count or -EIO. */
 typedef int (*store_site_fn)(void *ctx, const char *site);

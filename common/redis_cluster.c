@@ -100,7 +100,8 @@ static int shard_master(struct raqib_redis *r, const redisReply *nodes, const ch
 		     strcmp(health->str, "online") != 0) ||
 		    !port || port->type != REDIS_REPLY_INTEGER)
 			continue;
-		if (!ip || ip->type != REDIS_REPLY_STRING || !ip->str[0] || strcmp(ip->str, "?") == 0)
+		if (!ip || ip->type != REDIS_REPLY_STRING || !ip->str[0] ||
+		    strcmp(ip->str, "?") == 0)
 			ip = map_get(n, "ip");
 		/* a node that does not know its own address answers with the seed's */
 		host = ip && ip->type == REDIS_REPLY_STRING && ip->str[0] ? ip->str : seed_host;
@@ -132,7 +133,8 @@ static int load_slots(struct raqib_redis *r, redisContext *c, const char *seed_h
 		if (m < 0 || !slots || slots->type != REDIS_REPLY_ARRAY)
 			continue;
 		for (size_t k = 0; k + 1 < slots->elements; k += 2) {
-			long long from = slots->element[k]->integer, to = slots->element[k + 1]->integer;
+			long long from = slots->element[k]->integer,
+				  to = slots->element[k + 1]->integer;
 
 			for (long long s = from; s <= to && s < SLOTS && s >= 0; s++)
 				r->slot_node[s] = (uint8_t)m;
@@ -304,8 +306,8 @@ static redisReply *run_routed(struct raqib_redis *r, struct node *n, int argc, c
 	return NULL;
 }
 
-redisReply *raqib_redis_command(struct raqib_redis *r, const char *key, int argc,
-				const char **argv, const size_t *lens)
+redisReply *raqib_redis_command(struct raqib_redis *r, const char *key, int argc, const char **argv,
+				const size_t *lens)
 {
 	size_t *l = NULL;
 	redisReply *rep;

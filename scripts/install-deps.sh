@@ -26,11 +26,13 @@ PACKAGES=(
 	libhttp-parser-dev tcpdump wireshark-common
 	# extraction benchmark's peer (pdftotext)
 	poppler-utils
-	# the collector's HTTP server (metrics, the desk's API and UI over TLS) and raqibctl find
-	libmicrohttpd-dev libgnutls28-dev libcurl4-nss-dev curl
-	# the desk's UI tests: Debian's Chromium driven by playwright-core from npm; fonts with
-	# Arabic glyphs for its screenshots; raqibctl export --pdf prints with Chromium too
-	chromium nodejs fonts-noto-core fonts-dejavu-core
+	# the collector: /metrics and the find API (libmicrohttpd), webhook notifications and
+	# raqibctl find (libcurl, the flavour Debian's base images carry), curl in its tests
+	libmicrohttpd-dev libcurl4-nss-dev curl
+	# the desk: TLS (GnuTLS); its UI tests: Debian's Chromium driven by playwright-core from
+	# npm; fonts with Arabic glyphs for its screenshots; raqibctl export --pdf prints with
+	# Chromium too
+	libgnutls28-dev chromium nodejs fonts-noto-core fonts-dejavu-core
 )
 
 missing=()

@@ -72,11 +72,13 @@ static json_t *build_event(const struct alert *a, const struct alert_identity *i
 	err |= set_str(ev, "id", id->event_id);
 	err |= set_str(ev, "kind", "alert");
 	err |= set_str(ev, "module", "raqib");
-	err |= set_str(ev, "dataset", a->kind == ALERT_KIND_FILE    ? "raqib.file" :
-				      a->kind == ALERT_KIND_AT_REST ? "raqib.at_rest" :
-								      "raqib.network");
+	err |= set_str(ev, "dataset",
+		       a->kind == ALERT_KIND_FILE    ? "raqib.file" :
+		       a->kind == ALERT_KIND_AT_REST ? "raqib.at_rest" :
+						       "raqib.network");
 	err |= json_object_set_new(ev, "category",
-				   json_pack("[s]", a->kind == ALERT_KIND_NETWORK ? "network" : "file"));
+				   json_pack("[s]",
+					     a->kind == ALERT_KIND_NETWORK ? "network" : "file"));
 	err |= set_int(ev, "severity", a->severity);
 	if (id->created_ms > 0) {
 		char created[40];

@@ -51,7 +51,7 @@ struct batch_item {
 };
 
 struct outbox {
-	struct raqib_redis_addr redis_addr;
+	struct raqib_redis_addr redis_addr; /* the endpoint configured */
 	char agent_id[65];
 	char host_name[256];
 	char spool_dir[4096];
@@ -87,6 +87,13 @@ struct outbox {
 
 	/* sender thread only */
 	redisContext *redis;
+	/*
+	 * On a Redis Cluster, the node that owns the agent's stream, learnt from a MOVED reply;
+	 * the configured endpoint is asked again when that node stops answering (a failover).
+	 */
+	struct raqib_redis_addr target;
+	bool redirected;
+	bool moved; /* the last batch met a MOVED: resend at once, not an error */
 	char redis_user[96]; /* copied into stats under the lock */
 	char auth_state[192]; /* "ok", "refused: <reason>" or "insecure: ..."; copied likewise */
 	uint64_t auth_failures; /* AUTH refused; copied likewise */
@@ -230,16 +237,17 @@ static redisContext *connect_redis(struct outbox *o, char *err, size_t err_len)
 {
 	redisContext *c;
 
+	const struct raqib_redis_addr *addr = o->redirected ? &o->target : &o->redis_addr;
+
 	if (o->insecure_no_acl) {
-		c = raqib_redis_connect(&o->redis_addr, o->timeout_ms, err, err_len);
+		c = raqib_redis_connect(addr, o->timeout_ms, err, err_len);
 		if (c) {
 			snprintf(o->redis_user, sizeof(o->redis_user), "default");
 			snprintf(o->auth_state, sizeof(o->auth_state), "insecure: no ACL user");
 		}
 		return c;
 	}
-	c = raqib_redis_connect_as(&o->redis_addr, o->user, o->password, o->timeout_ms, err,
-				   err_len);
+	c = raqib_redis_connect_as(addr, o->user, o->password, o->timeout_ms, err, err_len);
 	if (c) {
 		snprintf(o->redis_user, sizeof(o->redis_user), "%s", o->user);
 		snprintf(o->auth_state, sizeof(o->auth_state), "ok");
@@ -250,9 +258,10 @@ static redisContext *connect_redis(struct outbox *o, char *err, size_t err_len)
 		o->auth_failures++;
 		snprintf(o->auth_state, sizeof(o->auth_state), "refused: %.150s", err);
 		if (!o->auth_logged)
-			log_warn("outbox",
-				 "%s; not sending: alerts stay in the spool until redis accepts the ACL user '%s' (docs/deployment.md)",
-				 err, o->user);
+			log_warn(
+				"outbox",
+				"%s; not sending: alerts stay in the spool until redis accepts the ACL user '%s' (docs/deployment.md)",
+				err, o->user);
 		o->auth_logged = true;
 		/* said once above: the outage message would say it again */
 		o->outage_logged = true;
@@ -268,6 +277,12 @@ static int ensure_connected(struct outbox *o)
 	if (o->redis)
 		return 0;
 	o->redis = connect_redis(o, err, sizeof(err));
+	if (!o->redis && o->redirected) {
+		/* the cluster node we were sent to is gone (a failover): after the backoff, ask
+		 * the configured endpoint again who owns the stream now */
+		o->redirected = false;
+		return -EIO;
+	}
 	if (!o->redis) {
 		if (!o->outage_logged)
 			log_warn("outbox", "%s; alerts stay in the spool until it answers", err);
@@ -279,6 +294,28 @@ static int ensure_connected(struct outbox *o)
 			 o->redis_addr.host, o->redis_addr.port);
 	o->outage_logged = false;
 	return 0;
+}
+
+/*
+ * A Redis Cluster node that does not own the agent's stream answers "MOVED <slot> <host:port>":
+ * the sender goes there. (An "ASK" while the slot migrates is an error like another: the batch
+ * is sent again after the backoff, once the migration is done.) Returns true when it moved.
+ */
+static bool follow_redirect(struct outbox *o, const redisReply *reply)
+{
+	const char *p;
+	struct raqib_redis_addr addr;
+
+	if (!reply || reply->type != REDIS_REPLY_ERROR || strncmp(reply->str, "MOVED ", 6) != 0)
+		return false;
+	p = strchr(reply->str + 6, ' ');
+	if (!p || raqib_redis_addr_parse(p + 1, &addr))
+		return false;
+	o->target = addr;
+	o->redirected = true;
+	o->moved = true;
+	disconnect(o);
+	return true;
 }
 
 /* Reports a failed command or reply: logged once per outage, the connection dropped. */
@@ -368,6 +405,10 @@ static size_t read_replies(struct outbox *o, size_t n)
 			return ok;
 		}
 		reply = r;
+		if (follow_redirect(o, reply)) {
+			freeReplyObject(reply);
+			return ok;
+		}
 		if (reply->type == REDIS_REPLY_ERROR) {
 			/* an ACL or memory refusal: keep the alert, try again later */
 			command_failed(o, "add alerts to the agent's stream", reply);
@@ -389,8 +430,10 @@ static size_t read_replies(struct outbox *o, size_t n)
 static int write_heartbeat(struct outbox *o, const struct heartbeat_fields *f)
 {
 	char sig[RAQIB_MAC_HEX_BYTES];
-	const char *argv[9] = { "XADD", o->stream, "*", RAQIB_FIELD_AGENT, o->agent_id,
-				RAQIB_FIELD_HEARTBEAT, NULL, RAQIB_FIELD_SIG, sig };
+	const char *argv[9] = {
+		"XADD", o->stream,	 "*", RAQIB_FIELD_AGENT, o->agent_id, RAQIB_FIELD_HEARTBEAT,
+		NULL,	RAQIB_FIELD_SIG, sig
+	};
 	size_t lens[9];
 	json_t *doc = json_object();
 	redisReply *reply;
@@ -407,6 +450,11 @@ static int write_heartbeat(struct outbox *o, const struct heartbeat_fields *f)
 	for (int k = 0; k < 9; k++)
 		lens[k] = strlen(argv[k]);
 	reply = redisCommandArgv(o->redis, 9, argv, lens);
+	if (follow_redirect(o, reply)) {
+		freeReplyObject(reply);
+		ret = -EAGAIN;
+		goto out;
+	}
 	if (!reply || reply->type == REDIS_REPLY_ERROR) {
 		command_failed(o, "write the heartbeat", reply);
 		freeReplyObject(reply);
@@ -487,13 +535,16 @@ static void deliver(struct outbox *o)
 		pthread_mutex_lock(&o->lock);
 		o->hb_busy = false;
 		if (rc) {
-			o->stats.redis_errors++;
+			o->stats.redis_errors += rc != -EAGAIN;
 			if (!o->hb_dirty) {
 				*o->hb_next = *o->hb_sending;
 				o->hb_dirty = true;
 			}
 			o->stats.connected = o->redis != NULL;
-			back_off(o);
+			if (rc == -EAGAIN)
+				o->moved = false; /* redirected: at once, to the stream's node */
+			else
+				back_off(o);
 			return;
 		}
 		o->stats.heartbeats++;
@@ -529,7 +580,11 @@ static void deliver(struct outbox *o)
 		log_warn("outbox", "cannot record delivery in spool '%s'", o->spool_dir);
 	o->stats.sent += ok;
 	o->stats.connected = o->redis != NULL;
-	if (ok < n) {
+	if (o->moved) {
+		/* redirected to the node of the stream: go there now, nothing failed */
+		o->moved = false;
+		o->next_try_ms = 0;
+	} else if (ok < n) {
 		o->stats.redis_errors++;
 		back_off(o);
 	} else {

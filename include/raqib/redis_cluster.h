@@ -50,8 +50,8 @@ bool raqib_redis_is_cluster(const struct raqib_redis *r);
  * frees it; it may be an error reply) or NULL when no node answered, with the reason in
  * raqib_redis_error().
  */
-redisReply *raqib_redis_command(struct raqib_redis *r, const char *key, int argc,
-				const char **argv, const size_t *lens);
+redisReply *raqib_redis_command(struct raqib_redis *r, const char *key, int argc, const char **argv,
+				const size_t *lens);
 
 /*
  * Pipelines n commands (grouped by node, sent together, replies read in order), following

@@ -43,17 +43,19 @@
  *   inc:<n>, inc:<n>:tl, inc:<n>:notes, incopen:<group>, incseq, incidents
  *                                    incidents of the site (docs/storage.md)
  */
-#define RAQIB_KEY_PREFIX	"raqib:"
-#define RAQIB_TAG_SITE		"s:"
-#define RAQIB_TAG_DOCUMENT	"d:"
-#define RAQIB_TAG_VALUE		"v:"
+#define RAQIB_KEY_PREFIX   "raqib:"
+#define RAQIB_TAG_SITE	   "s:"
+#define RAQIB_TAG_DOCUMENT "d:"
+#define RAQIB_TAG_VALUE	   "v:"
 
 /* Fields of an agent stream entry. */
 #define RAQIB_FIELD_AGENT "agent" /* agent id */
-#define RAQIB_FIELD_EPOCH "epoch" /* the spool's epoch: 16 hex digits, new when numbering restarts */
+/* the spool's epoch: 16 hex digits, new whenever its numbering starts from 1 again */
+#define RAQIB_FIELD_EPOCH "epoch"
 #define RAQIB_FIELD_SEQ	  "seq" /* per-agent, per-epoch sequence number, decimal */
 #define RAQIB_FIELD_ALERT "alert" /* the alert JSON document */
-#define RAQIB_FIELD_HEARTBEAT "hb" /* a heartbeat: JSON object of string fields */
+/* a heartbeat: a JSON object of string fields */
+#define RAQIB_FIELD_HEARTBEAT "hb"
 /* HMAC-SHA256 of the entry with the agent's key, hex (include/raqib/keys.h) */
 #define RAQIB_FIELD_SIG "sig"
 

@@ -81,7 +81,7 @@ grep -q "coverage gap: sequence of agent ws-1 ($TEST_EPOCH:2-4)" "$TMP/tl" || fa
 # A number reused with another alert (an agent that lost its spool): refused, the first kept.
 xadd_signed ws-1 5 "$(alert ws-1 5 | sed 's/id-ws-1-5/another-event/')"
 "$COLLECTOR" --redis "$REDIS" --metrics off --drain --quiet || fail "collector failed"
-rcli GET "raqib:{s:default}:a:ws-1:$TEST_EPOCH:5" | grep -q '"id-ws-1-5"' || fail "the stored alert was replaced"
+"$CTL" --redis "$REDIS" alert "default:ws-1:$TEST_EPOCH:5" | grep -q '"id-ws-1-5"' || fail "the stored alert was replaced"
 [ "$(seq_field ws-1 conflicts)" = 1 ] || fail "the reused number was not counted"
 dead_letters | grep -q "already holds another alert" || fail "the reused number was not dead-lettered"
 

@@ -119,9 +119,10 @@ dump_redis() {
 	done
 }
 
-# Asserts that none of the given strings appears anywhere in Redis.
+# Asserts that none of the given strings appears anywhere in Redis (stored documents decoded:
+# they are stored compressed).
 assert_not_in_redis() {
-	dump_redis >"$TMP/dump"
+	{ dump_redis; stored_alerts; } >"$TMP/dump"
 	local value
 	for value in "$@"; do
 		if grep -qF -- "$value" "$TMP/dump"; then
@@ -183,14 +184,10 @@ agent_hb() {
 	printf '%s\n' "$value"
 }
 
-# The stored alert documents of every site, one JSON per line.
+# The stored alert documents of every site, one JSON per line (stored compressed: read
+# through raqibctl, as people do).
 stored_alerts() {
-	local prefix member
-	for prefix in $(site_prefixes); do
-		for member in $(rcli ZRANGE "${prefix}alerts" 0 -1); do
-			rcli GET "${prefix}a:$member"
-		done
-	done
+	"$CTL" --redis "127.0.0.1:$REDIS_PORT" alerts --limit 100000 --json
 }
 
 # How many alerts are stored, every site.

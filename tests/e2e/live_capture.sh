@@ -30,6 +30,7 @@ track $!
 nrcli() {
 	ip netns exec "$NS" redis-cli -p "$REDIS_PORT" --raw "$@"
 }
+rcli() { nrcli "$@"; } # lib.sh's helpers read this Redis, in the namespace
 for _ in $(seq 50); do
 	[ "$(nrcli ping 2>/dev/null)" = PONG ] && break
 	sleep 0.1
