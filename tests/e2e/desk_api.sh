@@ -296,6 +296,40 @@ done
 # plain HTTP to the TLS port gets nothing
 curl -s -m 3 -o /dev/null "http://127.0.0.1:$DPORT/api/session" && fail "plain HTTP was answered"
 
+# docs/api.yaml says what the server does: every route it documents answers (401 without a
+# token), every query argument it documents is known to the route (a malformed value is refused
+# naming it), and an argument it does not document is unknown.
+python3 - "$RAQIB_SOURCE_DIR/docs/api.yaml" >"$TMP/documented" <<'PY' || fail "docs/api.yaml does not parse"
+import sys, yaml
+doc = yaml.safe_load(open(sys.argv[1]))
+params = doc["components"]["parameters"]
+for path, item in doc["paths"].items():
+    for method, op in item.items():
+        names = [params[p["$ref"].split("/")[-1]]["name"] if "$ref" in p else p["name"] for p in op.get("parameters", [])]
+        print(method.upper(), path, " ".join(names))
+PY
+[ "$(wc -l <"$TMP/documented")" = 12 ] || fail "docs/api.yaml: $(cat "$TMP/documented")"
+while read -r method path names; do
+	case "$method $path" in
+	"POST /api/incident" | "GET /api/export") role=analyst ;;
+	"GET /api/audit") role=administrator ;;
+	"POST /api/find") role=investigator ;;
+	*) role=viewer ;;
+	esac
+	api none "$method" "$path" x
+	expect 401 "documented $method $path"
+	for name in $names; do
+		api "$role" "$method" "$path?$name=%01" x
+		expect 400 "documented argument $name of $method $path"
+		jq -e --arg n "$name" '.error | startswith("argument '"'"'" + $n + "'"'"'")' "$TMP/body" >/dev/null ||
+			fail "$method $path does not know its documented argument $name: $(cat "$TMP/body")"
+	done
+	if [ "$method" = GET ]; then
+		api "$role" GET "$path?undocumented=1"
+		expect 400 "an undocumented argument of $path"
+	fi
+done <"$TMP/documented"
+
 # raqibctl: incidents, timelines, provenance, export
 RAQIB_AS=amina "$CTL" --redis "$REDIS" incidents state s:casa:1 triage >/dev/null || fail "incidents state"
 RAQIB_AS=amina "$CTL" --redis "$REDIS" incidents assign s:casa:1 amina >/dev/null || fail "incidents assign"
