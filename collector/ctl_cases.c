@@ -72,15 +72,16 @@ static const char *severity_name(long long s)
 	return s >= 99 ? "critical" : s >= 73 ? "high" : s >= 47 ? "medium" : s > 0 ? "low" : "-";
 }
 
-/* A field's value, cleaned for the terminal, or "-". */
+/* A field's value into buf, cleaned for the terminal, or "-". Returns buf. */
 static const char *field_text(const struct stream_field *f, size_t n, const char *name, char *buf,
 			      size_t len)
 {
 	const struct stream_field *x = ingest_find_field(f, n, name);
 
 	if (!x || x->value_len == 0)
-		return "-";
-	snprintf(buf, len, "%.*s", (int)x->value_len, x->value);
+		snprintf(buf, len, "-");
+	else
+		snprintf(buf, len, "%.*s", (int)x->value_len, x->value);
 	term_text_clean(buf);
 	return buf;
 }

@@ -342,6 +342,9 @@ grep -q "state      triage" "$TMP/show" && grep -q "assignee   amina" "$TMP/show
 	fail "incidents show: $(cat "$TMP/show")"
 "$CTL" --redis "$REDIS" audit list --incident s:casa:1 >"$TMP/trail" || fail "audit list"
 grep -qE ' omar +read ' "$TMP/trail" || fail "raqibctl's read not audited: $(cat "$TMP/trail")"
+"$CTL" --redis "$REDIS" incidents >"$TMP/incidents" || fail "incidents"
+grep -qE '^s:casa:2 +local +new +low +1 +1 [0-9-]+ [0-9:]+ ws-c / -$' "$TMP/incidents" ||
+	fail "incidents table: $(cat -v "$TMP/incidents")"
 "$CTL" --redis "$REDIS" incidents list --csv >"$TMP/incidents.csv" || fail "incidents --csv"
 head -1 "$TMP/incidents.csv" | grep -q '^"id","kind","state"' && [ "$(grep -c '^"' "$TMP/incidents.csv")" = 9 ] ||
 	fail "incidents --csv: $(cat "$TMP/incidents.csv")"
