@@ -56,6 +56,11 @@ int ctl_export(struct ctl *ctl, int argc, char **argv);
  */
 int ctl_audit_incident(struct ctl *ctl, const char *action, const char *incident);
 
+struct store_item;
+
+/* An item of a list as a JSON line: the alert as stored, or a coverage gap. Returns 0. */
+int ctl_print_item_json(const struct store_item *it);
+
 /* "--limit N": 1 to 100000. 0 or -EINVAL (logged). */
 int ctl_parse_limit(const char *text, size_t *out);
 

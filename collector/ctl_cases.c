@@ -106,6 +106,28 @@ static void csv_cell(FILE *out, const char *text, bool last)
 	fputs(last ? "\r\n" : ",", out);
 }
 
+int ctl_print_item_json(const struct store_item *it)
+{
+	json_t *gap;
+
+	if (it->ref && it->json) {
+		fwrite(it->json, 1, it->json_len, stdout);
+		fputc('\n', stdout);
+		return 0;
+	}
+	if (it->ref)
+		return 0; /* removed by retention */
+	gap = json_pack("{s:s, s:I, s:s, s:s, s:s}", "gap", it->gap_kind, "rx_ms",
+			(json_int_t)it->rx_ms, "agent", it->gap_agent, "detail", it->gap_detail,
+			"kind", "coverage_gap");
+	if (gap) {
+		json_dumpf(gap, stdout, JSON_COMPACT);
+		fputc('\n', stdout);
+	}
+	json_decref(gap);
+	return 0;
+}
+
 /* ---- incidents -------------------------------------------------------------------------- */
 
 struct print_ctx {
@@ -198,6 +220,38 @@ static int parse_format(const char *text, enum format *out)
 	return 0;
 }
 
+/* A page of a listing: how many, from where, in what format. */
+struct page_opts {
+	size_t limit;
+	char cursor[STORE_DESK_CURSOR_MAX];
+	enum format *format;
+};
+
+/*
+ * The options every listing takes (--limit, --cursor, --format, --json, --csv): 1 when opt is
+ * one of them, 0 when it is not, -EINVAL for a bad value (logged).
+ */
+static int page_option(int opt, const char *arg, struct page_opts *o)
+{
+	switch (opt) {
+	case O_LIMIT:
+		return ctl_parse_limit(arg, &o->limit) ? -EINVAL : 1;
+	case O_CURSOR:
+		snprintf(o->cursor, sizeof(o->cursor), "%s", arg);
+		return 1;
+	case O_FORMAT:
+		return parse_format(arg, o->format) ? -EINVAL : 1;
+	case O_JSON:
+		*o->format = FORMAT_JSON;
+		return 1;
+	case O_CSV:
+		*o->format = FORMAT_CSV;
+		return 1;
+	default:
+		return 0;
+	}
+}
+
 static int incidents_list(struct ctl *ctl, int argc, char **argv)
 {
 	static const struct option options[] = {
@@ -209,41 +263,22 @@ static int incidents_list(struct ctl *ctl, int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	struct print_ctx p = { 0 };
-	char cursor[STORE_CURSOR_MAX] = "";
-	size_t limit = 50;
+	struct page_opts o = { .limit = 50, .format = &p.format };
+	char cursor[STORE_CURSOR_MAX];
 	int opt, n;
 
 	optind = 0;
-	while ((opt = getopt_long(argc, argv, "n:", options, NULL)) != -1) {
-		switch (opt) {
-		case O_LIMIT:
-			if (ctl_parse_limit(optarg, &limit))
-				return CTL_EXIT_USAGE;
-			break;
-		case O_JSON:
-			p.format = FORMAT_JSON;
-			break;
-		case O_CSV:
-			p.format = FORMAT_CSV;
-			break;
-		case O_FORMAT:
-			if (parse_format(optarg, &p.format))
-				return CTL_EXIT_USAGE;
-			break;
-		case O_CURSOR:
-			snprintf(cursor, sizeof(cursor), "%s", optarg);
-			break;
-		default:
+	while ((opt = getopt_long(argc, argv, "n:", options, NULL)) != -1)
+		if (page_option(opt, optarg, &o) != 1)
 			return CTL_EXIT_USAGE;
-		}
-	}
 	if (optind != argc) {
 		log_error("ctl", "incidents list: unexpected argument '%s'", argv[optind]);
 		return CTL_EXIT_USAGE;
 	}
 	if (!ctl_store(ctl))
 		return CTL_EXIT_ERROR;
-	n = store_query_incidents(ctl->store, limit, cursor, print_incident_row, &p);
+	snprintf(cursor, sizeof(cursor), "%s", o.cursor);
+	n = store_query_incidents(ctl->store, o.limit, cursor, print_incident_row, &p);
 	if (n < 0) {
 		log_error("ctl", "cannot list incidents: %s",
 			  n == -EINVAL ? "bad cursor" : store_error(ctl->store));
@@ -278,24 +313,8 @@ static int print_item(void *ctx, const struct store_item *it)
 	struct print_ctx *p = ctx;
 	struct alert_row row;
 
-	if (p->format == FORMAT_JSON) {
-		if (it->ref && it->json) {
-			fwrite(it->json, 1, it->json_len, stdout);
-			fputc('\n', stdout);
-		} else if (!it->ref) {
-			json_t *gap = json_pack("{s:s, s:I, s:s, s:s, s:s}", "gap", it->gap_kind,
-						"rx_ms", (json_int_t)it->rx_ms, "agent",
-						it->gap_agent, "detail", it->gap_detail, "kind",
-						"coverage_gap");
-
-			if (gap) {
-				json_dumpf(gap, stdout, JSON_COMPACT);
-				fputc('\n', stdout);
-			}
-			json_decref(gap);
-		}
-		return 0;
-	}
+	if (p->format == FORMAT_JSON)
+		return ctl_print_item_json(it);
 	if (p->format == FORMAT_CSV) {
 		char when[24], ref[160];
 
@@ -635,13 +654,17 @@ int ctl_timeline(struct ctl *ctl, int argc, char **argv)
 	};
 	struct desk_filter f = { .gaps = true };
 	struct print_ctx p = { 0 };
-	char cursor[STORE_DESK_CURSOR_MAX] = "";
-	size_t limit = 100;
-	int opt, n, subjects = 0;
+	struct page_opts o = { .limit = 100, .format = &p.format };
+	int opt, n, subjects = 0, rc;
 	int64_t sev;
 
 	optind = 0;
 	while ((opt = getopt_long(argc, argv, "n:", options, NULL)) != -1) {
+		rc = page_option(opt, optarg, &o);
+		if (rc < 0)
+			return CTL_EXIT_USAGE;
+		if (rc)
+			continue;
 		switch (opt) {
 		case O_SITE:
 			f.site = optarg;
@@ -684,23 +707,6 @@ int ctl_timeline(struct ctl *ctl, int argc, char **argv)
 			}
 			f.min_severity = (int)sev;
 			break;
-		case O_LIMIT:
-			if (ctl_parse_limit(optarg, &limit))
-				return CTL_EXIT_USAGE;
-			break;
-		case O_CURSOR:
-			snprintf(cursor, sizeof(cursor), "%s", optarg);
-			break;
-		case O_FORMAT:
-			if (parse_format(optarg, &p.format))
-				return CTL_EXIT_USAGE;
-			break;
-		case O_JSON:
-			p.format = FORMAT_JSON;
-			break;
-		case O_CSV:
-			p.format = FORMAT_CSV;
-			break;
 		default:
 			return CTL_EXIT_USAGE;
 		}
@@ -728,8 +734,7 @@ int ctl_timeline(struct ctl *ctl, int argc, char **argv)
 	if (!ctl_store(ctl))
 		return CTL_EXIT_ERROR;
 	if (f.incident) {
-		int rc = ctl_audit_incident(ctl, "read", f.incident);
-
+		rc = ctl_audit_incident(ctl, "read", f.incident);
 		if (rc == -ENOENT || rc == -EINVAL) {
 			log_error("ctl", "no incident '%s'", f.incident);
 			return CTL_EXIT_ERROR;
@@ -739,7 +744,7 @@ int ctl_timeline(struct ctl *ctl, int argc, char **argv)
 			return CTL_EXIT_ERROR;
 		}
 	}
-	n = store_desk_alerts(ctl->store, &f, limit, 100000, cursor, print_item, &p);
+	n = store_desk_alerts(ctl->store, &f, o.limit, 100000, o.cursor, print_item, &p);
 	if (n == -ENOENT) {
 		log_error("ctl", "no site knows '%s' (raqibctl agents)", f.host ? f.host : f.user);
 		return CTL_EXIT_ERROR;
@@ -752,10 +757,10 @@ int ctl_timeline(struct ctl *ctl, int argc, char **argv)
 	if (p.format == FORMAT_TABLE) {
 		if (n == 0)
 			printf("no timeline entries stored\n");
-		else if (cursor[0])
-			printf("more: --cursor %s\n", cursor);
-	} else if (cursor[0]) {
-		fprintf(stderr, "raqibctl: more entries: --cursor %s\n", cursor);
+		else if (o.cursor[0])
+			printf("more: --cursor %s\n", o.cursor);
+	} else if (o.cursor[0]) {
+		fprintf(stderr, "raqibctl: more entries: --cursor %s\n", o.cursor);
 	}
 	return CTL_EXIT_OK;
 }
@@ -879,37 +884,17 @@ int ctl_provenance(struct ctl *ctl, int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	struct print_ctx p = { 0 };
+	struct page_opts o = { .limit = 1000, .format = &p.format };
 	struct desk_filter f = { 0 };
-	char cursor[STORE_DESK_CURSOR_MAX] = "", sha[65];
-	size_t limit = 1000;
+	char sha[65];
 	const char *arg;
 	int opt, n;
 	int64_t dummy;
 
 	optind = 0;
-	while ((opt = getopt_long(argc, argv, "n:", options, NULL)) != -1) {
-		switch (opt) {
-		case O_LIMIT:
-			if (ctl_parse_limit(optarg, &limit))
-				return CTL_EXIT_USAGE;
-			break;
-		case O_CURSOR:
-			snprintf(cursor, sizeof(cursor), "%s", optarg);
-			break;
-		case O_FORMAT:
-			if (parse_format(optarg, &p.format))
-				return CTL_EXIT_USAGE;
-			break;
-		case O_JSON:
-			p.format = FORMAT_JSON;
-			break;
-		case O_CSV:
-			p.format = FORMAT_CSV;
-			break;
-		default:
+	while ((opt = getopt_long(argc, argv, "n:", options, NULL)) != -1)
+		if (page_option(opt, optarg, &o) != 1)
 			return CTL_EXIT_USAGE;
-		}
-	}
 	if (optind + 1 != argc) {
 		log_error("ctl", "provenance: expected a document's SHA-256, or a file to hash");
 		return CTL_EXIT_USAGE;
@@ -938,7 +923,7 @@ int ctl_provenance(struct ctl *ctl, int argc, char **argv)
 	f.document = sha;
 	if (!ctl_store(ctl))
 		return CTL_EXIT_ERROR;
-	n = store_desk_alerts(ctl->store, &f, limit, 100000, cursor, print_provenance, &p);
+	n = store_desk_alerts(ctl->store, &f, o.limit, 100000, o.cursor, print_provenance, &p);
 	if (n < 0) {
 		log_error("ctl", "cannot read the provenance: %s",
 			  n == -EINVAL ? "bad cursor" : store_error(ctl->store));
@@ -947,8 +932,8 @@ int ctl_provenance(struct ctl *ctl, int argc, char **argv)
 	if (p.format == FORMAT_TABLE) {
 		if (n == 0)
 			printf("no alerts about this document stored\n");
-		else if (cursor[0])
-			printf("more: --cursor %s\n", cursor);
+		else if (o.cursor[0])
+			printf("more: --cursor %s\n", o.cursor);
 	}
 	return CTL_EXIT_OK;
 }

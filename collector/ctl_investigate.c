@@ -53,24 +53,8 @@ static int print_item(void *ctx, const struct store_item *it)
 	struct print_ctx *p = ctx;
 	struct alert_row row;
 
-	if (p->json) {
-		if (it->ref && it->json) {
-			fwrite(it->json, 1, it->json_len, stdout);
-			fputc('\n', stdout);
-		} else if (!it->ref) {
-			json_t *gap = json_pack("{s:s, s:I, s:s, s:s, s:s}", "gap", it->gap_kind,
-						"rx_ms", (json_int_t)it->rx_ms, "agent",
-						it->gap_agent, "detail", it->gap_detail, "kind",
-						"coverage_gap");
-
-			if (gap) {
-				json_dumpf(gap, stdout, JSON_COMPACT);
-				fputc('\n', stdout);
-			}
-			json_decref(gap);
-		}
-		return 0;
-	}
+	if (p->json)
+		return ctl_print_item_json(it);
 	if (!p->header_done) {
 		alert_view_print_header(stdout);
 		p->header_done = true;

@@ -12,6 +12,7 @@
 
 #include "raqib/keys.h"
 #include "raqib/keyspace.h"
+#include "term_text.h"
 
 static const char *const states[] = { "new", "triage", "confirmed", "false_positive", "closed" };
 static const char *const timelines[] = { "incident", "host", "user", "app", "document" };
@@ -308,45 +309,14 @@ int desk_params_parse(const struct http_arg *args, size_t n_args,
 bool desk_text_is_clean(const char *text, size_t len, bool allow_newlines)
 {
 	const unsigned char *s = (const unsigned char *)text;
-	size_t i = 0;
 
-	while (i < len) {
-		unsigned char c = s[i];
-		size_t n;
+	for (size_t i = 0; i < len;) {
 		unsigned cp;
+		size_t n = term_utf8_at(s + i, len - i, &cp);
 
-		if (c < 0x80) {
-			if ((c < 0x20 && !(allow_newlines && (c == '\n' || c == '\t'))) ||
-			    c == 0x7f)
-				return false;
-			i++;
-			continue;
-		}
-		if (c >= 0xc2 && c <= 0xdf) {
-			n = 1;
-			cp = c & 0x1f;
-		} else if (c >= 0xe0 && c <= 0xef) {
-			n = 2;
-			cp = c & 0x0f;
-		} else if (c >= 0xf0 && c <= 0xf4) {
-			n = 3;
-			cp = c & 0x07;
-		} else {
+		if (n == 0 || term_is_unsafe(cp, allow_newlines))
 			return false;
-		}
-		if (i + n >= len)
-			return false;
-		for (size_t k = 1; k <= n; k++) {
-			if ((s[i + k] & 0xc0) != 0x80)
-				return false;
-			cp = (cp << 6) | (s[i + k] & 0x3f);
-		}
-		/* overlong forms, surrogates, past U+10FFFF; C1 controls; bidi overrides */
-		if ((n == 2 && cp < 0x800) || (n == 3 && (cp < 0x10000 || cp > 0x10ffff)) ||
-		    (cp >= 0xd800 && cp <= 0xdfff) || (cp >= 0x80 && cp <= 0x9f) ||
-		    (cp >= 0x202a && cp <= 0x202e) || (cp >= 0x2066 && cp <= 0x2069))
-			return false;
-		i += n + 1;
+		i += n;
 	}
 	return true;
 }

@@ -2,10 +2,7 @@
 /* Text from alerts made safe for a terminal (see term_text.h). */
 #include "term_text.h"
 
-#include <stdbool.h>
-
-/* Length of the UTF-8 sequence at s (1 to 4) and its code point, or 0 when not UTF-8. */
-static size_t utf8_at(const unsigned char *s, unsigned *cp)
+size_t term_utf8_at(const unsigned char *s, size_t avail, unsigned *cp)
 {
 	size_t n;
 
@@ -25,8 +22,10 @@ static size_t utf8_at(const unsigned char *s, unsigned *cp)
 	} else {
 		return 0;
 	}
+	if (n > avail)
+		return 0;
 	for (size_t i = 1; i < n; i++) {
-		if ((s[i] & 0xc0) != 0x80) /* the NUL terminator stops here too */
+		if ((s[i] & 0xc0) != 0x80) /* a NUL terminator stops here too */
 			return 0;
 		*cp = (*cp << 6) | (s[i] & 0x3f);
 	}
@@ -36,8 +35,10 @@ static size_t utf8_at(const unsigned char *s, unsigned *cp)
 	return n;
 }
 
-static bool is_unsafe(unsigned cp)
+bool term_is_unsafe(unsigned cp, bool allow_newlines)
 {
+	if (allow_newlines && (cp == '\n' || cp == '\t'))
+		return false;
 	return cp < 0x20 || cp == 0x7f || (cp >= 0x80 && cp <= 0x9f) ||
 	       (cp >= 0x202a && cp <= 0x202e) || (cp >= 0x2066 && cp <= 0x2069);
 }
@@ -49,9 +50,9 @@ size_t term_text_clean(char *text)
 
 	while (*r) {
 		unsigned cp = 0;
-		size_t n = utf8_at(r, &cp);
+		size_t n = term_utf8_at(r, 4, &cp);
 
-		if (n == 0 || is_unsafe(cp)) {
+		if (n == 0 || term_is_unsafe(cp, false)) {
 			*w++ = '?';
 			r += n ? n : 1;
 			replaced++;

@@ -8,6 +8,7 @@
 #ifndef RAQIB_COLLECTOR_TERM_TEXT_H
 #define RAQIB_COLLECTOR_TERM_TEXT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 /*
@@ -16,5 +17,14 @@
  * U+202E, U+2066 to U+2069), and bytes that are not UTF-8. Returns how many were replaced.
  */
 size_t term_text_clean(char *text);
+
+/*
+ * The UTF-8 sequence at s (at most avail bytes): its length (1 to 4) and code point, or 0 when
+ * it is not UTF-8 (overlong, a surrogate, past U+10FFFF, cut).
+ */
+size_t term_utf8_at(const unsigned char *s, size_t avail, unsigned *cp);
+
+/* True for the code points term_text_clean() replaces: controls, bidi overrides, isolates. */
+bool term_is_unsafe(unsigned cp, bool allow_newlines);
 
 #endif /* RAQIB_COLLECTOR_TERM_TEXT_H */

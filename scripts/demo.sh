@@ -103,7 +103,7 @@ LETTER=$TMP/Documents/$(basename "$DOC")
 cp "$DOC" "$LETTER"
 echo "== 2. live, ws-rabat-01: a stand-in Telegram Desktop opens $(basename "$DOC") and sends it"
 # the messaging service: a TLS server that takes what it is sent
-ip link add "$SRV_IF" type dummy
+ip link add "$SRV_IF" type veth peer name "${SRV_IF}p"
 ip addr add "$SRV_IP/32" dev "$SRV_IF"
 ip link set "$SRV_IF" up
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 1 \
