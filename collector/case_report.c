@@ -73,6 +73,19 @@ enum text {
 	T_PRINT,
 	T_CUT,
 	T_NOT_STORED,
+	T_OFFICIAL,
+	T_ACT_READ,
+	T_ACT_CHANGE,
+	T_ACT_EXPORT,
+	T_ACT_FIND,
+	T_ACT_REPLAY,
+	T_ROLE_VIEWER,
+	T_ROLE_ANALYST,
+	T_ROLE_INVESTIGATOR,
+	T_ROLE_ADMINISTRATOR,
+	T_KIND_LOCAL,
+	T_KIND_DOCUMENT,
+	T_KIND_VALUE,
 	T_COUNT
 };
 
@@ -140,7 +153,20 @@ static const struct lang langs[] = {
 	    "This report holds masked values and hashes only, never a personal datum in clear.",
 	    "To make a PDF: print this page and choose \"Save as PDF\".",
 	    "(cut: more entries than shown)",
-	    "(alert removed by retention)" },
+	    "(alert removed by retention)",
+	    "official document",
+	    "read",
+	    "changed",
+	    "exported",
+	    "searched by value",
+	    "replayed dead letters",
+	    "viewer",
+	    "analyst",
+	    "investigator",
+	    "administrator",
+	    "local: one host, user and document",
+	    "spread: one document on several hosts",
+	    "spread: one value on several hosts" },
 	  { "new", "triage", "confirmed", "false positive", "closed" },
 	  { "low", "medium", "high", "critical" } },
 	{ "fr",
@@ -195,7 +221,20 @@ static const struct lang langs[] = {
 	    "Ce rapport ne contient que des valeurs masquées et des empreintes, jamais une donnée personnelle en clair.",
 	    "Pour un PDF : imprimez cette page et choisissez « Enregistrer au format PDF ».",
 	    "(tronqué : plus d'entrées que celles montrées)",
-	    "(alerte supprimée par la rétention)" },
+	    "(alerte supprimée par la rétention)",
+	    "document officiel",
+	    "lu",
+	    "modifié",
+	    "exporté",
+	    "recherche par valeur",
+	    "lettres mortes rejouées",
+	    "lecteur",
+	    "analyste",
+	    "enquêteur",
+	    "administrateur",
+	    "local : un poste, un utilisateur, un document",
+	    "diffusion : un document sur plusieurs postes",
+	    "diffusion : une valeur sur plusieurs postes" },
 	  { "nouveau", "en triage", "confirmé", "faux positif", "clos" },
 	  { "faible", "moyenne", "élevée", "critique" } },
 	{ "ar",
@@ -250,7 +289,20 @@ static const struct lang langs[] = {
 	    "لا يتضمن هذا التقرير سوى قيم مُقنَّعة وبصمات، ولا يتضمن أي معطى شخصي بشكل واضح.",
 	    "لإنشاء ملف PDF: اطبع هذه الصفحة واختر «حفظ بصيغة PDF».",
 	    "(مقتطع: إدخالات أكثر مما يظهر)",
-	    "(تنبيه حذفته مدة الاحتفاظ)" },
+	    "(تنبيه حذفته مدة الاحتفاظ)",
+	    "وثيقة رسمية",
+	    "اطّلع",
+	    "عدّل",
+	    "صدّر",
+	    "بحث بالقيمة",
+	    "أعاد معالجة الرسائل المرفوضة",
+	    "مُطّلع",
+	    "محلل",
+	    "محقق",
+	    "مسؤول",
+	    "محلي: جهاز واحد ومستخدم واحد ووثيقة واحدة",
+	    "انتشار: وثيقة واحدة على عدة أجهزة",
+	    "انتشار: قيمة واحدة على عدة أجهزة" },
 	  { "جديد", "قيد الفرز", "مؤكد", "إنذار كاذب", "مغلق" },
 	  { "منخفضة", "متوسطة", "مرتفعة", "حرجة" } },
 };
@@ -303,6 +355,17 @@ static void esc(FILE *out, const char *s)
 {
 	if (s)
 		esc_n(out, s, strlen(s));
+}
+
+/*
+ * Data isolated from the text around it (<bdi>), so that a path, a hash or a masked value keeps
+ * its order inside a right-to-left page; long ones (cls "f") may break anywhere.
+ */
+static void esc_bdi(FILE *out, const char *s, bool long_word)
+{
+	fputs(long_word ? "<bdi class=\"f\">" : "<bdi>", out);
+	esc(out, s ? s : "-");
+	fputs("</bdi>", out);
 }
 
 static void time_text(int64_t ms, char *out, size_t len)
@@ -442,7 +505,7 @@ static const char *inc(const struct report *r, const char *key)
 static void row(struct report *r, enum text label, const char *value)
 {
 	fprintf(r->out, "<tr><th>%s</th><td>", r->l->text[label]);
-	esc(r->out, value ? value : "-");
+	esc_bdi(r->out, value, label == T_DOCUMENT || label == T_INCIDENT);
 	fputs("</td></tr>\n", r->out);
 }
 
@@ -454,13 +517,24 @@ static void row_time(struct report *r, enum text label, const char *ms)
 	row(r, label, when);
 }
 
+static const char *kind_text(const struct lang *l, const char *kind)
+{
+	if (kind && strcmp(kind, "local") == 0)
+		return l->text[T_KIND_LOCAL];
+	if (kind && strcmp(kind, "spread-document") == 0)
+		return l->text[T_KIND_DOCUMENT];
+	if (kind && strcmp(kind, "spread-value") == 0)
+		return l->text[T_KIND_VALUE];
+	return kind;
+}
+
 static void summary(struct report *r)
 {
 	const char *state = inc(r, "state"), *sev = inc(r, "severity");
 
 	fprintf(r->out, "<h2>%s</h2>\n<table class=\"kv\">\n", r->l->text[T_SUMMARY]);
 	row(r, T_INCIDENT, r->o->incident);
-	row(r, T_KIND, inc(r, "kind"));
+	row(r, T_KIND, kind_text(r->l, inc(r, "kind")));
 	row(r, T_STATE, state ? state_text(r->l, state) : NULL);
 	row(r, T_SEVERITY, severity_text(r->l, sev ? strtoll(sev, NULL, 10) : 0));
 	row(r, T_ASSIGNEE, inc(r, "assignee") ? inc(r, "assignee") : r->l->text[T_NONE]);
@@ -484,11 +558,11 @@ static void step(struct report *r, int64_t ms, const char *cls, enum text what, 
 	time_text(ms, when, sizeof(when));
 	fprintf(r->out, "<tr class=\"%s\"><td class=\"t\">%s</td><td><b>%s</b> ", cls, when,
 		r->l->text[what]);
-	esc(r->out, detail);
+	esc_bdi(r->out, detail, true);
 	fputs("</td></tr>\n", r->out);
 }
 
-static void findings_text(json_t *alert, char *out, size_t len)
+static void findings_text(const struct lang *l, json_t *alert, char *out, size_t len)
 {
 	json_t *raqib = json_object_get(alert, "raqib"), *f;
 	json_t *document = json_object_get(raqib, "document");
@@ -506,7 +580,8 @@ static void findings_text(json_t *alert, char *out, size_t len)
 		used += (size_t)n;
 	}
 	if (json_is_true(json_object_get(document, "official")) && used + 40 < len)
-		used += (size_t)snprintf(out + used, len - used, "%sofficial", used ? ", " : "");
+		used += (size_t)snprintf(out + used, len - used, "%s%s", used ? ", " : "",
+					 l->text[T_OFFICIAL]);
 	if (json_string_value(json_object_get(document, "level")) && used + 40 < len)
 		snprintf(out + used, len - used, "%s%s", used ? ", " : "",
 			 json_string_value(json_object_get(document, "level")));
@@ -532,9 +607,10 @@ static void alert_story(struct report *r, json_t *it)
 	started = rfc3339_ms(str2(json_object_get(a, "raqib"), "app_instance", "start"));
 	if (!started)
 		started = rfc3339_ms(str2(a, "process", "start"));
-	snprintf(detail, sizeof(detail), "%s (%s, pid %lld) %s %s", app ? app : "-",
+	snprintf(detail, sizeof(detail), "%s (%s, pid %lld) · %s %s (%s)", app ? app : "-",
 		 str2(a, "process", "name") ? str2(a, "process", "name") : "-",
 		 (long long)int2(a, "process", "pid"), r->l->text[T_HOST],
+		 str2(a, "agent", "id") ? str2(a, "agent", "id") : "-",
 		 str2(a, "host", "name") ? str2(a, "host", "name") : "-");
 	if (str2(a, "event", "dataset") && strcmp(str2(a, "event", "dataset"), "raqib.file") == 0)
 		step(r, started ? started : opened, "app", started ? T_APP_STARTED : T_APP_RUNNING,
@@ -549,7 +625,7 @@ static void alert_story(struct report *r, json_t *it)
 			snprintf(detail, sizeof(detail), "%s", path);
 		step(r, opened, "open", T_OPENED, detail);
 	}
-	findings_text(a, findings, sizeof(findings));
+	findings_text(r->l, a, findings, sizeof(findings));
 	step(r, opened, "inspect", T_INSPECTED, findings[0] ? findings : r->l->text[T_NO_FINDING]);
 	if (upload || str2(a, "destination", "ip")) {
 		const char *server = str2(a, "raqib", "server_name");
@@ -571,6 +647,26 @@ static void alert_story(struct report *r, json_t *it)
 	step(r, json_integer_value(json_object_get(it, "rx")), "alert", T_ALERT, detail);
 }
 
+/* The line above an alert's steps: which host, site and user they happened on. */
+static void group_row(struct report *r, json_t *it)
+{
+	json_t *a = json_object_get(it, "alert");
+	const char *ref = str1(it, "ref"), *colon = ref ? strchr(ref, ':') : NULL;
+
+	fputs("<tr class=\"group\"><td></td><td>", r->out);
+	esc_bdi(r->out, str2(a, "agent", "id"), false);
+	fputs(" (", r->out);
+	esc_bdi(r->out, str2(a, "host", "name"), false);
+	fprintf(r->out, ") · %s ", r->l->text[T_SITE]);
+	if (colon)
+		esc_n(r->out, ref, (size_t)(colon - ref));
+	if (str2(a, "user", "id")) {
+		fprintf(r->out, " · %s ", r->l->text[T_USER]);
+		esc_bdi(r->out, str2(a, "user", "id"), false);
+	}
+	fputs("</td></tr>\n", r->out);
+}
+
 static void story(struct report *r)
 {
 	size_t n = json_array_size(r->timeline);
@@ -589,6 +685,7 @@ static void story(struct report *r)
 			     detail);
 			continue;
 		}
+		group_row(r, it);
 		alert_story(r, it);
 	}
 	fputs("</table>\n", r->out);
@@ -636,14 +733,17 @@ static void provenance(struct report *r)
 		if (colon)
 			esc_n(r->out, ref, (size_t)(colon - ref));
 		fputs("</td><td>", r->out);
-		esc(r->out, str2(a, "host", "name"));
+		esc_bdi(r->out, str2(a, "agent", "id"), false);
+		fputs(" (", r->out);
+		esc_bdi(r->out, str2(a, "host", "name"), false);
+		fputs(")</td><td>", r->out);
+		esc_bdi(r->out, str2(a, "user", "id"), false);
 		fputs("</td><td>", r->out);
-		esc(r->out, str2(a, "user", "id"));
-		fputs("</td><td>", r->out);
-		esc(r->out, str2(a, "raqib", "app"));
+		esc_bdi(r->out, str2(a, "raqib", "app"), false);
 		fprintf(r->out, "</td><td>%s</td><td>", l->text[action_of(a)]);
-		esc(r->out,
-		    str2(a, "file", "path") ? str2(a, "file", "path") : str2(a, "file", "name"));
+		esc_bdi(r->out,
+			str2(a, "file", "path") ? str2(a, "file", "path") : str2(a, "file", "name"),
+			true);
 		fputs("</td></tr>\n", r->out);
 	}
 	fputs("</table>\n", r->out);
@@ -674,6 +774,39 @@ static void notes(struct report *r)
 	fputs("</ul>\n", r->out);
 }
 
+static const char *action_text(const struct lang *l, const char *action)
+{
+	static const struct {
+		const char *code;
+		enum text text;
+	} actions[] = { { "read", T_ACT_READ },
+			{ "incident", T_ACT_CHANGE },
+			{ "export", T_ACT_EXPORT },
+			{ "find", T_ACT_FIND },
+			{ "replay", T_ACT_REPLAY } };
+
+	for (size_t i = 0; action && i < sizeof(actions) / sizeof(actions[0]); i++)
+		if (strcmp(action, actions[i].code) == 0)
+			return l->text[actions[i].text];
+	return action ? action : "-";
+}
+
+static const char *role_text(const struct lang *l, const char *role)
+{
+	static const struct {
+		const char *code;
+		enum text text;
+	} roles[] = { { "viewer", T_ROLE_VIEWER },
+		      { "analyst", T_ROLE_ANALYST },
+		      { "investigator", T_ROLE_INVESTIGATOR },
+		      { "administrator", T_ROLE_ADMINISTRATOR } };
+
+	for (size_t i = 0; role && i < sizeof(roles) / sizeof(roles[0]); i++)
+		if (strcmp(role, roles[i].code) == 0)
+			return l->text[roles[i].text];
+	return role;
+}
+
 static void audit_trail(struct report *r, const struct audit_check *check)
 {
 	const struct lang *l = r->l;
@@ -690,19 +823,21 @@ static void audit_trail(struct report *r, const struct audit_check *check)
 		char when[32], what[200];
 
 		time_text(strtoll(str1(e, "ts") ?: "0", NULL, 10), when, sizeof(when));
-		snprintf(what, sizeof(what), "%s", action ? action : "-");
+		snprintf(what, sizeof(what), "%s", action_text(l, action));
 		if (action && strcmp(action, "incident") == 0)
-			snprintf(what, sizeof(what), "change: state %s, assignee %s, note %s",
-				 state ? state : "-", str1(e, "assignee") ?: "-",
+			snprintf(what, sizeof(what), "%s: %s %s, %s %s, %s %s",
+				 l->text[T_ACT_CHANGE], l->text[T_STATE],
+				 state && strcmp(state, "-") ? state_text(l, state) : "-",
+				 l->text[T_ASSIGNEE], str1(e, "assignee") ?: "-", l->text[T_NOTES],
 				 str1(e, "note") ?: "-");
 		fprintf(r->out, "<tr><td class=\"t\">%s</td><td>", when);
-		esc(r->out, str1(e, "who"));
+		esc_bdi(r->out, str1(e, "who"), false);
 		fputs("</td><td>", r->out);
-		esc(r->out, str1(e, "role"));
+		esc(r->out, role_text(l, str1(e, "role")));
 		fputs("</td><td>", r->out);
 		esc(r->out, what);
 		fputs("</td><td>", r->out);
-		esc(r->out, str1(e, "peer") ?: str1(e, "via"));
+		esc_bdi(r->out, str1(e, "peer") ?: str1(e, "via"), false);
 		fputs("</td></tr>\n", r->out);
 	}
 	fputs("</table>\n", r->out);
@@ -733,6 +868,9 @@ static const char style[] =
 	" break-after: avoid; }\n"
 	"table { border-collapse: collapse; width: 100%; }\n"
 	"th, td { text-align: start; vertical-align: top; padding: 2pt 4pt; }\n"
+	"bdi.f { overflow-wrap: anywhere; }\n"
+	"tr.group td { padding-top: 6pt; font-weight: bold; color: #1f4e79; }\n"
+	"table.story tr.group td { border-inline-start: none; }\n"
 	"table.kv th { width: 28%; color: #444; font-weight: normal; }\n"
 	"table.grid th { background: #eee; } table.grid td, table.grid th"
 	" { border: 1px solid #ccc; }\n"

@@ -160,4 +160,9 @@ if [ "${RAQIB_DEMO_WAIT:-1}" = 0 ]; then
 	exit 0
 fi
 echo "== Ctrl-C stops the demo and everything it started"
-while true; do sleep 3600; done
+while true; do
+	# waited for in the background, so that Ctrl-C or a TERM stops the demo at once
+	sleep 3600 &
+	PIDS="$PIDS $!"
+	wait $!
+done

@@ -381,6 +381,7 @@ elif [ -n "${RAQIB_NO_SKIP:-}" ]; then
 	fail "chromium is not installed (scripts/install-deps.sh)"
 fi
 
+cp "$TMP/case.html" /tmp/desk-scratch/case-ar.html 2>/dev/null || true
 # The audit log's chain: concurrent writers never fork it; a removed or forged entry is found;
 # with an anchor, so is a log rewritten whole.
 for i in 1 2 3 4; do
