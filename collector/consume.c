@@ -49,6 +49,7 @@ struct pending_alert {
 	char *plain; /* the JSON, for notifications and dead letters */
 	char *stream, *entry_id, *agent, *epoch, *site, *host, *user, *app, *document, *rule;
 	char group[33];
+	char fingerprint[65];
 	char values[STORE_MAX_VALUES][RAQIB_MAC_HEX_BYTES];
 	bool shadow;
 };
@@ -382,7 +383,7 @@ static int prepare(struct collector *c, struct agent_state *ag, const char *id,
 	const char *kind = doc_string(doc, "event", "kind", 32);
 	json_t *sev = json_object_get(json_object_get(doc, "event"), "severity");
 	char user[160], group_text[512];
-	const char *file_sha;
+	const char *file_sha, *fp;
 
 	memset(p, 0, sizeof(*p));
 	(void)sha;
@@ -392,6 +393,11 @@ static int prepare(struct collector *c, struct agent_state *ag, const char *id,
 		file_sha = "";
 	if (rekey_findings(c, doc, p))
 		return -ENOMEM;
+	/* a registered document recognised: its sightings are indexed together */
+	fp = json_string_value(json_object_get(
+		json_object_get(json_object_get(doc, "raqib"), "document"), "fingerprint"));
+	if (!fp || store_fingerprint_key(fp, p->fingerprint))
+		p->fingerprint[0] = '\0';
 	snprintf(user, sizeof(user), "%s%s%s", uid[0] ? ag->id : "", uid[0] ? "/" : "", uid);
 	/* same host, user and document (else file name, else rule): one incident */
 	snprintf(group_text, sizeof(group_text), "%s|%s|%s%s", ag->id, uid,
@@ -436,6 +442,7 @@ static int prepare(struct collector *c, struct agent_state *ag, const char *id,
 		.app = p->app,
 		.document = p->document,
 		.severity = json_is_integer(sev) ? (int)json_integer_value(sev) : 0,
+		.fingerprint = p->fingerprint,
 		.group = p->group,
 		.rule = p->rule,
 		.values = { NULL },

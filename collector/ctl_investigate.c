@@ -501,62 +501,155 @@ static const char *action_of(json_t *doc)
 	return "opened";
 }
 
-#define PROV_ROW "%-19s %-12s %-16s %-8s %-14s %-14s %s\n"
+#define PROV_ROW "%-19s %-12s %-16s %-8s %-14s %-14s %-10s %s\n"
+#define PROV_MAX_FP 8
+
+/* provenance: the rows printed, and the registered documents their alerts recognised */
+struct prov_ctx {
+	struct print_ctx p;
+	char **refs; /* shown, for the similar versions not to repeat them */
+	size_t n_refs, cap_refs;
+	char fps[PROV_MAX_FP][128];
+	size_t n_fps;
+};
+
+static bool prov_seen(const struct prov_ctx *pc, const char *ref)
+{
+	for (size_t i = 0; i < pc->n_refs; i++)
+		if (strcmp(pc->refs[i], ref) == 0)
+			return true;
+	return false;
+}
+
+static void prov_remember(struct prov_ctx *pc, const char *ref, json_t *doc)
+{
+	const char *fp = json_string_value(json_object_get(
+		json_object_get(json_object_get(doc, "raqib"), "document"), "fingerprint"));
+	bool known = false;
+
+	if (pc->n_refs == pc->cap_refs) {
+		size_t cap = pc->cap_refs ? 2 * pc->cap_refs : 64;
+		char **more = reallocarray(pc->refs, cap, sizeof(*more));
+
+		if (!more)
+			return;
+		pc->refs = more;
+		pc->cap_refs = cap;
+	}
+	pc->refs[pc->n_refs] = strdup(ref);
+	if (pc->refs[pc->n_refs])
+		pc->n_refs++;
+	for (size_t i = 0; fp && i < pc->n_fps; i++)
+		known = known || strcmp(pc->fps[i], fp) == 0;
+	if (fp && !known && pc->n_fps < PROV_MAX_FP && strlen(fp) < sizeof(pc->fps[0]))
+		snprintf(pc->fps[pc->n_fps++], sizeof(pc->fps[0]), "%s", fp);
+}
 
 static int print_provenance(void *ctx, const struct store_item *it)
 {
-	struct print_ctx *p = ctx;
-	json_t *doc;
-	char when[24], site[40];
+	struct prov_ctx *pc = ctx;
+	struct print_ctx *p = &pc->p;
+	json_t *doc, *rd;
+	char when[24], site[40], similar[16];
 	const char *colon;
 
-	if (!it->ref || !it->json)
+	if (!it->ref || !it->json || prov_seen(pc, it->ref))
 		return 0;
-	if (p->json)
-		return print_item(ctx, it);
 	doc = json_loadb(it->json, it->json_len, 0, NULL);
 	if (!doc)
 		return 0;
+	prov_remember(pc, it->ref, doc);
+	if (p->json) {
+		json_decref(doc);
+		return print_item(p, it);
+	}
 	if (!p->header_done) {
-		printf(PROV_ROW, "TIME", "SITE", "HOST", "USER", "APP", "ACTION", "FILE");
+		printf(PROV_ROW, "TIME", "SITE", "HOST", "USER", "APP", "ACTION", "SIMILARITY", "FILE");
 		p->header_done = true;
 	}
 	format_time(it->rx_ms, when, sizeof(when));
 	colon = strchr(it->ref, ':');
 	snprintf(site, sizeof(site), "%.*s", colon ? (int)(colon - it->ref) : 0, it->ref);
+	rd = json_object_get(json_object_get(doc, "raqib"), "document");
+	if (json_is_integer(json_object_get(rd, "similarity")))
+		snprintf(similar, sizeof(similar), "%lld",
+			 (long long)json_integer_value(json_object_get(rd, "similarity")));
+	else
+		snprintf(similar, sizeof(similar), "-");
 	printf(PROV_ROW, when, site,
 	       json_string_value(json_object_get(json_object_get(doc, "host"), "name")) ?: "-",
 	       json_string_value(json_object_get(json_object_get(doc, "user"), "id")) ?: "-",
 	       json_string_value(json_object_get(json_object_get(doc, "raqib"), "app")) ?: "-",
-	       action_of(doc),
-	       json_string_value(json_object_get(json_object_get(doc, "file"), "path"))		?:
-		       json_string_value(json_object_get(json_object_get(doc, "file"), "name")) ?:
-		       "-");
+	       action_of(doc), similar,
+	       json_string_value(json_object_get(json_object_get(doc, "file"), "path")) ?:
+	       json_string_value(json_object_get(json_object_get(doc, "file"), "name")) ?: "-");
 	json_decref(doc);
 	return 0;
 }
 
+/*
+ * provenance SHA256: every alert about the document, then, when they recognised a registered
+ * document (a fingerprint rule), its other sightings: edited copies found similar by ssdeep.
+ * provenance --fingerprint ID: the sightings of one registered document.
+ */
 int ctl_provenance(struct ctl *ctl, int argc, char **argv)
 {
 	struct list_opts o;
-	struct print_ctx p = { 0 };
-	int n;
+	struct prov_ctx pc = { 0 };
+	char key[65];
+	const char *fingerprint = NULL;
+	int n, total = 0, ret = CTL_EXIT_OK;
 
 	if (parse_list(argc, argv, &o, 1000) || optind + 1 != argc) {
-		log_error("ctl", "provenance: expected the document's SHA-256 (64 hex digits)");
+		log_error("ctl",
+			  "provenance: expected the document's SHA-256 (64 hex digits), or --fingerprint RULE-ID");
 		return CTL_EXIT_USAGE;
 	}
-	o.f = (struct store_filter){ .list = STORE_LIST_DOCUMENT, .name = argv[optind] };
-	p.json = o.json;
+	if (strncmp(argv[optind], "fingerprint:", 12) == 0)
+		fingerprint = argv[optind] + 12;
 	if (!ctl_store(ctl))
 		return CTL_EXIT_ERROR;
-	n = store_query_list(ctl->store, &o.f, o.limit, o.cursor, print_provenance, &p);
+	pc.p.json = o.json;
+	if (fingerprint) {
+		if (store_fingerprint_key(fingerprint, key)) {
+			log_error("ctl", "provenance: '%s' is not a rule id", fingerprint);
+			return CTL_EXIT_USAGE;
+		}
+		o.f = (struct store_filter){ .list = STORE_LIST_DOCUMENT, .name = key };
+	} else {
+		o.f = (struct store_filter){ .list = STORE_LIST_DOCUMENT, .name = argv[optind] };
+	}
+	n = store_query_list(ctl->store, &o.f, o.limit, o.cursor, print_provenance, &pc);
 	if (n == -EINVAL) {
 		log_error("ctl", "provenance: '%s' is not a SHA-256 (64 lower-case hex digits)",
 			  argv[optind]);
-		return CTL_EXIT_USAGE;
+		ret = CTL_EXIT_USAGE;
+		goto out;
 	}
-	return finish_list(n, &o, &p, "alerts about this document");
+	total = n > 0 ? n : 0;
+	for (size_t i = 0; n >= 0 && !fingerprint && i < pc.n_fps; i++) {
+		struct store_filter f;
+		char cursor[STORE_CURSOR_MAX] = "";
+		size_t before = pc.n_refs;
+
+		if (store_fingerprint_key(pc.fps[i], key))
+			continue;
+		f = (struct store_filter){ .list = STORE_LIST_DOCUMENT, .name = key };
+		if (!pc.p.json)
+			printf("\nthe registered document %s (%s), its other versions:\n", pc.fps[i],
+			       "provenance fingerprint:ID");
+		pc.p.header_done = false;
+		n = store_query_list(ctl->store, &f, o.limit, cursor, print_provenance, &pc);
+		if (n >= 0 && pc.n_refs == before && !pc.p.json)
+			printf("none\n");
+		total += (int)(pc.n_refs - before);
+	}
+	ret = finish_list(n < 0 ? n : total, &o, &pc.p, "alerts about this document");
+out:
+	for (size_t i = 0; i < pc.n_refs; i++)
+		free(pc.refs[i]);
+	free(pc.refs);
+	return ret;
 }
 
 /* Reads the value: a prompt without echo on a terminal, else one line of standard input. */

@@ -356,6 +356,29 @@ static int run_scripts(struct store *s, struct script *sc, size_t n, struct raqi
 	return rc;
 }
 
+int store_fingerprint_key(const char *rule_id, char out[65])
+{
+	static const char label[] = "raqib-fingerprint\n";
+	unsigned char md[32];
+	unsigned len = 0;
+	EVP_MD_CTX *ctx;
+	size_t n = strlen(rule_id);
+
+	if (n == 0 || n > 127 || strspn(rule_id, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-") != n)
+		return -EINVAL;
+	ctx = EVP_MD_CTX_new();
+	if (!ctx || !EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) ||
+	    !EVP_DigestUpdate(ctx, label, sizeof(label) - 1) ||
+	    !EVP_DigestUpdate(ctx, rule_id, n) || !EVP_DigestFinal_ex(ctx, md, &len)) {
+		EVP_MD_CTX_free(ctx);
+		return -ENOMEM;
+	}
+	EVP_MD_CTX_free(ctx);
+	for (int i = 0; i < 32; i++)
+		snprintf(out + 2 * i, 3, "%02x", md[i]);
+	return 0;
+}
+
 static void free_replies(redisReply **replies, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
@@ -698,9 +721,8 @@ struct tag_item {
 static int fill_tag_item(const struct store_policy *policy, const struct store_alert *a,
 			 const char *kind, const char *hash, struct tag_item *x)
 {
-	int rc = strcmp(kind, "document") == 0 ?
-			 raqib_key_document(hash, x->prefix, sizeof(x->prefix)) :
-			 raqib_key_value(hash, x->prefix, sizeof(x->prefix));
+	int rc = strcmp(kind, "value") != 0 ? raqib_key_document(hash, x->prefix, sizeof(x->prefix)) :
+					       raqib_key_value(hash, x->prefix, sizeof(x->prefix));
 
 	if (rc)
 		return rc;
@@ -777,8 +799,8 @@ static int save_step2(struct store *s, struct tag_item *items, size_t k,
 		spread[i][0] = '\0';
 		if (r && r->type == REDIS_REPLY_STRING && r->len)
 			snprintf(spread[i], RAQIB_KEY_MAX, "%s%s:%s",
-				 strcmp(items[i].kind, "document") == 0 ? RAQIB_TAG_DOCUMENT :
-									  RAQIB_TAG_VALUE,
+				 strcmp(items[i].kind, "value") != 0 ? RAQIB_TAG_DOCUMENT :
+									RAQIB_TAG_VALUE,
 				 items[i].hash, r->str);
 	}
 out:
@@ -807,7 +829,7 @@ static int save_steps23(struct store *s, const struct store_policy *policy,
 
 	for (size_t i = 0; i < n; i++)
 		if (out[i].result != STORE_CONFLICT)
-			max += (alerts[i].document[0] ? 1 : 0) + alerts[i].n_values;
+			max += (alerts[i].document[0] ? 1 : 0) + alerts[i].n_values + 1;
 	items = calloc(max + 1, sizeof(*items));
 	spread = calloc(max + 1, sizeof(*spread));
 	rx = calloc(max + n + 1, sizeof(*rx));
@@ -820,12 +842,15 @@ static int save_steps23(struct store *s, const struct store_policy *policy,
 	for (size_t i = 0; i < n; i++) {
 		if (out[i].result == STORE_CONFLICT)
 			continue;
-		for (size_t v = 0; v <= alerts[i].n_values; v++) {
-			const char *hash = v == 0 ? alerts[i].document : alerts[i].values[v - 1];
+		for (size_t v = 0; v <= alerts[i].n_values + 1; v++) {
+			const char *hash = v == 0		     ? alerts[i].document :
+					   v <= alerts[i].n_values ? alerts[i].values[v - 1] :
+								     alerts[i].fingerprint;
+			const char *kind = v == 0		     ? "document" :
+					   v <= alerts[i].n_values ? "value" :
+								     "fingerprint";
 
-			if (!hash[0] ||
-			    fill_tag_item(policy, &alerts[i], v == 0 ? "document" : "value", hash,
-					  &items[k]))
+			if (!hash || !hash[0] || fill_tag_item(policy, &alerts[i], kind, hash, &items[k]))
 				continue;
 			items[k++].alert = i;
 		}

@@ -200,6 +200,12 @@ static json_t *build_raqib(const struct alert *a, const struct alert_identity *i
 			v && v->is_bulk, "partially_inspected", v && v->is_truncated);
 	if (doc && level)
 		err |= set_str(doc, "level", level);
+	/* a registered document recognised (fingerprint rules): its id, and how alike (100: the
+	 * same file), so that provenance follows edited copies too */
+	if (doc && v && v->fingerprint[0]) {
+		err |= set_str(doc, "fingerprint", v->fingerprint);
+		err |= set_int(doc, "similarity", (int)v->fingerprint_similarity);
+	}
 	err |= set_obj(r, "document", doc);
 	if (a->upload) {
 		json_t *up = json_pack("{s:I, s:I, s:i, s:I}", "bytes",
