@@ -280,6 +280,7 @@ static int print_incident_row(void *ctx, const char *id, const struct stream_fie
 	struct print_ctx *p = ctx;
 	char kind[32], state[24], sev[8], count[16], hosts[16], last[24], who[256], host[80],
 		user[80], assignee[64];
+	const char *h, *u, *a;
 	json_t *doc;
 
 	if (p->json) {
@@ -303,15 +304,16 @@ static int print_incident_row(void *ctx, const char *id, const struct stream_fie
 		       "LAST", "WHO / ASSIGNEE");
 		p->header_done = true;
 	}
-	field_text(f, n, "last", last, sizeof(last));
-	format_time(strtoll(last, NULL, 10), last, sizeof(last));
-	field_text(f, n, "host", host, sizeof(host));
-	field_text(f, n, "user", user, sizeof(user));
-	field_text(f, n, "assignee", assignee, sizeof(assignee));
-	snprintf(who, sizeof(who), "%s%s%s / %s", host, strcmp(user, "-") && user[0] ? " " : "",
-		 strcmp(user, "-") && user[0] ? user : "", assignee);
-	if (strcmp(host, "-") == 0)
-		snprintf(who, sizeof(who), "many hosts / %s", assignee);
+	/* field_text() gives "-" for a field not there, without writing the buffer */
+	format_time(strtoll(field_text(f, n, "last", last, sizeof(last)), NULL, 10), last,
+		    sizeof(last));
+	h = field_text(f, n, "host", host, sizeof(host));
+	u = field_text(f, n, "user", user, sizeof(user));
+	a = field_text(f, n, "assignee", assignee, sizeof(assignee));
+	if (strcmp(h, "-") == 0)
+		snprintf(who, sizeof(who), "many hosts / %s", a);
+	else
+		snprintf(who, sizeof(who), "%s / %s", strcmp(u, "-") && u[0] ? u : h, a);
 	printf(INCIDENT_ROW, id, field_text(f, n, "kind", kind, sizeof(kind)),
 	       field_text(f, n, "state", state, sizeof(state)),
 	       severity_name(atoi(field_text(f, n, "severity", sev, sizeof(sev)))),
