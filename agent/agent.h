@@ -34,7 +34,8 @@ struct agent {
 	struct raqib_redis_addr redis;
 	char host_name[256];
 	char agent_id[65];
-	const char *rules_path; /* --rules or $RAQIB_RULES; NULL: the embedded default packs */
+	const char *rules_path; /* --rules or $RAQIB_RULES: packs layered on the built-in ones */
+	bool no_builtin_rules; /* --no-builtin-rules: rules_path alone */
 	struct rules *rules;
 	struct outbox *outbox;
 	/* Extraction limits of files and uploaded objects (AGENT_LIMIT_OPTIONS of run, replay, scan) */
@@ -72,8 +73,14 @@ void agent_send_heartbeat(struct agent *agent, const char *status);
  */
 int agent_flush_outbox(struct agent *agent, unsigned timeout_ms);
 
-/* Loads the rules (agent->rules_path, else the embedded default packs); logs the file, line,
- * column and reason and returns -EINVAL on failure. */
+/*
+ * The layers of the agent's rules, as struct rules_packs: the built-in packs (unless
+ * --no-builtin-rules), then agent->rules_path. NULL with the reason logged on failure.
+ */
+struct rules_packs *agent_rules_packs(const struct agent *agent);
+
+/* Loads the rules (the layers of agent_rules_packs()); logs the file, line, column and reason
+ * and returns -EINVAL on failure. */
 int agent_load_rules(struct agent *agent);
 
 /*
@@ -128,5 +135,6 @@ int cmd_run(struct agent *agent, int argc, char **argv);
 int cmd_replay(struct agent *agent, int argc, char **argv);
 int cmd_scan(struct agent *agent, int argc, char **argv);
 int cmd_check(struct agent *agent, int argc, char **argv);
+int cmd_test_rules(struct agent *agent, int argc, char **argv);
 
 #endif /* RAQIB_AGENT_AGENT_H */

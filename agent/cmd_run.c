@@ -204,6 +204,7 @@ static int on_reload_check(void *ctx, uint64_t now_ms)
 		log_warn("run", "rules not reloaded: keeping rules %.12s", rules_hash(old));
 		return 0;
 	}
+	rules_carry_counters(fresh, old);
 	if (host_events_set_rules(rc->host, fresh)) {
 		log_error("run", "cannot switch to the new rules: out of memory; keeping the old ones");
 		rules_free(fresh);
