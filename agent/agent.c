@@ -6,6 +6,7 @@
 #include "agent.h"
 
 #include <errno.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +14,8 @@
 #include <unistd.h>
 
 #include "loop.h"
+#include "rules_follow.h"
+#include "raqib/schema.h"
 #include "outbox/heartbeat.h"
 #include "outbox/outbox.h"
 
@@ -109,6 +112,17 @@ static void agent_heartbeat(void *ctx, struct heartbeat_fields *f)
 	heartbeat_set(f, "rules_hash", "%s", agent->rules ? rules_hash(agent->rules) : "");
 	if (agent->rules)
 		rules_heartbeat(agent->rules, f);
+	if (agent->follow) {
+		char refused[200];
+
+		if (agent->pushed.version)
+			heartbeat_set(f, RAQIB_HB_RULES_VERSION, "%" PRIu64, agent->pushed.version);
+		else
+			heartbeat_set(f, RAQIB_HB_RULES_VERSION, "none");
+		rules_follow_refused(agent->follow, refused, sizeof(refused));
+		if (refused[0])
+			heartbeat_set(f, RAQIB_HB_RULES_REFUSED, "%s", refused);
+	}
 }
 
 int agent_open_outbox(struct agent *agent)
@@ -211,12 +225,15 @@ static void log_rules_error(const struct rules_error *rerr)
 		log_error("rules", "cannot build the rules: %s", rerr->text);
 }
 
-struct rules_packs *agent_rules_packs(const struct agent *agent)
+struct rules_packs *agent_rules_packs(const struct agent *agent,
+				      const struct raqib_rules_bundle *pushed,
+				      struct rules_error *rerr)
 {
 	struct rules_packs *packs = rules_packs_new();
-	struct rules_error rerr = { 0 };
+	char name[64];
 	int rc = packs ? 0 : -ENOMEM;
 
+	memset(rerr, 0, sizeof(*rerr));
 	if (!rc && (!agent->no_builtin_rules || !agent->rules_path)) {
 		rc = rules_packs_layer(packs, "built-in");
 		if (!rc)
@@ -225,26 +242,54 @@ struct rules_packs *agent_rules_packs(const struct agent *agent)
 	if (!rc && agent->rules_path) {
 		rc = rules_packs_layer(packs, agent->rules_path);
 		if (!rc)
-			rc = rules_packs_add_path(packs, agent->rules_path, &rerr);
+			rc = rules_packs_add_path(packs, agent->rules_path, rerr);
+	}
+	if (!rc && pushed && pushed->n_packs) {
+		snprintf(name, sizeof(name), "pushed version %" PRIu64, pushed->version);
+		rc = rules_packs_layer(packs, name);
+		for (size_t i = 0; !rc && i < pushed->n_packs; i++)
+			rc = rules_packs_add_text(packs, pushed->packs[i].name, pushed->packs[i].text,
+						  pushed->packs[i].len);
 	}
 	if (rc) {
-		if (!rerr.text[0])
-			snprintf(rerr.text, sizeof(rerr.text), "%s", strerror(-rc));
-		log_rules_error(&rerr);
+		if (!rerr->text[0])
+			snprintf(rerr->text, sizeof(rerr->text), "%s", strerror(-rc));
 		rules_packs_free(packs);
 		return NULL;
 	}
 	return packs;
 }
 
+struct rules *agent_build_rules(void *ctx, const struct raqib_rules_bundle *pushed, char *err,
+				size_t err_len)
+{
+	struct rules_packs *packs = agent_rules_packs(ctx, pushed, &(struct rules_error){ 0 });
+	struct rules_error rerr;
+	struct rules *rules;
+
+	if (!packs) {
+		snprintf(err, err_len, "cannot read the agent's own packs");
+		return NULL;
+	}
+	rules = rules_build(packs, &rerr);
+	rules_packs_free(packs);
+	if (!rules && rerr.line)
+		snprintf(err, err_len, "%s:%u:%u: %s", rerr.file, rerr.line, rerr.column, rerr.text);
+	else if (!rules)
+		snprintf(err, err_len, "%s%s%s", rerr.file, rerr.file[0] ? ": " : "", rerr.text);
+	return rules;
+}
+
 int agent_reload_rules(struct agent *agent, struct rules **fresh)
 {
-	struct rules_packs *packs = agent_rules_packs(agent);
 	struct rules_error rerr;
+	struct rules_packs *packs = agent_rules_packs(agent, &agent->pushed, &rerr);
 
 	*fresh = NULL;
-	if (!packs)
+	if (!packs) {
+		log_rules_error(&rerr);
 		return -EINVAL;
+	}
 	*fresh = rules_build(packs, &rerr);
 	rules_packs_free(packs);
 	if (!*fresh) {
@@ -291,6 +336,7 @@ void agent_release(struct agent *agent)
 	agent->heartbeat = NULL;
 	rules_free(agent->rules);
 	agent->rules = NULL;
+	raqib_rules_bundle_release(&agent->pushed);
 }
 
 bool agent_is_limit_option(int opt)

@@ -22,12 +22,14 @@ static void warn_expired(void *ctx, const char *rule_id, const char *date)
 
 static int print_effective(struct agent *agent, const char *rule_id)
 {
-	struct rules_packs *packs = agent_rules_packs(agent);
 	struct rules_error rerr;
+	struct rules_packs *packs = agent_rules_packs(agent, NULL, &rerr);
 	int rc;
 
-	if (!packs)
+	if (!packs) {
+		log_error("check", "%s: %s", rerr.file, rerr.text);
 		return AGENT_EXIT_ERROR;
+	}
 	rc = rules_packs_print(packs, rule_id, stdout, &rerr);
 	rules_packs_free(packs);
 	if (rc == -ENOENT) {

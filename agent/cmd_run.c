@@ -14,16 +14,19 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <inttypes.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "raqib/keys.h"
 #include "loop.h"
 #include "outbox/heartbeat.h"
 #include "outbox/outbox.h"
 #include "pipeline/conn_table.h"
 #include "pipeline/host_events.h"
 #include "sensors/bpf_sensor.h"
+#include "rules_follow.h"
 #include "run_capture.h"
 
 /* Records are queued without wakeups; the ring buffer is drained at least this often. */
@@ -45,6 +48,11 @@ struct run_options {
 	uint64_t tls_capture_bytes;
 	uint64_t reopen_quiet_ms;
 	bool no_tls;
+	/* Pushed rules (docs/rules.md, "Pushing rules") */
+	const char *site; /* --site: versions targeted at this site apply */
+	const char *rules_key; /* --rules-key: the administrator's public key */
+	uint64_t rules_poll_s; /* --rules-poll */
+	bool no_rules_updates; /* --no-rules-updates */
 };
 
 static int write_ready_file(const char *path)
@@ -70,6 +78,10 @@ static int parse_options(struct agent *agent, int argc, char **argv, struct run_
 		{ "tls-capture-bytes", required_argument, NULL, 'T' },
 		{ "no-tls", no_argument, NULL, 'N' },
 		{ "reopen-quiet-ms", required_argument, NULL, 'Q' },
+		{ "site", required_argument, NULL, 'S' },
+		{ "rules-key", required_argument, NULL, 'K' },
+		{ "rules-poll", required_argument, NULL, 'P' },
+		{ "no-rules-updates", no_argument, NULL, 'U' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -123,6 +135,23 @@ static int parse_options(struct agent *agent, int argc, char **argv, struct run_
 					  optarg);
 				return AGENT_EXIT_USAGE;
 			}
+			break;
+		case 'S':
+			opt->site = optarg;
+			break;
+		case 'K':
+			opt->rules_key = optarg;
+			break;
+		case 'P':
+			if (agent_parse_u64(optarg, &opt->rules_poll_s) || opt->rules_poll_s > 86400) {
+				log_error("agent",
+					  "invalid --rules-poll '%s': expected 1 to 86400 seconds",
+					  optarg);
+				return AGENT_EXIT_USAGE;
+			}
+			break;
+		case 'U':
+			opt->no_rules_updates = true;
 			break;
 		case 'h':
 			agent_usage(stdout);
@@ -188,34 +217,28 @@ static int on_host_tick(void *ctx, uint64_t now_ms)
 	return 0;
 }
 
-/* SIGHUP: the rules are loaded again; packs that are refused leave the running rules in place. */
-static int on_reload_check(void *ctx, uint64_t now_ms)
+/*
+ * Puts fresh in place of the running rules, between two events of the loop: every stage
+ * switches, or none does (the old rules then stay and fresh is freed). Returns 0 or -ENOMEM.
+ */
+static int swap_rules(struct reload_ctx *rc, struct rules *fresh)
 {
-	struct reload_ctx *rc = ctx;
-	struct rules *fresh, *old = rc->agent->rules;
+	struct rules *old = rc->agent->rules;
 	const char *const *names;
 	size_t n;
 
-	(void)now_ms;
-	if (!*rc->agent->reload)
-		return 0;
-	*rc->agent->reload = 0;
-	if (agent_reload_rules(rc->agent, &fresh)) {
-		log_warn("run", "rules not reloaded: keeping rules %.12s", rules_hash(old));
-		return 0;
-	}
 	rules_carry_counters(fresh, old);
 	if (host_events_set_rules(rc->host, fresh)) {
 		log_error("run", "cannot switch to the new rules: out of memory; keeping the old ones");
 		rules_free(fresh);
-		return 0;
+		return -ENOMEM;
 	}
 	if (run_capture_set_rules(rc->capture, fresh)) {
 		log_error("run",
 			  "cannot switch to the new rules: out of memory; keeping the old ones");
 		host_events_set_rules(rc->host, old);
 		rules_free(fresh);
-		return 0;
+		return -ENOMEM;
 	}
 	names = rules_app_exe_names(fresh, &n);
 	if (n > RAQIB_WATCH_NAMES_MAX)
@@ -223,8 +246,93 @@ static int on_reload_check(void *ctx, uint64_t now_ms)
 	if (rc->sensor && bpf_sensor_set_watch_names(rc->sensor, names, n))
 		log_error("run", "cannot update the kernel's watch list; new apps are not watched");
 	rc->agent->rules = fresh;
+	outbox_set_rules_hash(rc->agent->outbox, rules_hash(fresh));
 	rules_free(old);
-	log_info("run", "reloaded rules %.12s (%zu app executables)", rules_hash(fresh), n);
+	log_info("run", "rules %.12s in use (%zu app executables)", rules_hash(fresh), n);
+	return 0;
+}
+
+/* SIGHUP: the rules are loaded again; packs that are refused leave the running rules in place. */
+static int on_reload_check(void *ctx, uint64_t now_ms)
+{
+	struct reload_ctx *rc = ctx;
+	struct rules *fresh;
+
+	(void)now_ms;
+	if (!*rc->agent->reload)
+		return 0;
+	*rc->agent->reload = 0;
+	if (agent_reload_rules(rc->agent, &fresh)) {
+		log_warn("run", "rules not reloaded: keeping rules %.12s",
+			 rules_hash(rc->agent->rules));
+		return 0;
+	}
+	swap_rules(rc, fresh);
+	return 0;
+}
+
+/* A pushed version was verified and compiled by the follower's thread: swap it in. */
+static int on_rules_ready(void *ctx, int fd)
+{
+	struct reload_ctx *rc = ctx;
+	struct raqib_rules_bundle bundle;
+	struct rules *fresh = rules_follow_take(rc->agent->follow, &bundle);
+
+	(void)fd;
+	if (fresh && swap_rules(rc, fresh) == 0) {
+		raqib_rules_bundle_release(&rc->agent->pushed);
+		rc->agent->pushed = bundle;
+		if (bundle.version)
+			log_info("run", "running rules version %" PRIu64, bundle.version);
+		else
+			log_info("run", "no pushed rules version for this agent: running its own rules");
+		agent_send_heartbeat(rc->agent, "running"); /* the collector sees the version now */
+	} else {
+		raqib_rules_bundle_release(&bundle);
+	}
+	return 0;
+}
+
+/*
+ * Follows the versions pushed through Redis when the administrator's public key is there
+ * (--rules-key, default KEYS/rules-signing.pub). Returns 0, or -EINVAL when --rules-key was
+ * given and cannot be used.
+ */
+static int follow_rules(struct agent *agent, struct loop *loop, const struct run_options *opt,
+			struct reload_ctx *rc)
+{
+	struct rules_follow_config cfg = {
+		.redis = agent->redis,
+		.agent_id = agent->agent_id,
+		.host_name = agent->host_name,
+		.site = opt->site,
+		.keys_dir = agent->keys_dir,
+		.poll_ms = (unsigned)(opt->rules_poll_s ? opt->rules_poll_s : 60) * 1000,
+		.build = agent_build_rules,
+		.build_ctx = agent,
+	};
+	char path[4096], err[512];
+
+	if (opt->no_rules_updates)
+		return 0;
+	snprintf(path, sizeof(path), "%s/%s", raqib_keys_dir(agent->keys_dir),
+		 RAQIB_RULES_VERIFY_KEY_FILE);
+	cfg.verify_key_path = opt->rules_key ? opt->rules_key : path;
+	if (!opt->rules_key && access(path, F_OK) != 0) {
+		log_info("run", "no rules key '%s': pushed rules are not followed (docs/rules.md)",
+			 path);
+		return 0;
+	}
+	agent->follow = rules_follow_start(&cfg, err, sizeof(err));
+	if (!agent->follow) {
+		log_error("run", "%s", err);
+		return opt->rules_key ? -EINVAL : 0;
+	}
+	if (loop_add_fd(loop, rules_follow_fd(agent->follow), on_rules_ready, rc)) {
+		rules_follow_stop(agent->follow);
+		agent->follow = NULL;
+		return -ENOMEM;
+	}
 	return 0;
 }
 
@@ -390,6 +498,8 @@ int cmd_run(struct agent *agent, int argc, char **argv)
 		rc = loop_add_timer(loop, HOST_TICK_MS, on_host_tick, &reload);
 	if (!rc)
 		rc = loop_add_timer(loop, RELOAD_CHECK_MS, on_reload_check, &reload);
+	if (!rc && follow_rules(agent, loop, &opt, &reload))
+		goto out;
 	/* heartbeats (issue 7) */
 	agent->mode = "run";
 	if (!rc)
@@ -441,6 +551,8 @@ out:
 		if (sensor)
 			log_counters(sensor, host);
 	}
+	rules_follow_stop(agent->follow); /* before the rules it builds on go */
+	agent->follow = NULL;
 	bpf_sensor_free(sensor);
 	run_capture_stop(capture);
 	capture = NULL; /* the correlator's name_of hook sees no network sensor any more */
