@@ -159,6 +159,8 @@ int agent_open_outbox(struct agent *agent)
 		log_error("agent", "%s", err);
 		return -EIO;
 	}
+	agent->sink = outbox_sink;
+	agent->sink_ctx = agent->outbox;
 	agent->heartbeat = heartbeat_new();
 	if (!agent->heartbeat || heartbeat_add_provider(agent->heartbeat, agent_heartbeat, agent) ||
 	    heartbeat_add_provider(agent->heartbeat, outbox_heartbeat, agent->outbox)) {

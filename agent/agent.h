@@ -18,6 +18,7 @@
 #include "raqib/rules.h"
 #include "raqib/rules_dist.h"
 #include "extract/extract.h"
+#include "outbox/alert.h"
 
 struct outbox;
 struct heartbeat;
@@ -43,6 +44,10 @@ struct agent {
 	 * on the others; and the thread that follows versions (run; NULL otherwise). */
 	struct raqib_rules_bundle pushed;
 	struct rules_follow *follow;
+	/* Where the pipeline hands alerts: the outbox, or (run --notify-socket) the awareness
+	 * notice's sink in front of it. Set by agent_open_outbox(). */
+	alert_sink_fn sink;
+	void *sink_ctx;
 	struct outbox *outbox;
 	/* Extraction limits of files and uploaded objects (AGENT_LIMIT_OPTIONS of run, replay, scan) */
 	struct extract_limits limits;

@@ -26,6 +26,7 @@
 #include "pipeline/conn_table.h"
 #include "pipeline/host_events.h"
 #include "sensors/bpf_sensor.h"
+#include "notice.h"
 #include "rules_follow.h"
 #include "run_capture.h"
 
@@ -51,6 +52,7 @@ struct run_options {
 	/* Pushed rules (docs/rules.md, "Pushing rules") */
 	const char *site; /* --site: versions targeted at this site apply */
 	const char *rules_key; /* --rules-key: the administrator's public key */
+	const char *notify_socket; /* --notify-socket: the awareness notice's helpers connect */
 	uint64_t rules_poll_s; /* --rules-poll */
 	bool no_rules_updates; /* --no-rules-updates */
 };
@@ -82,6 +84,7 @@ static int parse_options(struct agent *agent, int argc, char **argv, struct run_
 		{ "rules-key", required_argument, NULL, 'K' },
 		{ "rules-poll", required_argument, NULL, 'P' },
 		{ "no-rules-updates", no_argument, NULL, 'U' },
+		{ "notify-socket", required_argument, NULL, 'O' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -152,6 +155,9 @@ static int parse_options(struct agent *agent, int argc, char **argv, struct run_
 			break;
 		case 'U':
 			opt->no_rules_updates = true;
+			break;
+		case 'O':
+			opt->notify_socket = optarg;
 			break;
 		case 'h':
 			agent_usage(stdout);
@@ -336,6 +342,55 @@ static int follow_rules(struct agent *agent, struct loop *loop, const struct run
 	return 0;
 }
 
+static const char *notice_guidance(void *ctx)
+{
+	const struct agent *agent = ctx;
+
+	return rules_notice_guidance(agent->rules);
+}
+
+/* The awareness notice's counters (heartbeat_provider_fn). */
+static void notice_heartbeat(void *ctx, struct heartbeat_fields *f)
+{
+	struct notice_stats s;
+
+	notice_server_get_stats(ctx, &s);
+	heartbeat_set_u64(f, "notice.clients", s.clients);
+	heartbeat_set_u64(f, "notice.sent", s.sent);
+	heartbeat_set_u64(f, "notice.drops.no_helper", s.no_helper);
+	heartbeat_set_u64(f, "notice.drops.not_reading", s.dropped);
+}
+
+/*
+ * With --notify-socket, the users' raqib-notify helpers connect there, and alerts go through
+ * the notice's sink on their way to the outbox. Returns 0 or -EIO (logged).
+ */
+static int start_notices(struct agent *agent, struct loop *loop, const char *path,
+			 struct notice_server **server, struct notice_sink *sink)
+{
+	char err[512];
+
+	if (!path)
+		return 0;
+	*server = notice_server_new(path, err, sizeof(err));
+	if (!*server) {
+		log_error("run", "%s", err);
+		return -EIO;
+	}
+	*sink = (struct notice_sink){ .next = agent->sink, .next_ctx = agent->sink_ctx,
+				      .server = *server, .guidance = notice_guidance,
+				      .guidance_ctx = agent };
+	agent->sink = notice_sink;
+	agent->sink_ctx = sink;
+	if (loop_add_fd(loop, notice_server_fd(*server), notice_server_accept, *server) ||
+	    heartbeat_add_provider(agent->heartbeat, notice_heartbeat, *server)) {
+		log_error("run", "cannot listen for notice helpers: out of memory");
+		return -EIO;
+	}
+	log_info("run", "awareness notices to the helpers on '%s'", path);
+	return 0;
+}
+
 /* Heartbeats of the live path (issue 7): the sensor's state and every stage's counters. */
 static void run_heartbeat(void *ctx, struct heartbeat_fields *f)
 {
@@ -416,6 +471,8 @@ int cmd_run(struct agent *agent, int argc, char **argv)
 	struct host_events_stats hs;
 	struct reload_ctx reload = { 0 };
 	struct run_capture *capture = NULL;
+	struct notice_server *notices = NULL;
+	struct notice_sink notice_sink_ctx;
 	struct loop *loop = NULL;
 	const char *const *names;
 	size_t n_names;
@@ -448,8 +505,10 @@ int cmd_run(struct agent *agent, int argc, char **argv)
 	cfg.corr.name_ctx = &capture;
 	conns = conn_table_new(CONN_TABLE_MAX);
 	cfg.conns = conns;
-	host = conns ? host_events_new(agent->rules, outbox_sink, agent->outbox, &cfg) : NULL;
 	loop = loop_new();
+	if (loop && start_notices(agent, loop, opt.notify_socket, &notices, &notice_sink_ctx))
+		goto out;
+	host = conns ? host_events_new(agent->rules, agent->sink, agent->sink_ctx, &cfg) : NULL;
 	if (!host || !loop) {
 		log_error("run", "cannot start the host path: %s", strerror(errno));
 		goto out;
@@ -553,6 +612,11 @@ out:
 	}
 	rules_follow_stop(agent->follow); /* before the rules it builds on go */
 	agent->follow = NULL;
+	if (notices)
+		heartbeat_remove_provider(agent->heartbeat, notices);
+	notice_server_free(notices);
+	agent->sink = outbox_sink; /* notice_sink_ctx goes with this function */
+	agent->sink_ctx = agent->outbox;
 	bpf_sensor_free(sensor);
 	run_capture_stop(capture);
 	capture = NULL; /* the correlator's name_of hook sees no network sensor any more */

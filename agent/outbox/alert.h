@@ -8,6 +8,7 @@
 #ifndef RAQIB_AGENT_ALERT_H
 #define RAQIB_AGENT_ALERT_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include <jansson.h>
@@ -80,6 +81,9 @@ struct alert {
 	 * raqib.allowed_by), not an alert.
 	 */
 	const char *allowed_by;
+	/* The policy asks for the employee's awareness notice (agent/notice.h); not in the
+	 * document. */
+	bool notify;
 };
 
 /* Who emits the alert, and its place in that agent's sequence. */

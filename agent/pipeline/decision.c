@@ -20,6 +20,7 @@ bool decision_make(const struct rules *rules, const struct rules_verdict *verdic
 	alert->rule_version = d->rule_version;
 	alert->severity = d->severity;
 	alert->confidence = d->confidence;
+	alert->notify = d->notify;
 	if (d->allowed) {
 		/* a record on the timeline, not an alert: the first dropped when the spool fills */
 		alert->allowed_by = d->exception_id;
