@@ -10,6 +10,7 @@
  *   show VERSION            the packs of a version
  *   diff A B|DIR            what changed between two versions, or a version and a directory
  *   rollback [VERSION]      push an earlier version again, as a new version
+ *   counts                  the per-rule counters of the agents' heartbeats, summed
  *
  * Versions are numbered once and never rewritten: a rollback is a new version, so agents only
  * ever move forward and the history says who changed what.
@@ -65,7 +66,10 @@ const char ctl_rules_usage[] =
 	"  rules diff A B       what changed from version A to version B (B may be a directory\n"
 	"                       of packs: what a push of it would change)\n"
 	"  rules rollback [V]   push version V (default: the one before the newest) again as a\n"
-	"                       new version (same targets; --comment, --key)\n";
+	"                       new version (same targets; --comment, --key)\n"
+	"  rules counts         what each rule did, summed over the agents' heartbeats: alerts\n"
+	"                       of live policies, events allowed by exceptions, and what rules\n"
+	"                       in shadow mode would have done (since each agent started)\n";
 
 struct rules_opts {
 	char *sites[MAX_TARGETS], *hosts[MAX_TARGETS];
@@ -541,6 +545,102 @@ out:
 	return rc;
 }
 
+/* rules counts: the per-rule counters of every agent's heartbeat, summed. */
+struct counter {
+	char name[112]; /* "shadow.pii.plate" */
+	uint64_t total;
+	unsigned agents;
+};
+
+struct counters {
+	struct counter *c;
+	size_t n, cap;
+};
+
+static int add_counters(void *ctx, const char *id, const struct stream_field *hb, size_t n_hb,
+			const struct stream_field *seq, size_t n_seq)
+{
+	struct counters *all = ctx;
+
+	(void)id;
+	(void)seq;
+	(void)n_seq;
+	for (size_t i = 0; i < n_hb; i++) {
+		const char *name = hb[i].name;
+		size_t k;
+
+		if (strncmp(name, "rules.", 6) ||
+		    (strncmp(name + 6, "alerts.", 7) && strncmp(name + 6, "allowed.", 8) &&
+		     strncmp(name + 6, "shadow.", 7)))
+			continue;
+		for (k = 0; k < all->n && strcmp(all->c[k].name, name + 6); k++)
+			;
+		if (k == all->n) {
+			if (all->n == all->cap) {
+				size_t cap = all->cap ? all->cap * 2 : 64;
+				struct counter *p = reallocarray(all->c, cap, sizeof(*p));
+
+				if (!p)
+					return -ENOMEM;
+				all->c = p;
+				all->cap = cap;
+			}
+			memset(&all->c[k], 0, sizeof(all->c[k]));
+			snprintf(all->c[k].name, sizeof(all->c[k].name), "%s", name + 6);
+			all->n++;
+		}
+		all->c[k].total += strtoull(hb[i].value, NULL, 10);
+		all->c[k].agents++;
+	}
+	return 0;
+}
+
+static int cmp_counter(const void *a, const void *b)
+{
+	return strcmp(((const struct counter *)a)->name, ((const struct counter *)b)->name);
+}
+
+static int counts(const struct ctl_globals *g)
+{
+	struct counters all = { 0 };
+	struct store *store;
+	char err[512];
+	int rc = EXIT_ERR;
+
+	store = store_connect(&g->redis, REDIS_TIMEOUT_MS, err, sizeof(err));
+	if (!store) {
+		log_error("ctl", "%s", err);
+		return EXIT_ERR;
+	}
+	if (store_list_agents(store, add_counters, &all) < 0) {
+		log_error("ctl", "cannot list the agents: %s", store_error(store));
+		goto out;
+	}
+	if (all.n)
+		qsort(all.c, all.n, sizeof(*all.c), cmp_counter);
+	if (!all.n && !g->json)
+		printf("no rule has counted anything yet\n");
+	if (all.n && !g->json)
+		printf("%-8s %-48s %12s %7s\n", "COUNTER", "RULE", "TOTAL", "AGENTS");
+	for (size_t i = 0; i < all.n; i++) {
+		const char *dot = strchr(all.c[i].name, '.');
+		int kind_len = (int)(dot - all.c[i].name);
+
+		if (g->json)
+			printf("{\"counter\":\"%.*s\",\"rule\":\"%s\",\"total\":%" PRIu64
+			       ",\"agents\":%u}\n",
+			       kind_len, all.c[i].name, dot + 1, all.c[i].total, all.c[i].agents);
+		else
+			printf("%-8.*s %-48s %12" PRIu64 " %7u\n", kind_len, all.c[i].name, dot + 1,
+			       all.c[i].total, all.c[i].agents);
+	}
+	rc = 0;
+out:
+	free(all.c);
+	store_free(store);
+	return rc;
+}
+
 static int show(redisContext *c, const char *which)
 {
 	struct raqib_rules_bundle b;
@@ -724,7 +824,8 @@ int ctl_rules(int argc, char **argv, const struct ctl_globals *g)
 	int rc;
 
 	if (!sub) {
-		log_error("ctl", "no rules command given (keygen, push, list, show, diff, rollback)");
+		log_error("ctl",
+			  "no rules command given (keygen, push, list, show, diff, rollback, counts)");
 		return EXIT_USAGE;
 	}
 	if (parse_options(argc - 1, argv + 1, &o)) {
@@ -739,8 +840,10 @@ int ctl_rules(int argc, char **argv, const struct ctl_globals *g)
 	if (!strcmp(sub, "rollback") && argc <= 1)
 		want = (size_t)argc;
 	if (strcmp(sub, "keygen") && strcmp(sub, "push") && strcmp(sub, "list") &&
-	    strcmp(sub, "show") && strcmp(sub, "diff") && strcmp(sub, "rollback")) {
-		log_error("ctl", "unknown rules command '%s' (keygen, push, list, show, diff, rollback)",
+	    strcmp(sub, "show") && strcmp(sub, "diff") && strcmp(sub, "rollback") &&
+	    strcmp(sub, "counts")) {
+		log_error("ctl",
+			  "unknown rules command '%s' (keygen, push, list, show, diff, rollback, counts)",
 			  sub);
 		return EXIT_USAGE;
 	}
@@ -750,6 +853,8 @@ int ctl_rules(int argc, char **argv, const struct ctl_globals *g)
 	}
 	if (!strcmp(sub, "keygen"))
 		return keygen(g);
+	if (!strcmp(sub, "counts"))
+		return counts(g);
 	c = connect_admin(g);
 	if (!c)
 		return EXIT_ERR;

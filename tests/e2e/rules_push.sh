@@ -4,7 +4,8 @@
 # network namespace, the network sensor alone) follow the versions an administrator pushes with
 # raqibctl, signed with the rules signing key (agents hold only its public half):
 #  - before any push, an upload of internal reference codes raises nothing;
-#  - version 1 adds a detector and a policy for them: both agents alert, and report the version;
+#  - version 1 adds a detector and a policy for them: both agents alert, and report the version
+#    and their counts (raqibctl rules counts);
 #    agent a follows as its own Redis ACL user (raqibctl agent-add), agent b as the default user;
 #  - a version whose pack does not compile, and one whose signature does not verify (both put
 #    into Redis by hand, as raqibctl refuses to push them), change nothing: the agents keep
@@ -139,6 +140,11 @@ wait_version push-b 1
 upload step1.txt
 expect_alerts step1.txt 1 1
 [ "$(hb push-a outbox.redis_user)" = raqib-agent-push-a ] || fail "agent a did not use its ACL user"
+# what each rule did, summed over the agents' heartbeats
+rq_counted() {
+	ctl rules counts --json | jq -s 'map(select(.counter == "alerts" and .rule == "policy.network.rq_code")) | .[0] | "\(.total // 0)/\(.agents // 0)"' -r
+}
+wait_for '[ "$(rq_counted)" = 2/2 ]' 10
 
 # raqibctl refuses a pack that does not compile...
 mkdir -p "$TMP/bad"
