@@ -123,11 +123,22 @@ static void put_flow(struct printer *p, const yaml_node_t *n, char *buf, size_t 
 	buf[*o] = '\0';
 }
 
+/* Columns a UTF-8 text takes: its characters (Arabic letters take one column each too). */
+static int columns(const char *text)
+{
+	int n = 0;
+
+	for (const unsigned char *s = (const unsigned char *)text; *s; s++)
+		n += (*s & 0xc0) != 0x80;
+	return n;
+}
+
 /* One line: the text, then where the value came from. */
 static void line(struct printer *p, const char *text, const yaml_node_t *from)
 {
-	int col = fprintf(p->out, "%s", text);
+	int col = columns(text);
 
+	fputs(text, p->out);
 	if (from && from->start_mark.line + 1 > 0)
 		fprintf(p->out, "%*s# %s:%u", col < COMMENT_COLUMN ? COMMENT_COLUMN - col : 1, "",
 			merged_node_file(p->m, from), (unsigned)from->start_mark.line + 1);
