@@ -250,8 +250,8 @@ struct rules_packs *agent_rules_packs(const struct agent *agent,
 		snprintf(name, sizeof(name), "pushed version %" PRIu64, pushed->version);
 		rc = rules_packs_layer(packs, name);
 		for (size_t i = 0; !rc && i < pushed->n_packs; i++)
-			rc = rules_packs_add_text(packs, pushed->packs[i].name, pushed->packs[i].text,
-						  pushed->packs[i].len);
+			rc = rules_packs_add_text(packs, pushed->packs[i].name,
+						  pushed->packs[i].text, pushed->packs[i].len);
 	}
 	if (rc) {
 		if (!rerr->text[0])
@@ -276,7 +276,8 @@ struct rules *agent_build_rules(void *ctx, const struct raqib_rules_bundle *push
 	rules = rules_build(packs, &rerr);
 	rules_packs_free(packs);
 	if (!rules && rerr.line)
-		snprintf(err, err_len, "%s:%u:%u: %s", rerr.file, rerr.line, rerr.column, rerr.text);
+		snprintf(err, err_len, "%s:%u:%u: %s", rerr.file, rerr.line, rerr.column,
+			 rerr.text);
 	else if (!rules)
 		snprintf(err, err_len, "%s%s%s", rerr.file, rerr.file[0] ? ": " : "", rerr.text);
 	return rules;

@@ -146,7 +146,8 @@ static int parse_options(struct agent *agent, int argc, char **argv, struct run_
 			opt->rules_key = optarg;
 			break;
 		case 'P':
-			if (agent_parse_u64(optarg, &opt->rules_poll_s) || opt->rules_poll_s > 86400) {
+			if (agent_parse_u64(optarg, &opt->rules_poll_s) ||
+			    opt->rules_poll_s > 86400) {
 				log_error("agent",
 					  "invalid --rules-poll '%s': expected 1 to 86400 seconds",
 					  optarg);
@@ -291,7 +292,8 @@ static int on_rules_ready(void *ctx, int fd)
 		if (bundle.version)
 			log_info("run", "running rules version %" PRIu64, bundle.version);
 		else
-			log_info("run", "no pushed rules version for this agent: running its own rules");
+			log_info("run",
+				 "no pushed rules version for this agent: running its own rules");
 		agent_send_heartbeat(rc->agent, "running"); /* the collector sees the version now */
 	} else {
 		raqib_rules_bundle_release(&bundle);
@@ -377,8 +379,10 @@ static int start_notices(struct agent *agent, struct loop *loop, const char *pat
 		log_error("run", "%s", err);
 		return -EIO;
 	}
-	*sink = (struct notice_sink){ .next = agent->sink, .next_ctx = agent->sink_ctx,
-				      .server = *server, .guidance = notice_guidance,
+	*sink = (struct notice_sink){ .next = agent->sink,
+				      .next_ctx = agent->sink_ctx,
+				      .server = *server,
+				      .guidance = notice_guidance,
 				      .guidance_ctx = agent };
 	agent->sink = notice_sink;
 	agent->sink_ctx = sink;

@@ -40,8 +40,7 @@ int notice_server_fd(const struct notice_server *ns);
 int notice_server_accept(void *ns, int fd);
 
 /* Sends the notice of an alert to the helpers of its user (alert->uid). */
-void notice_server_send(struct notice_server *ns, const struct alert *alert,
-			const char *guidance);
+void notice_server_send(struct notice_server *ns, const struct alert *alert, const char *guidance);
 
 void notice_server_get_stats(const struct notice_server *ns, struct notice_stats *stats);
 

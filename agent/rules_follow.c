@@ -25,7 +25,7 @@
 #include "raqib/log.h"
 #include "raqib/schema.h"
 
-#define REDIS_TIMEOUT_MS 3000
+#define REDIS_TIMEOUT_MS   3000
 #define VERSIONS_LOOKED_AT 50
 
 struct rules_follow {
@@ -92,8 +92,8 @@ static void refuse(struct rules_follow *f, uint64_t version, const char *fmt, ..
 	pthread_mutex_lock(&f->lock);
 	snprintf(f->refused, sizeof(f->refused), "%" PRIu64 ": %s", version, why);
 	pthread_mutex_unlock(&f->lock);
-	log_error("rules", "rules version %" PRIu64 " refused: %s; keeping the rules in use", version,
-		  why);
+	log_error("rules", "rules version %" PRIu64 " refused: %s; keeping the rules in use",
+		  version, why);
 }
 
 /* Hands rules (and the bundle they came from, moved) to the loop's thread. */
@@ -117,8 +117,7 @@ static void offer(struct rules_follow *f, struct rules *rules, struct raqib_rule
 }
 
 /* Builds and offers the rules of bundle (NULL: the agent's own); false when they fail. */
-static bool build_and_offer(struct rules_follow *f, struct raqib_rules_bundle *b,
-			    uint64_t version)
+static bool build_and_offer(struct rules_follow *f, struct raqib_rules_bundle *b, uint64_t version)
 {
 	struct raqib_rules_bundle none = { 0 };
 	char err[256] = "";
@@ -158,7 +157,8 @@ static bool consider(struct rules_follow *f, uint64_t v)
 	if (v == f->offered || v == f->refused_version)
 		goto out;
 	if (r->element[1]->type != REDIS_REPLY_STRING ||
-	    !raqib_rules_verify(f->key, r->element[0]->str, r->element[0]->len, r->element[1]->str)) {
+	    !raqib_rules_verify(f->key, r->element[0]->str, r->element[0]->len,
+				r->element[1]->str)) {
 		refuse(f, v, "its signature does not verify with the rules key %s", f->key_id);
 		goto out;
 	}
@@ -173,8 +173,8 @@ static bool consider(struct rules_follow *f, uint64_t v)
 					       f->host_name)) {
 		settled = false;
 	} else {
-		log_info("rules", "rules version %" PRIu64 " (%s, by %s%s%s): verified, compiling", v,
-			 b.created, b.author, b.comment[0] ? ": " : "", b.comment);
+		log_info("rules", "rules version %" PRIu64 " (%s, by %s%s%s): verified, compiling",
+			 v, b.created, b.author, b.comment[0] ? ": " : "", b.comment);
 		build_and_offer(f, &b, v);
 	}
 	raqib_rules_bundle_release(&b);

@@ -23,7 +23,7 @@
 /* Builds the rules of the agent with the packs of bundle on top (NULL: none). Called from the
  * follower's thread. NULL with the reason in err on failure. */
 typedef struct rules *(*rules_follow_build_fn)(void *ctx, const struct raqib_rules_bundle *bundle,
-						char *err, size_t err_len);
+					       char *err, size_t err_len);
 
 struct rules_follow_config {
 	struct raqib_redis_addr redis;

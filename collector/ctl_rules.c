@@ -42,11 +42,11 @@
 #include "raqib/schema.h"
 #include "store.h"
 
-#define EXIT_ERR 1
-#define EXIT_USAGE 2
+#define EXIT_ERR	 1
+#define EXIT_USAGE	 2
 #define REDIS_TIMEOUT_MS 3000
-#define MAX_TARGETS 64
-#define LIST_MAX 100
+#define MAX_TARGETS	 64
+#define LIST_MAX	 100
 
 extern char **environ;
 
@@ -159,7 +159,8 @@ static int fetch(redisContext *c, uint64_t n, struct raqib_rules_bundle *b, char
 /* The version numbers, newest first (at most LIST_MAX). */
 static int versions(redisContext *c, uint64_t *out, size_t *n)
 {
-	redisReply *r = redisCommand(c, "ZREVRANGE %s 0 %d", RAQIB_KEY_RULES_VERSIONS, LIST_MAX - 1);
+	redisReply *r =
+		redisCommand(c, "ZREVRANGE %s 0 %d", RAQIB_KEY_RULES_VERSIONS, LIST_MAX - 1);
 
 	*n = 0;
 	if (failed(c, r, "list the versions")) {
@@ -309,9 +310,9 @@ static int publish(redisContext *c, const struct ctl_globals *g, const struct ru
 	/* the version and its place in the list together, then the announcement */
 	r = redisCommand(c, "MULTI");
 	freeReplyObject(r);
-	r = redisCommand(c, "HSET %s%" PRIu64 " %s %s %s %s %s %s rules_hash %s", RAQIB_KEY_RULES_VERSION_PREFIX,
-			 b->version, RAQIB_FIELD_RULES_BUNDLE, json, RAQIB_FIELD_RULES_SIG, sig,
-			 RAQIB_FIELD_RULES_KEY_ID, key_id, hash);
+	r = redisCommand(c, "HSET %s%" PRIu64 " %s %s %s %s %s %s rules_hash %s",
+			 RAQIB_KEY_RULES_VERSION_PREFIX, b->version, RAQIB_FIELD_RULES_BUNDLE, json,
+			 RAQIB_FIELD_RULES_SIG, sig, RAQIB_FIELD_RULES_KEY_ID, key_id, hash);
 	freeReplyObject(r);
 	r = redisCommand(c, "ZADD %s %" PRIu64 " %" PRIu64, RAQIB_KEY_RULES_VERSIONS, b->version,
 			 b->version);
@@ -325,16 +326,17 @@ static int publish(redisContext *c, const struct ctl_globals *g, const struct ru
 	freeReplyObject(r);
 	r = redisCommand(c, "PUBLISH %s %" PRIu64, RAQIB_CHANNEL_RULES, b->version);
 	if (failed(c, r, "announce the version"))
-		log_warn("ctl", "agents learn of version %" PRIu64 " at their next poll", b->version);
+		log_warn("ctl", "agents learn of version %" PRIu64 " at their next poll",
+			 b->version);
 	freeReplyObject(r);
-	printf("rules version %" PRIu64 " pushed: %zu pack%s, rules %.12s, signed by key %s, for %s\n",
+	printf("rules version %" PRIu64
+	       " pushed: %zu pack%s, rules %.12s, signed by key %s, for %s\n",
 	       b->version, b->n_packs, b->n_packs == 1 ? "" : "s", hash, key_id,
 	       b->n_sites || b->n_hosts ? "the targets given" : "every agent");
 	return 0;
 }
 
-static int push(redisContext *c, const struct ctl_globals *g, struct rules_opts *o,
-		const char *dir)
+static int push(redisContext *c, const struct ctl_globals *g, struct rules_opts *o, const char *dir)
 {
 	struct raqib_rules_bundle b = { 0 };
 	char hash[65] = "";
@@ -451,7 +453,8 @@ static void names(const struct agent_versions *a, const uint64_t *col, uint64_t 
 			continue;
 		count++;
 		if (shown < 3 && o < len) {
-			o += (size_t)snprintf(out + o, len - o, "%s%s", shown ? " " : "", a->ids[i]);
+			o += (size_t)snprintf(out + o, len - o, "%s%s", shown ? " " : "",
+					      a->ids[i]);
 			shown++;
 		}
 	}
@@ -483,9 +486,9 @@ static void print_version(const struct ctl_globals *g, const struct raqib_rules_
 	if (g->json) {
 		json_t *doc = json_pack("{s:I, s:s, s:s, s:s, s:o, s:i, s:s, s:s}", "version",
 					(json_int_t)b->version, "created", b->created, "author",
-					b->author, "comment", b->comment, "targets", targets_json(b),
-					"packs", (int)b->n_packs, "running", running, "refused",
-					refused);
+					b->author, "comment", b->comment, "targets",
+					targets_json(b), "packs", (int)b->n_packs, "running",
+					running, "refused", refused);
 
 		if (doc)
 			json_dumpf(doc, stdout, JSON_COMPACT | JSON_SORT_KEYS);
@@ -499,8 +502,9 @@ static void print_version(const struct ctl_globals *g, const struct raqib_rules_
 	for (size_t i = 0; i < b->n_hosts && o < sizeof(targets); i++)
 		o += (size_t)snprintf(targets + o, sizeof(targets) - o, "%s%s", o ? "," : "",
 				      b->hosts[i]);
-	printf("%-7" PRIu64 " %-20s %-22.22s %-16.16s %-5zu %-24s %-16s %s\n", b->version, b->created,
-	       b->author, o ? targets : "all", b->n_packs, running, refused, b->comment);
+	printf("%-7" PRIu64 " %-20s %-22.22s %-16.16s %-5zu %-24s %-16s %s\n", b->version,
+	       b->created, b->author, o ? targets : "all", b->n_packs, running, refused,
+	       b->comment);
 }
 
 static int list(redisContext *c, const struct ctl_globals *g)
@@ -526,8 +530,8 @@ static int list(redisContext *c, const struct ctl_globals *g)
 	if (!n && !g->json)
 		printf("no rules version pushed (raqibctl rules push PACKDIR)\n");
 	if (n && !g->json)
-		printf("%-7s %-20s %-22s %-16s %-5s %-24s %-16s %s\n", "VERSION", "CREATED", "AUTHOR",
-		       "TARGETS", "PACKS", "RUNNING", "REFUSED", "COMMENT");
+		printf("%-7s %-20s %-22s %-16s %-5s %-24s %-16s %s\n", "VERSION", "CREATED",
+		       "AUTHOR", "TARGETS", "PACKS", "RUNNING", "REFUSED", "COMMENT");
 	for (size_t i = 0; i < n; i++) {
 		struct raqib_rules_bundle b;
 
@@ -824,8 +828,9 @@ int ctl_rules(int argc, char **argv, const struct ctl_globals *g)
 	int rc;
 
 	if (!sub) {
-		log_error("ctl",
-			  "no rules command given (keygen, push, list, show, diff, rollback, counts)");
+		log_error(
+			"ctl",
+			"no rules command given (keygen, push, list, show, diff, rollback, counts)");
 		return EXIT_USAGE;
 	}
 	if (parse_options(argc - 1, argv + 1, &o)) {
@@ -842,9 +847,10 @@ int ctl_rules(int argc, char **argv, const struct ctl_globals *g)
 	if (strcmp(sub, "keygen") && strcmp(sub, "push") && strcmp(sub, "list") &&
 	    strcmp(sub, "show") && strcmp(sub, "diff") && strcmp(sub, "rollback") &&
 	    strcmp(sub, "counts")) {
-		log_error("ctl",
-			  "unknown rules command '%s' (keygen, push, list, show, diff, rollback, counts)",
-			  sub);
+		log_error(
+			"ctl",
+			"unknown rules command '%s' (keygen, push, list, show, diff, rollback, counts)",
+			sub);
 		return EXIT_USAGE;
 	}
 	if ((size_t)argc != want) {

@@ -348,7 +348,8 @@ int main(int argc, char **argv)
 		struct ctl_globals g = { .keys_dir = keys_dir, .json = list.json };
 
 		if (raqib_redis_addr_select(redis, &g.redis, &source)) {
-			log_error("ctl", "invalid redis address from %s: expected HOST:PORT", source);
+			log_error("ctl", "invalid redis address from %s: expected HOST:PORT",
+				  source);
 			return EXIT_USAGE;
 		}
 		return ctl_rules(argc - rules_at, argv + rules_at, &g);

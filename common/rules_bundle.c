@@ -34,17 +34,17 @@ char *raqib_rules_bundle_encode(const struct raqib_rules_bundle *b)
 	char *text = NULL;
 
 	for (size_t i = 0; packs && i < b->n_packs; i++)
-		if (json_array_append_new(packs, json_pack("{s:s, s:s%}", "name", b->packs[i].name,
-							   "text", b->packs[i].text,
-							   b->packs[i].len))) {
+		if (json_array_append_new(packs,
+					  json_pack("{s:s, s:s%}", "name", b->packs[i].name, "text",
+						    b->packs[i].text, b->packs[i].len))) {
 			json_decref(packs);
 			packs = NULL;
 		}
 	doc = json_pack("{s:s, s:I, s:s, s:s, s:s, s:{s:o?, s:o?}, s:o?}", "format",
 			"raqib-rules-v1", "version", (json_int_t)b->version, "created", b->created,
 			"author", b->author, "comment", b->comment, "targets", "sites",
-			strings_json(b->sites, b->n_sites), "hosts", strings_json(b->hosts, b->n_hosts),
-			"packs", packs);
+			strings_json(b->sites, b->n_sites), "hosts",
+			strings_json(b->hosts, b->n_hosts), "packs", packs);
 	if (doc)
 		text = json_dumps(doc, JSON_COMPACT | JSON_SORT_KEYS);
 	json_decref(doc);
@@ -146,9 +146,10 @@ int raqib_rules_bundle_decode(const char *json, size_t len, struct raqib_rules_b
 		rc = fail(err, err_len, "no version number");
 	if (!rc)
 		out->version = (uint64_t)json_integer_value(v);
-	if (!rc && (copy_text(json_object_get(doc, "created"), out->created, sizeof(out->created)) ||
-		    copy_text(json_object_get(doc, "author"), out->author, sizeof(out->author)) ||
-		    copy_text(json_object_get(doc, "comment"), out->comment, sizeof(out->comment))))
+	if (!rc &&
+	    (copy_text(json_object_get(doc, "created"), out->created, sizeof(out->created)) ||
+	     copy_text(json_object_get(doc, "author"), out->author, sizeof(out->author)) ||
+	     copy_text(json_object_get(doc, "comment"), out->comment, sizeof(out->comment))))
 		rc = fail(err, err_len, "created, author or comment missing or too long");
 	targets = json_object_get(doc, "targets");
 	if (!rc && (!json_is_object(targets) ||

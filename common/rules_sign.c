@@ -45,8 +45,8 @@ static int write_new(const char *path, mode_t mode, EVP_PKEY *pkey, bool is_priv
 		snprintf(err, err_len, "cannot write '%s': out of memory", path);
 		return -ENOMEM;
 	}
-	ok = is_private ? PEM_write_PrivateKey(f, pkey, NULL, NULL, 0, NULL, NULL)
-			: PEM_write_PUBKEY(f, pkey);
+	ok = is_private ? PEM_write_PrivateKey(f, pkey, NULL, NULL, 0, NULL, NULL) :
+			  PEM_write_PUBKEY(f, pkey);
 	if (fclose(f) != 0 || !ok) {
 		unlink(path);
 		snprintf(err, err_len, "cannot write '%s'", path);
@@ -109,13 +109,14 @@ static int load(const char *path, bool is_private, struct raqib_rules_key **out,
 	}
 	if (is_private && (fstat(fileno(f), &st) || (st.st_mode & 077))) {
 		fclose(f);
-		snprintf(err, err_len,
-			 "rules signing key '%s' may be read by others: chmod 600 it (whoever reads it can sign rules)",
-			 path);
+		snprintf(
+			err, err_len,
+			"rules signing key '%s' may be read by others: chmod 600 it (whoever reads it can sign rules)",
+			path);
 		return -EPERM;
 	}
-	pkey = is_private ? PEM_read_PrivateKey(f, NULL, NULL, NULL)
-			  : PEM_read_PUBKEY(f, NULL, NULL, NULL);
+	pkey = is_private ? PEM_read_PrivateKey(f, NULL, NULL, NULL) :
+			    PEM_read_PUBKEY(f, NULL, NULL, NULL);
 	fclose(f);
 	if (!pkey || EVP_PKEY_get_id(pkey) != EVP_PKEY_ED25519) {
 		EVP_PKEY_free(pkey);

@@ -31,7 +31,7 @@
 #endif
 
 #define SOCKET_DEFAULT "/run/raqib/notify.sock"
-#define RETRY_MS 5000
+#define RETRY_MS       5000
 #define LINE_MAX_BYTES 8192
 
 static volatile sig_atomic_t stop_requested;
@@ -186,7 +186,8 @@ int main(int argc, char **argv)
 			break;
 		case 't':
 			if (parse_ms(optarg, &timeout_ms)) {
-				log_error("notify", "invalid --timeout-ms '%s': expected 0 to 3600000",
+				log_error("notify",
+					  "invalid --timeout-ms '%s': expected 0 to 3600000",
 					  optarg);
 				return 2;
 			}
@@ -220,8 +221,8 @@ int main(int argc, char **argv)
 		fd = connect_agent(path);
 		if (fd < 0) {
 			if (!said)
-				log_info("notify", "waiting for the agent's notice socket '%s': %s", path,
-					 strerror(-fd));
+				log_info("notify", "waiting for the agent's notice socket '%s': %s",
+					 path, strerror(-fd));
 			said = true;
 			poll(NULL, 0, RETRY_MS);
 			continue;

@@ -33,6 +33,7 @@ struct notice_text {
  * Formats a notice line in lang. Returns 0, or -EINVAL for a line that is not a notice (the
  * helper skips it).
  */
-int notice_text_format(const char *line, size_t len, enum notice_lang lang, struct notice_text *out);
+int notice_text_format(const char *line, size_t len, enum notice_lang lang,
+		       struct notice_text *out);
 
 #endif /* RAQIB_NOTIFY_NOTICE_TEXT_H */

@@ -20,9 +20,9 @@
 #define RAQIB_RULES_SIGNING_KEY_FILE "rules-signing.key" /* private: administrators only */
 #define RAQIB_RULES_VERIFY_KEY_FILE  "rules-signing.pub" /* public: every agent */
 
-#define RAQIB_RULES_SIG_HEX_BYTES 129 /* Ed25519: 64 bytes as hex, and the NUL */
-#define RAQIB_RULES_KEY_ID_BYTES  17 /* 16 hex digits and the NUL */
-#define RAQIB_RULES_BUNDLE_MAX	  (16u << 20)
+#define RAQIB_RULES_SIG_HEX_BYTES    129 /* Ed25519: 64 bytes as hex, and the NUL */
+#define RAQIB_RULES_KEY_ID_BYTES     17 /* 16 hex digits and the NUL */
+#define RAQIB_RULES_BUNDLE_MAX	     (16u << 20)
 
 struct raqib_rules_pack {
 	char *name; /* file name, without directory */

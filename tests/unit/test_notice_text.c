@@ -35,20 +35,25 @@ static void test_language(void **state)
 {
 	(void)state;
 	assert_int_equal(lang_of((const char *const[]){ NULL }), NOTICE_LANG_EN);
-	assert_int_equal(lang_of((const char *const[]){ "LANG", "fr_FR.UTF-8", NULL }), NOTICE_LANG_FR);
-	assert_int_equal(lang_of((const char *const[]){ "LANG", "ar_MA.UTF-8", NULL }), NOTICE_LANG_AR);
-	/* LANGUAGE first, then LC_ALL, LC_MESSAGES, LANG */
-	assert_int_equal(lang_of((const char *const[]){ "LANG", "fr_FR.UTF-8", "LANGUAGE", "ar:fr", NULL }),
+	assert_int_equal(lang_of((const char *const[]){ "LANG", "fr_FR.UTF-8", NULL }),
+			 NOTICE_LANG_FR);
+	assert_int_equal(lang_of((const char *const[]){ "LANG", "ar_MA.UTF-8", NULL }),
 			 NOTICE_LANG_AR);
-	assert_int_equal(lang_of((const char *const[]){ "LC_MESSAGES", "en_GB.UTF-8", "LANG", "fr_FR.UTF-8", NULL }),
+	/* LANGUAGE first, then LC_ALL, LC_MESSAGES, LANG */
+	assert_int_equal(
+		lang_of((const char *const[]){ "LANG", "fr_FR.UTF-8", "LANGUAGE", "ar:fr", NULL }),
+		NOTICE_LANG_AR);
+	assert_int_equal(lang_of((const char *const[]){ "LC_MESSAGES", "en_GB.UTF-8", "LANG",
+							"fr_FR.UTF-8", NULL }),
 			 NOTICE_LANG_EN);
 	/* C says nothing of a language */
-	assert_int_equal(lang_of((const char *const[]){ "LC_ALL", "C.UTF-8", "LANG", "ar_MA.UTF-8", NULL }),
-			 NOTICE_LANG_AR);
+	assert_int_equal(
+		lang_of((const char *const[]){ "LC_ALL", "C.UTF-8", "LANG", "ar_MA.UTF-8", NULL }),
+		NOTICE_LANG_AR);
 }
 
-#define LINE(doc, kind)                                                                       \
-	"{\"v\":1,\"kind\":\"" kind "\",\"document\":\"" doc "\",\"app\":\"WhatsApp\","      \
+#define LINE(doc, kind)                                                                 \
+	"{\"v\":1,\"kind\":\"" kind "\",\"document\":\"" doc "\",\"app\":\"WhatsApp\"," \
 	"\"rule_id\":\"policy.x\",\"rule_name\":\"Rule X\",\"guidance\":\"circulaire 2019\"}"
 
 static void test_format(void **state)
@@ -59,7 +64,9 @@ static void test_format(void **state)
 	(void)state;
 	assert_int_equal(notice_text_format(upload, strlen(upload), NOTICE_LANG_FR, &t), 0);
 	assert_string_equal(t.title, "Document protégé envoyé par WhatsApp");
-	assert_non_null(strstr(t.body, "« a &lt;b&gt;&amp;{app}.docx » a quitté cet ordinateur par WhatsApp (règle : Rule X)."));
+	assert_non_null(strstr(
+		t.body,
+		"« a &lt;b&gt;&amp;{app}.docx » a quitté cet ordinateur par WhatsApp (règle : Rule X)."));
 	assert_non_null(strstr(t.body, "Voir : circulaire 2019"));
 	assert_int_equal(notice_text_format(read, strlen(read), NOTICE_LANG_AR, &t), 0);
 	assert_string_equal(t.title, "وثيقة محمية فتحها WhatsApp");
