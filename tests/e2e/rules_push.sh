@@ -14,32 +14,13 @@
 #    agent a does not; raqibctl rules list shows who runs what;
 #  - raqibctl rules rollback pushes version 1 again as version 5: agent b alerts again.
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/netns_one.sh"
 
 [ "$(id -u)" = 0 ] || skip "needs root (network namespaces, packet capture)"
 command -v capsh >/dev/null || fail "capsh (libcap2-bin) is not installed"
-NS=raqib-push-$$
-ip netns add "$NS" || skip "cannot create a network namespace"
-netns_cleanup() {
-	ip netns pids "$NS" 2>/dev/null | xargs -r kill 2>/dev/null || true
-	sleep 0.2
-	ip netns del "$NS" 2>/dev/null || true
-	cleanup
-}
-trap netns_cleanup EXIT
-nsx() {
-	ip netns exec "$NS" "$@"
-}
-nsx ip link set lo up
-
-REDIS_PORT=6379
+one_netns_setup
+one_netns_redis
 ADMIN_PW=$(openssl rand -hex 16)
-ip netns exec "$NS" redis-server --bind 127.0.0.1 --port $REDIS_PORT --dir "$TMP" --save '' \
-	--appendonly no >"$TMP/redis.log" 2>&1 &
-track $!
-nrcli() {
-	nsx redis-cli -p $REDIS_PORT --raw "$@"
-}
-wait_for '[ "$(nrcli ping 2>/dev/null)" = PONG ]' 10
 nrcli ACL SETUSER admin on ">$ADMIN_PW" '~*' '&*' +@all >/dev/null
 ctl() {
 	RAQIB_REDIS_USER=admin RAQIB_REDIS_PASSWORD=$ADMIN_PW RAQIB_KEYS=$TMP/admin \

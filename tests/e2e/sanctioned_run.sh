@@ -11,24 +11,13 @@
 #    naming WhatsApp, never an allowed event.
 # Needs root (BPF, network namespaces, capture).
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/netns_one.sh"
 
 [ "$(id -u)" = 0 ] || skip "needs root to load BPF programs and create network namespaces"
 [ -r /sys/kernel/btf/vmlinux ] || skip "kernel without BTF"
 CLIENT=$RAQIB_BUILD_DIR/tests/tls_upload
 [ -x "$CLIENT" ] || fail "test client not built: $CLIENT"
-NS=raqib-sanct-$$
-ip netns add "$NS" || skip "cannot create a network namespace"
-netns_cleanup() {
-	ip netns pids "$NS" 2>/dev/null | xargs -r kill 2>/dev/null || true
-	sleep 0.2
-	ip netns del "$NS" 2>/dev/null || true
-	cleanup
-}
-trap netns_cleanup EXIT
-ip netns exec "$NS" ip link set lo up
-nsx() {
-	ip netns exec "$NS" "$@"
-}
+one_netns_setup
 
 mkdir -p "$TMP/bin" "$TMP/docs"
 cp "$CLIENT" "$TMP/bin/whatsapp-for-linux"
@@ -41,14 +30,7 @@ cp "$CLIENT" "$TMP/bin/whatsapp-for-linux"
 	done
 } >"$TMP/docs/courrier.txt"
 
-REDIS_PORT=6379
-ip netns exec "$NS" redis-server --bind 127.0.0.1 --port $REDIS_PORT --dir "$TMP" --save '' --appendonly no \
-	>"$TMP/redis.log" 2>&1 &
-track $!
-nrcli() {
-	nsx redis-cli -p $REDIS_PORT --raw "$@"
-}
-wait_for '[ "$(nrcli ping 2>/dev/null)" = PONG ]' 10
+one_netns_redis
 
 # a TLS server for the WhatsApp stand-in
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 1 \
