@@ -198,6 +198,7 @@ struct reload_ctx {
 	struct bpf_sensor *sensor; /* NULL: host sensor unavailable, network sensor only */
 	struct run_capture *capture; /* NULL without --interface */
 	char sensor_state[160]; /* heartbeat's sensor.bpf */
+	char pushed_path[4096]; /* where the version in use is kept for a restart ("": nowhere) */
 };
 
 /* CLOCK_BOOTTIME, the clock of the kernel's records. */
@@ -283,12 +284,16 @@ static int on_rules_ready(void *ctx, int fd)
 {
 	struct reload_ctx *rc = ctx;
 	struct raqib_rules_bundle bundle;
-	struct rules *fresh = rules_follow_take(rc->agent->follow, &bundle);
+	char sig[RAQIB_RULES_SIG_HEX_BYTES], *json;
+	struct rules *fresh = rules_follow_take(rc->agent->follow, &bundle, &json, sig);
 
 	(void)fd;
 	if (fresh && swap_rules(rc, fresh) == 0) {
 		raqib_rules_bundle_release(&rc->agent->pushed);
 		rc->agent->pushed = bundle;
+		if (rc->pushed_path[0] && rules_follow_save(rc->pushed_path, json, sig))
+			log_warn("run", "cannot keep rules version %" PRIu64 " in '%s': a restart without redis runs the one before",
+				 bundle.version, rc->pushed_path);
 		if (bundle.version)
 			log_info("run", "running rules version %" PRIu64, bundle.version);
 		else
@@ -298,7 +303,47 @@ static int on_rules_ready(void *ctx, int fd)
 	} else {
 		raqib_rules_bundle_release(&bundle);
 	}
+	free(json);
 	return 0;
+}
+
+/* The administrator's public key: --rules-key, else KEYS/rules-signing.pub. */
+static const char *rules_key_path(const struct agent *agent, const struct run_options *opt,
+				  char *buf, size_t len)
+{
+	if (opt->rules_key)
+		return opt->rules_key;
+	snprintf(buf, len, "%s/%s", raqib_keys_dir(agent->keys_dir), RAQIB_RULES_VERIFY_KEY_FILE);
+	return buf;
+}
+
+/*
+ * The version this agent ran last, kept beside its spool: loaded before the rules are built,
+ * so that an agent restarted while Redis is away still runs it. Only a version the key
+ * verifies and meant for this agent is taken.
+ */
+static void load_kept_version(struct agent *agent, const struct run_options *opt,
+			      struct reload_ctx *rc)
+{
+	char dir[4096], key[4096], err[512];
+	int ret;
+
+	if (opt->no_rules_updates || (!opt->rules_key && access(rules_key_path(agent, opt, key,
+								      sizeof(key)), F_OK)) ||
+	    outbox_spool_dir(agent->spool_dir, agent->agent_id, dir, sizeof(dir)) ||
+	    (size_t)snprintf(rc->pushed_path, sizeof(rc->pushed_path), "%s/rules-pushed", dir) >=
+		    sizeof(rc->pushed_path)) {
+		rc->pushed_path[0] = '\0';
+		return;
+	}
+	ret = rules_follow_load_saved(rc->pushed_path, rules_key_path(agent, opt, key, sizeof(key)),
+				      opt->site, agent->agent_id, agent->host_name,
+				      &agent->pushed, err, sizeof(err));
+	if (ret == 0)
+		log_info("run", "starting with rules version %" PRIu64 " (kept from the last run)",
+			 agent->pushed.version);
+	else if (ret != -ENOENT)
+		log_warn("run", "not starting with the rules version kept: %s", err);
 }
 
 /*
@@ -316,6 +361,7 @@ static int follow_rules(struct agent *agent, struct loop *loop, const struct run
 		.site = opt->site,
 		.keys_dir = agent->keys_dir,
 		.poll_ms = (unsigned)(opt->rules_poll_s ? opt->rules_poll_s : 60) * 1000,
+		.current_version = agent->pushed.version,
 		.build = agent_build_rules,
 		.build_ctx = agent,
 	};
@@ -323,9 +369,7 @@ static int follow_rules(struct agent *agent, struct loop *loop, const struct run
 
 	if (opt->no_rules_updates)
 		return 0;
-	snprintf(path, sizeof(path), "%s/%s", raqib_keys_dir(agent->keys_dir),
-		 RAQIB_RULES_VERIFY_KEY_FILE);
-	cfg.verify_key_path = opt->rules_key ? opt->rules_key : path;
+	cfg.verify_key_path = rules_key_path(agent, opt, path, sizeof(path));
 	if (!opt->rules_key && access(path, F_OK) != 0) {
 		log_info("run", "no rules key '%s': pushed rules are not followed (docs/rules.md)",
 			 path);
@@ -497,8 +541,19 @@ int cmd_run(struct agent *agent, int argc, char **argv)
 		}
 		snprintf(host_err, sizeof(host_err), "%s", err);
 	}
-	if (agent_open_outbox(agent) || agent_load_rules(agent))
+	if (agent_open_outbox(agent))
 		return AGENT_EXIT_ERROR;
+	load_kept_version(agent, &opt, &reload);
+	if (agent_load_rules(agent) && agent->pushed.version) {
+		/* the version kept no longer compiles with this agent's own packs: without it */
+		log_warn("run", "rules version %" PRIu64 " kept from the last run does not compile: starting without it",
+			 agent->pushed.version);
+		raqib_rules_bundle_release(&agent->pushed);
+		if (agent_load_rules(agent))
+			return AGENT_EXIT_ERROR;
+	} else if (!agent->rules) {
+		return AGENT_EXIT_ERROR;
+	}
 
 	/* The host path: connection owners (also read by the network path), host_events. */
 	host_events_config_default(&cfg);
@@ -543,7 +598,9 @@ int cmd_run(struct agent *agent, int argc, char **argv)
 		if (!sensor)
 			snprintf(host_err, sizeof(host_err), "%s", err);
 	}
-	reload = (struct reload_ctx){ .agent = agent, .host = host, .sensor = sensor };
+	reload.agent = agent; /* pushed_path is set already */
+	reload.host = host;
+	reload.sensor = sensor;
 	if (sensor) {
 		snprintf(reload.sensor_state, sizeof(reload.sensor_state), "%s",
 			 HEARTBEAT_SENSOR_ATTACHED);

@@ -46,6 +46,8 @@ struct rules_follow {
 	pthread_mutex_t lock; /* what follows, shared with the loop's thread */
 	struct rules *ready;
 	struct raqib_rules_bundle ready_bundle;
+	char *ready_json; /* as signed */
+	char ready_sig[RAQIB_RULES_SIG_HEX_BYTES];
 	bool has_ready;
 	char refused[200];
 };
@@ -96,8 +98,10 @@ static void refuse(struct rules_follow *f, uint64_t version, const char *fmt, ..
 		  version, why);
 }
 
-/* Hands rules (and the bundle they came from, moved) to the loop's thread. */
-static void offer(struct rules_follow *f, struct rules *rules, struct raqib_rules_bundle *b)
+/* Hands rules (and the bundle they came from, moved, with its JSON and signature, copied) to
+ * the loop's thread. */
+static void offer(struct rules_follow *f, struct rules *rules, struct raqib_rules_bundle *b,
+		  const char *json, const char *sig)
 {
 	uint64_t one = 1;
 
@@ -107,9 +111,12 @@ static void offer(struct rules_follow *f, struct rules *rules, struct raqib_rule
 		rules_free(f->ready);
 		raqib_rules_bundle_release(&f->ready_bundle);
 	}
+	free(f->ready_json);
 	f->ready = rules;
 	f->ready_bundle = *b;
 	memset(b, 0, sizeof(*b));
+	f->ready_json = json ? strdup(json) : NULL; /* NULL: not kept on disk, nothing lost */
+	snprintf(f->ready_sig, sizeof(f->ready_sig), "%s", sig ? sig : "");
 	f->has_ready = true;
 	pthread_mutex_unlock(&f->lock);
 	if (write(f->ready_fd, &one, sizeof(one)) != sizeof(one))
@@ -117,7 +124,8 @@ static void offer(struct rules_follow *f, struct rules *rules, struct raqib_rule
 }
 
 /* Builds and offers the rules of bundle (NULL: the agent's own); false when they fail. */
-static bool build_and_offer(struct rules_follow *f, struct raqib_rules_bundle *b, uint64_t version)
+static bool build_and_offer(struct rules_follow *f, struct raqib_rules_bundle *b,
+			    uint64_t version, const char *json, const char *sig)
 {
 	struct raqib_rules_bundle none = { 0 };
 	char err[256] = "";
@@ -130,7 +138,7 @@ static bool build_and_offer(struct rules_follow *f, struct raqib_rules_bundle *b
 			log_error("rules", "cannot build the rules: %s", err);
 		return false;
 	}
-	offer(f, rules, b ? b : &none);
+	offer(f, rules, b ? b : &none, json, sig);
 	return true;
 }
 
@@ -175,7 +183,7 @@ static bool consider(struct rules_follow *f, uint64_t v)
 	} else {
 		log_info("rules", "rules version %" PRIu64 " (%s, by %s%s%s): verified, compiling",
 			 v, b.created, b.author, b.comment[0] ? ": " : "", b.comment);
-		build_and_offer(f, &b, v);
+		build_and_offer(f, &b, v, r->element[0]->str, r->element[1]->str);
 	}
 	raqib_rules_bundle_release(&b);
 out:
@@ -214,7 +222,7 @@ static void check(struct rules_follow *f)
 	}
 	/* no version for this agent any more (deleted): back to its own rules */
 	if (!settled && f->offered)
-		build_and_offer(f, NULL, 0);
+		build_and_offer(f, NULL, 0, NULL, NULL);
 }
 
 static void subscribe(struct rules_follow *f)
@@ -343,7 +351,8 @@ int rules_follow_fd(const struct rules_follow *f)
 	return f->ready_fd;
 }
 
-struct rules *rules_follow_take(struct rules_follow *f, struct raqib_rules_bundle *bundle)
+struct rules *rules_follow_take(struct rules_follow *f, struct raqib_rules_bundle *bundle,
+				char **json, char sig[RAQIB_RULES_SIG_HEX_BYTES])
 {
 	struct rules *rules = NULL;
 	uint64_t count;
@@ -351,12 +360,17 @@ struct rules *rules_follow_take(struct rules_follow *f, struct raqib_rules_bundl
 	if (read(f->ready_fd, &count, sizeof(count)) < 0 && errno != EAGAIN)
 		log_debug("rules", "cannot read the follower's wake-up: %s", strerror(errno));
 	memset(bundle, 0, sizeof(*bundle));
+	*json = NULL;
+	sig[0] = '\0';
 	pthread_mutex_lock(&f->lock);
 	if (f->has_ready) {
 		rules = f->ready;
 		*bundle = f->ready_bundle;
+		*json = f->ready_json;
+		snprintf(sig, RAQIB_RULES_SIG_HEX_BYTES, "%s", f->ready_sig);
 		memset(&f->ready_bundle, 0, sizeof(f->ready_bundle));
 		f->ready = NULL;
+		f->ready_json = NULL;
 		f->has_ready = false;
 	}
 	pthread_mutex_unlock(&f->lock);
@@ -387,6 +401,7 @@ void rules_follow_stop(struct rules_follow *f)
 		redisFree(f->sub);
 	rules_free(f->ready);
 	raqib_rules_bundle_release(&f->ready_bundle);
+	free(f->ready_json);
 	raqib_rules_key_free(f->key);
 	explicit_bzero(f->password, sizeof(f->password));
 	if (f->ready_fd >= 0)
@@ -395,4 +410,101 @@ void rules_follow_stop(struct rules_follow *f)
 		close(f->stop_fd);
 	pthread_mutex_destroy(&f->lock);
 	free(f);
+}
+
+/* The whole of a small file, NUL-terminated (malloc'ed), or NULL with errno. */
+static char *slurp(const char *path, size_t max, size_t *len)
+{
+	FILE *f = fopen(path, "re");
+	char *buf = NULL;
+	long size = -1;
+
+	if (!f)
+		return NULL;
+	if (fseek(f, 0, SEEK_END) == 0)
+		size = ftell(f);
+	if (size < 0 || (size_t)size > max || fseek(f, 0, SEEK_SET) ||
+	    !(buf = malloc((size_t)size + 1)) || fread(buf, 1, (size_t)size, f) != (size_t)size) {
+		free(buf);
+		fclose(f);
+		errno = EINVAL;
+		return NULL;
+	}
+	fclose(f);
+	buf[size] = '\0';
+	*len = (size_t)size;
+	return buf;
+}
+
+int rules_follow_load_saved(const char *path, const char *key_path, const char *site,
+			    const char *agent_id, const char *host_name,
+			    struct raqib_rules_bundle *bundle, char *err, size_t err_len)
+{
+	struct raqib_rules_key *key = NULL;
+	char name[4200], *json, *sig;
+	size_t len = 0, sig_len = 0;
+	int rc;
+
+	memset(bundle, 0, sizeof(*bundle));
+	snprintf(name, sizeof(name), "%s.json", path);
+	json = slurp(name, RAQIB_RULES_BUNDLE_MAX, &len);
+	if (!json)
+		return errno == ENOENT ? -ENOENT : -EIO;
+	snprintf(name, sizeof(name), "%s.sig", path);
+	sig = slurp(name, RAQIB_RULES_SIG_HEX_BYTES, &sig_len);
+	rc = raqib_rules_key_load_public(key_path, &key, err, err_len);
+	if (!rc && (!sig || !raqib_rules_verify(key, json, len, sig))) {
+		snprintf(err, err_len, "the version kept in '%s' does not verify", path);
+		rc = -EINVAL;
+	}
+	if (!rc)
+		rc = raqib_rules_bundle_decode(json, len, bundle, err, err_len);
+	if (!rc && !raqib_rules_bundle_applies(bundle, site, agent_id, host_name)) {
+		raqib_rules_bundle_release(bundle);
+		rc = -ENOENT;
+	}
+	raqib_rules_key_free(key);
+	free(json);
+	free(sig);
+	return rc;
+}
+
+/* Writes text to path through a temporary file and a rename: never half written. */
+static int write_atomically(const char *path, const char *text)
+{
+	char tmp[4200];
+	FILE *f;
+	bool ok;
+
+	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	f = fopen(tmp, "we");
+	if (!f)
+		return -errno;
+	ok = fputs(text, f) >= 0 && fflush(f) == 0 && fsync(fileno(f)) == 0;
+	if (fclose(f) || !ok || rename(tmp, path)) {
+		unlink(tmp);
+		return -EIO;
+	}
+	return 0;
+}
+
+int rules_follow_save(const char *path, const char *json, const char *sig)
+{
+	char name[4200];
+	int rc;
+
+	/* the old signature first: a crash in between leaves a pair that does not verify */
+	snprintf(name, sizeof(name), "%s.sig", path);
+	unlink(name);
+	snprintf(name, sizeof(name), "%s.json", path);
+	if (!json) {
+		unlink(name);
+		return 0;
+	}
+	rc = write_atomically(name, json);
+	if (!rc) {
+		snprintf(name, sizeof(name), "%s.sig", path);
+		rc = write_atomically(name, sig);
+	}
+	return rc;
 }

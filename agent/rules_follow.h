@@ -53,9 +53,24 @@ int rules_follow_fd(const struct rules_follow *follow);
 /*
  * Takes the rules that are ready, if any: returns them (the caller owns them) and moves the
  * version they came from into *bundle (zeroed when they are the agent's own rules without a
- * pushed version). NULL when nothing is ready.
+ * pushed version), with its JSON as signed into *json (the caller frees it; NULL without a
+ * version) and its signature into sig. NULL when nothing is ready.
  */
-struct rules *rules_follow_take(struct rules_follow *follow, struct raqib_rules_bundle *bundle);
+struct rules *rules_follow_take(struct rules_follow *follow, struct raqib_rules_bundle *bundle,
+				char **json, char sig[RAQIB_RULES_SIG_HEX_BYTES]);
+
+/*
+ * Reads a version kept on disk by rules_follow_save() (path.json and path.sig) into *bundle
+ * when its signature verifies with the key at key_path and it is meant for this agent.
+ * Returns 0, -ENOENT when there is none, or another -errno with the reason in err.
+ */
+int rules_follow_load_saved(const char *path, const char *key_path, const char *site,
+			    const char *agent_id, const char *host_name,
+			    struct raqib_rules_bundle *bundle, char *err, size_t err_len);
+
+/* Keeps the version in use on disk (json NULL: none any more), so that a restart without
+ * Redis runs it. Returns 0 or -errno. */
+int rules_follow_save(const char *path, const char *json, const char *sig);
 
 /* The last version refused and why ("7: signature does not verify..."), or "" when none. */
 void rules_follow_refused(struct rules_follow *follow, char *out, size_t out_len);

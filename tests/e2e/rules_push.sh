@@ -12,7 +12,9 @@
 #    version 1, still alert, and say what they refused in their heartbeats;
 #  - version 4 switches the policy off for site east only: agent b (site east) stops alerting,
 #    agent a does not; raqibctl rules list shows who runs what;
-#  - raqibctl rules rollback pushes version 1 again as version 5: agent b alerts again.
+#  - raqibctl rules rollback pushes version 1 again as version 5: agent b alerts again;
+#  - agent b restarted while Redis is away runs version 5 all the same (kept beside its spool):
+#    its alert reaches Redis once it is back.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/netns_one.sh"
 
@@ -36,14 +38,21 @@ cp "$TMP/admin/rules-signing.pub" "$RAQIB_KEYS/"
 "$CTL" agent-add push-a 2>/dev/null | nsx redis-cli -p $REDIS_PORT --user admin --pass "$ADMIN_PW" \
 	--no-auth-warning >/dev/null || fail "cannot add agent a's ACL user"
 
-start_one() { # ID SITE
+start_one() { # ID SITE [REDIS PORT]
+	rm -f "$TMP/ready-$1"
 	# shellcheck disable=SC2016 # expanded by the shell capsh starts
 	ip netns exec "$NS" capsh --drop=cap_bpf,cap_perfmon,cap_sys_admin -- -c 'exec "$@"' raqib \
-		"$AGENT" --redis 127.0.0.1:$REDIS_PORT --agent-id "$1" --heartbeat-interval 1 run \
-		--ready-file "$TMP/ready-$1" --interface lo --capture-filter 'tcp port 18090' \
+		"$AGENT" --redis "127.0.0.1:${3:-$REDIS_PORT}" --agent-id "$1" --heartbeat-interval 1 \
+		run --ready-file "$TMP/ready-$1" --interface lo --capture-filter 'tcp port 18090' \
 		--site "$2" --rules-poll 2 2>"$TMP/agent-$1.err" &
+	AGENT_PIDS[$1]=$!
 	track $!
 	wait_for "[ -e '$TMP/ready-$1' ]" 30
+}
+declare -A AGENT_PIDS
+stop_one() { # ID
+	kill -TERM "${AGENT_PIDS[$1]}"
+	wait "${AGENT_PIDS[$1]}" || fail "agent $1 exited with an error: $(tail -3 "$TMP/agent-$1.err")"
 }
 start_one push-a west
 start_one push-b east
@@ -195,4 +204,13 @@ wait_version push-b 5
 wait_version push-a 5
 upload step4.txt
 expect_alerts step4.txt 1 1
+
+# a restart without Redis: the version kept is in force (the alert waits in the spool)
+stop_one push-b
+start_one push-b east 1
+upload step5.txt
+sleep 2 # the upload is decided
+stop_one push-b
+start_one push-b east
+expect_alerts step5.txt 1 1
 echo "PASS"
