@@ -50,6 +50,7 @@ struct pending_alert {
 	char *stream, *entry_id, *agent, *epoch, *site, *host, *user, *app, *document, *rule;
 	char group[33];
 	char fingerprint[65];
+	bool no_incident;
 	char values[STORE_MAX_VALUES][RAQIB_MAC_HEX_BYTES];
 	bool shadow;
 };
@@ -422,6 +423,10 @@ static int prepare(struct collector *c, struct agent_state *ag, const char *id,
 	p->document = strdup(file_sha);
 	p->rule = strdup(doc_string(doc, "rule", "id", 95));
 	p->shadow = strcmp(kind, "shadow") == 0;
+	/* shadow rules' events and allowed events are kept, never triaged: no incident */
+	p->no_incident = strcmp(kind, "alert") != 0;
+	if (p->no_incident)
+		p->group[0] = '\0';
 	if (!p->json || !p->plain || !p->stream || !p->entry_id || !p->agent || !p->epoch ||
 	    !p->site || !p->host || !p->user || !p->app || !p->document || !p->rule) {
 		pending_release(p);
@@ -445,6 +450,7 @@ static int prepare(struct collector *c, struct agent_state *ag, const char *id,
 		.fingerprint = p->fingerprint,
 		.group = p->group,
 		.rule = p->rule,
+		.no_incident = p->no_incident,
 		.values = { NULL },
 		.n_values = p->a.n_values,
 	};
@@ -510,7 +516,7 @@ static int flush_batch(struct round *r)
 			log_debug("collector",
 				  "agent '%s': sequence numbers %" PRIu64 "..%" PRIu64 " missing",
 				  p->agent, out[i].gap_from, out[i].gap_to);
-		if (c->notifier && !p->shadow)
+		if (c->notifier && !p->no_incident)
 			notifier_alert(c->notifier, p->plain, p->a.severity, out[i].incident,
 				       out[i].incident_new);
 	}

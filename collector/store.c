@@ -133,7 +133,7 @@ static const char tag_script[] =
 	"redis.call('ZADD', (a[1] .. 'alerts'), rx, a[2])\n"
 	"redis.call('SADD', p .. 'hosts', a[4])\n"
 	"local hosts = redis.call('SCARD', p .. 'hosts')\n"
-	"if hosts < tonumber(a[6]) then return '' end\n"
+	"if tonumber(a[6]) == 0 or hosts < tonumber(a[6]) then return '' end\n"
 	"local n = redis.call('GET', p .. 'incopen')\n"
 	"if n then\n"
 	"  local st = redis.call('HGET', p .. 'inc:' .. n, 'state')\n"
@@ -732,8 +732,11 @@ static int fill_tag_item(const struct store_policy *policy, const struct store_a
 	snprintf(x->rx, sizeof(x->rx), "%" PRId64, a->rx_ms);
 	snprintf(x->host, sizeof(x->host), "%s/%s", a->site, a->host);
 	snprintf(x->sev, sizeof(x->sev), "%d", a->severity);
+	/* 0: no spread incident for what is not an alert */
 	snprintf(x->min, sizeof(x->min), "%u",
-		 policy->spread_min_hosts ? policy->spread_min_hosts : 2);
+		 a->no_incident		 ? 0 :
+		 policy->spread_min_hosts ? policy->spread_min_hosts :
+					    2);
 	x->kind = kind;
 	x->hash = hash;
 	return 0;

@@ -95,6 +95,8 @@ struct store_alert {
 	const char *fingerprint; /* store_fingerprint_key() of raqib.document.fingerprint, or "" */
 	const char *group; /* the incident grouping key (hex), or "" for none */
 	const char *rule; /* rule.id */
+	/* an allowed event or a shadow rule's: indexed and on the timelines, but in no incident */
+	bool no_incident;
 	const char *values[STORE_MAX_VALUES]; /* stored value hashes (hex) */
 	size_t n_values;
 };
