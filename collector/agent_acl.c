@@ -32,13 +32,15 @@ int agent_acl_setuser(const char *agent_id, const char *site, const char *passwo
 		snprintf(hash + 2 * i, 3, "%02x", digest[i]);
 	/*
 	 * reset first: an agent added again gets exactly these rights. Keyless commands in the
-	 * root permissions; its own stream write-only; the selector pairs the rule reads with
-	 * the only keys they may touch.
+	 * root permissions (subscribing to the announcements of rule versions only); its own
+	 * stream write-only; the selector pairs the rule reads with the only keys they may touch
+	 * (rule versions: read-only).
 	 */
 	n = snprintf(
 		out, out_len,
-		"ACL SETUSER %s%s reset on \"#%s\" resetchannels -@all +ping +xadd \"%%W~%s\" \"(+get +hget +hgetall +exists +type %%R~%s*)\"",
-		RAQIB_AGENT_USER_PREFIX, agent_id, hash, stream, RAQIB_KEY_RULES_PREFIX);
+		"ACL SETUSER %s%s reset on \"#%s\" resetchannels \"&%s\" -@all +ping +subscribe +xadd \"%%W~%s\" \"(+get +hget +hmget +hgetall +exists +type +zrevrange %%R~%s*)\"",
+		RAQIB_AGENT_USER_PREFIX, agent_id, hash, RAQIB_CHANNEL_RULES, stream,
+		RAQIB_KEY_RULES_PREFIX);
 	return n < 0 || (size_t)n >= out_len ? -ENAMETOOLONG : 0;
 }
 

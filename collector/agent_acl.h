@@ -5,7 +5,8 @@
  *
  *   XADD on its own stream raqib:{s:<site>}:in:<id> (write only: it cannot read, trim,
  *   delete or reach any other agent's stream, nor the store)
- *   GET, HGET, HGETALL, EXISTS, TYPE on rule packs, raqib:rules:* (read only)
+ *   GET, HGET, HMGET, HGETALL, EXISTS, TYPE, ZREVRANGE on rule packs and pushed rule versions,
+ *   raqib:rules:* (read only); SUBSCRIBE to the rule versions' announcements only
  *   PING
  *
  * and its registry entry (raqib:registry <id> <site>, raqib:sites), which tells the collectors

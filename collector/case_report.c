@@ -86,6 +86,7 @@ enum text {
 	T_KIND_LOCAL,
 	T_KIND_DOCUMENT,
 	T_KIND_VALUE,
+	T_KIND_FINGERPRINT,
 	T_COUNT
 };
 
@@ -166,7 +167,8 @@ static const struct lang langs[] = {
 	    "administrator",
 	    "local: one host, user and document",
 	    "spread: one document on several hosts",
-	    "spread: one value on several hosts" },
+	    "spread: one value on several hosts",
+	    "spread: one registered document, or its edited copies, on several hosts" },
 	  { "new", "triage", "confirmed", "false positive", "closed" },
 	  { "low", "medium", "high", "critical" } },
 	{ "fr",
@@ -234,7 +236,8 @@ static const struct lang langs[] = {
 	    "administrateur",
 	    "local : un poste, un utilisateur, un document",
 	    "diffusion : un document sur plusieurs postes",
-	    "diffusion : une valeur sur plusieurs postes" },
+	    "diffusion : une valeur sur plusieurs postes",
+	    "diffusion : un document enregistré, ou ses copies modifiées, sur plusieurs postes" },
 	  { "nouveau", "en triage", "confirmé", "faux positif", "clos" },
 	  { "faible", "moyenne", "élevée", "critique" } },
 	{ "ar",
@@ -302,7 +305,8 @@ static const struct lang langs[] = {
 	    "مسؤول",
 	    "محلي: جهاز واحد ومستخدم واحد ووثيقة واحدة",
 	    "انتشار: وثيقة واحدة على عدة أجهزة",
-	    "انتشار: قيمة واحدة على عدة أجهزة" },
+	    "انتشار: قيمة واحدة على عدة أجهزة",
+	    "انتشار: وثيقة مسجلة، أو نسخها المعدلة، على عدة أجهزة" },
 	  { "جديد", "قيد الفرز", "مؤكد", "إنذار كاذب", "مغلق" },
 	  { "منخفضة", "متوسطة", "مرتفعة", "حرجة" } },
 };
@@ -525,6 +529,8 @@ static const char *kind_text(const struct lang *l, const char *kind)
 		return l->text[T_KIND_DOCUMENT];
 	if (kind && strcmp(kind, "spread-value") == 0)
 		return l->text[T_KIND_VALUE];
+	if (kind && strcmp(kind, "spread-fingerprint") == 0)
+		return l->text[T_KIND_FINGERPRINT];
 	return kind;
 }
 

@@ -41,7 +41,6 @@ struct agent_state {
 	char site[RAQIB_SITE_MAX + 1];
 	char stream[RAQIB_KEY_MAX];
 	bool group_ready; /* its consumer group exists */
-	bool seen; /* in the registry at the last refresh */
 	double tokens; /* rate limit: entries it may still have read now */
 	uint64_t refill_ms;
 	uint64_t rate_limited; /* rounds it was skipped for want of tokens */

@@ -49,6 +49,8 @@ struct pending_alert {
 	char *plain; /* the JSON, for notifications and dead letters */
 	char *stream, *entry_id, *agent, *epoch, *site, *host, *user, *app, *document, *rule;
 	char group[33];
+	char fingerprint[65];
+	bool no_incident;
 	char values[STORE_MAX_VALUES][RAQIB_MAC_HEX_BYTES];
 	bool shadow;
 };
@@ -180,6 +182,20 @@ static int compare_agents(const void *a, const void *b)
 	return r ? r : strcmp(x->id, y->id);
 }
 
+static int compare_ids(const void *a, const void *b)
+{
+	return strcmp(((const struct agent_state *)a)->id, ((const struct agent_state *)b)->id);
+}
+
+/* An agent by id (bsearch over a copy sorted by id, made by the caller), or NULL. */
+static struct agent_state *find_by_id(struct agent_state *by_id, size_t n, const char *id)
+{
+	struct agent_state key;
+
+	snprintf(key.id, sizeof(key.id), "%s", id);
+	return n ? bsearch(&key, by_id, n, sizeof(*by_id), compare_ids) : NULL;
+}
+
 static struct agent_state *find_agent(struct collector *c, const char *id)
 {
 	for (size_t i = 0; i < c->n_agents; i++)
@@ -188,69 +204,80 @@ static struct agent_state *find_agent(struct collector *c, const char *id)
 	return NULL;
 }
 
+/* The registry as read: agents in the order Redis gives them. */
+struct registry {
+	struct agent_state *list;
+	size_t n, cap;
+};
+
 static int add_registered(void *ctx, const char *id, const char *site)
 {
-	struct collector *c = ctx;
-	struct agent_state *a = find_agent(c, id);
+	struct registry *reg = ctx;
+	struct agent_state *a;
 
-	if (a && strcmp(a->site, site) != 0) {
-		/* moved to another site: a new stream */
-		snprintf(a->site, sizeof(a->site), "%s", site);
-		a->group_ready = false;
-	}
-	if (!a) {
-		if (c->n_agents == c->cap_agents) {
-			size_t cap = c->cap_agents ? 2 * c->cap_agents : 64;
-			struct agent_state *more = reallocarray(c->agents, cap, sizeof(*more));
+	if (reg->n == reg->cap) {
+		size_t cap = reg->cap ? 2 * reg->cap : 64;
+		struct agent_state *more = reallocarray(reg->list, cap, sizeof(*more));
 
-			if (!more)
-				return -ENOMEM;
-			c->agents = more;
-			c->cap_agents = cap;
-		}
-		a = &c->agents[c->n_agents++];
-		memset(a, 0, sizeof(*a));
-		snprintf(a->id, sizeof(a->id), "%s", id);
-		snprintf(a->site, sizeof(a->site), "%s", site);
-		a->tokens = c->cfg.burst_per_agent;
-		a->refill_ms = mono_ms();
+		if (!more)
+			return -ENOMEM;
+		reg->list = more;
+		reg->cap = cap;
 	}
+	a = &reg->list[reg->n];
+	memset(a, 0, sizeof(*a));
+	snprintf(a->id, sizeof(a->id), "%s", id);
+	snprintf(a->site, sizeof(a->site), "%s", site);
 	if (raqib_key_stream(a->site, a->id, a->stream, sizeof(a->stream)))
 		return 0;
-	a->seen = true;
+	reg->n++;
 	return 0;
 }
 
-/* Reads the registry again: new agents get their group, agents removed are no longer read. */
+/*
+ * Reads the registry again: agents known keep their state (rate, counters), new ones get their
+ * group, agents removed are no longer read. Sorted by site then id, so that a read takes one
+ * site's streams (one slot) at a time. O(n log n) for tens of thousands of agents.
+ */
 static int refresh_registry(struct collector *c)
 {
-	size_t kept = 0;
-	int n;
+	struct registry reg = { 0 };
+	int n = store_registry(c->store, add_registered, &reg);
+	uint64_t now = mono_ms();
 
-	pthread_mutex_lock(&c->lock);
-	for (size_t i = 0; i < c->n_agents; i++)
-		c->agents[i].seen = false;
-	n = store_registry(c->store, add_registered, c);
-	for (size_t i = 0; n >= 0 && i < c->n_agents; i++)
-		if (c->agents[i].seen)
-			c->agents[kept++] = c->agents[i];
-	if (n >= 0)
-		c->n_agents = kept;
-	if (kept)
-		qsort(c->agents, kept, sizeof(*c->agents), compare_agents);
-	pthread_mutex_unlock(&c->lock);
-	if (n < 0)
+	if (n < 0) {
+		free(reg.list);
 		return -EIO;
-	for (size_t i = 0; i < kept; i++) {
+	}
+	pthread_mutex_lock(&c->lock);
+	if (c->n_agents)
+		qsort(c->agents, c->n_agents, sizeof(*c->agents), compare_ids);
+	for (size_t i = 0; i < reg.n; i++) {
+		struct agent_state *old = find_by_id(c->agents, c->n_agents, reg.list[i].id);
+		struct agent_state *a = &reg.list[i];
+
+		if (old && strcmp(old->site, a->site) == 0) {
+			*a = *old; /* same stream: its state goes on */
+			continue;
+		}
+		a->tokens = c->cfg.burst_per_agent;
+		a->refill_ms = now;
+	}
+	free(c->agents);
+	c->agents = reg.list;
+	c->n_agents = reg.n;
+	c->cap_agents = reg.cap;
+	if (c->n_agents)
+		qsort(c->agents, c->n_agents, sizeof(*c->agents), compare_agents);
+	c->m.agents_enrolled = (unsigned)c->n_agents;
+	pthread_mutex_unlock(&c->lock);
+	for (size_t i = 0; i < c->n_agents; i++) {
 		if (c->agents[i].group_ready)
 			continue;
 		if (store_ensure_group(c->store, c->agents[i].stream))
 			return -EIO;
 		c->agents[i].group_ready = true;
 	}
-	pthread_mutex_lock(&c->lock);
-	c->m.agents_enrolled = (unsigned)kept;
-	pthread_mutex_unlock(&c->lock);
 	c->registry_ms = mono_ms();
 	return 0;
 }
@@ -357,7 +384,7 @@ static int prepare(struct collector *c, struct agent_state *ag, const char *id,
 	const char *kind = doc_string(doc, "event", "kind", 32);
 	json_t *sev = json_object_get(json_object_get(doc, "event"), "severity");
 	char user[160], group_text[512];
-	const char *file_sha;
+	const char *file_sha, *fp;
 
 	memset(p, 0, sizeof(*p));
 	(void)sha;
@@ -367,6 +394,11 @@ static int prepare(struct collector *c, struct agent_state *ag, const char *id,
 		file_sha = "";
 	if (rekey_findings(c, doc, p))
 		return -ENOMEM;
+	/* a registered document recognised: its sightings are indexed together */
+	fp = json_string_value(json_object_get(
+		json_object_get(json_object_get(doc, "raqib"), "document"), "fingerprint"));
+	if (!fp || store_fingerprint_key(fp, p->fingerprint))
+		p->fingerprint[0] = '\0';
 	snprintf(user, sizeof(user), "%s%s%s", uid[0] ? ag->id : "", uid[0] ? "/" : "", uid);
 	/* same host, user and document (else file name, else rule): one incident */
 	snprintf(group_text, sizeof(group_text), "%s|%s|%s%s", ag->id, uid,
@@ -391,6 +423,10 @@ static int prepare(struct collector *c, struct agent_state *ag, const char *id,
 	p->document = strdup(file_sha);
 	p->rule = strdup(doc_string(doc, "rule", "id", 95));
 	p->shadow = strcmp(kind, "shadow") == 0;
+	/* shadow rules' events and allowed events are kept, never triaged: no incident */
+	p->no_incident = strcmp(kind, "alert") != 0;
+	if (p->no_incident)
+		p->group[0] = '\0';
 	if (!p->json || !p->plain || !p->stream || !p->entry_id || !p->agent || !p->epoch ||
 	    !p->site || !p->host || !p->user || !p->app || !p->document || !p->rule) {
 		pending_release(p);
@@ -411,8 +447,10 @@ static int prepare(struct collector *c, struct agent_state *ag, const char *id,
 		.app = p->app,
 		.document = p->document,
 		.severity = json_is_integer(sev) ? (int)json_integer_value(sev) : 0,
+		.fingerprint = p->fingerprint,
 		.group = p->group,
 		.rule = p->rule,
+		.no_incident = p->no_incident,
 		.values = { NULL },
 		.n_values = p->a.n_values,
 	};
@@ -478,7 +516,7 @@ static int flush_batch(struct round *r)
 			log_debug("collector",
 				  "agent '%s': sequence numbers %" PRIu64 "..%" PRIu64 " missing",
 				  p->agent, out[i].gap_from, out[i].gap_to);
-		if (c->notifier && !p->shadow)
+		if (c->notifier && !p->no_incident)
 			notifier_alert(c->notifier, p->plain, p->a.severity, out[i].incident,
 				       out[i].incident_new);
 	}

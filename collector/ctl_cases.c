@@ -25,6 +25,7 @@
 #include "config.h"
 #include "desk_params.h"
 #include "raqib/log.h"
+#include "store.h"
 #include "store_desk.h"
 #include "store_query.h"
 #include "term_text.h"
@@ -784,7 +785,52 @@ static const char *action_of(json_t *doc)
 	return "opened";
 }
 
-#define PROV_ROW "%-19s %-12s %-16s %-8s %-14s %-14s %s\n"
+#define PROV_ROW    "%-19s %-12s %-16s %-8s %-14s %-14s %-10s %s\n"
+#define PROV_MAX_FP 8
+
+/*
+ * provenance: the rows given (so that a sighting of a registered document is not shown again),
+ * and the registered documents (fingerprint rules) the alerts recognised.
+ */
+struct prov_ctx {
+	struct print_ctx p;
+	char **refs;
+	size_t n_refs, cap_refs;
+	char fps[PROV_MAX_FP][96];
+	size_t n_fps;
+};
+
+static bool prov_seen(const struct prov_ctx *pc, const char *ref)
+{
+	for (size_t i = 0; i < pc->n_refs; i++)
+		if (strcmp(pc->refs[i], ref) == 0)
+			return true;
+	return false;
+}
+
+static void prov_remember(struct prov_ctx *pc, const char *ref, json_t *doc)
+{
+	const char *fp = json_string_value(json_object_get(
+		json_object_get(json_object_get(doc, "raqib"), "document"), "fingerprint"));
+	bool known = false;
+
+	if (pc->n_refs == pc->cap_refs) {
+		size_t cap = pc->cap_refs ? 2 * pc->cap_refs : 64;
+		char **more = reallocarray(pc->refs, cap, sizeof(*more));
+
+		if (!more)
+			return;
+		pc->refs = more;
+		pc->cap_refs = cap;
+	}
+	pc->refs[pc->n_refs] = strdup(ref);
+	if (pc->refs[pc->n_refs])
+		pc->n_refs++;
+	for (size_t i = 0; fp && i < pc->n_fps; i++)
+		known = known || strcmp(pc->fps[i], fp) == 0;
+	if (fp && !known && pc->n_fps < PROV_MAX_FP && strlen(fp) < sizeof(pc->fps[0]))
+		snprintf(pc->fps[pc->n_fps++], sizeof(pc->fps[0]), "%s", fp);
+}
 
 static const char *str2(json_t *doc, const char *a, const char *b, char *buf, size_t len)
 {
@@ -797,18 +843,28 @@ static const char *str2(json_t *doc, const char *a, const char *b, char *buf, si
 
 static int print_provenance(void *ctx, const struct store_item *it)
 {
-	struct print_ctx *p = ctx;
-	char when[24], site[40], host[80], user[32], app[64], path[600];
+	struct prov_ctx *pc = ctx;
+	struct print_ctx *p = &pc->p;
+	char when[24], site[40], host[80], user[32], app[64], path[600], similar[16];
 	const char *colon;
-	json_t *doc;
+	json_t *doc, *rd;
 
-	if (!it->ref || !it->json)
+	if (!it->ref || !it->json || prov_seen(pc, it->ref))
 		return 0;
-	if (p->format == FORMAT_JSON)
-		return print_item(ctx, it);
 	doc = json_loadb(it->json, it->json_len, 0, NULL);
 	if (!doc)
 		return 0;
+	prov_remember(pc, it->ref, doc);
+	if (p->format == FORMAT_JSON) {
+		json_decref(doc);
+		return print_item(p, it);
+	}
+	rd = json_object_get(json_object_get(doc, "raqib"), "document");
+	if (json_is_integer(json_object_get(rd, "similarity")))
+		snprintf(similar, sizeof(similar), "%lld",
+			 (long long)json_integer_value(json_object_get(rd, "similarity")));
+	else
+		snprintf(similar, sizeof(similar), "-");
 	format_time(it->rx_ms, when, sizeof(when));
 	colon = strchr(it->ref, ':');
 	snprintf(site, sizeof(site), "%.*s", colon ? (int)(colon - it->ref) : 0, it->ref);
@@ -820,7 +876,7 @@ static int print_provenance(void *ctx, const struct store_item *it)
 		str2(doc, "file", "name", path, sizeof(path));
 	if (p->format == FORMAT_CSV) {
 		if (!p->header_done)
-			fputs("\"received\",\"site\",\"host\",\"user\",\"app\",\"action\",\"file\"\r\n",
+			fputs("\"received\",\"site\",\"host\",\"user\",\"app\",\"action\",\"similarity\",\"file\"\r\n",
 			      stdout);
 		p->header_done = true;
 		csv_cell(stdout, when, false);
@@ -829,14 +885,15 @@ static int print_provenance(void *ctx, const struct store_item *it)
 		csv_cell(stdout, user, false);
 		csv_cell(stdout, app, false);
 		csv_cell(stdout, action_of(doc), false);
+		csv_cell(stdout, similar, false);
 		csv_cell(stdout, path, true);
 	} else {
 		if (!p->header_done) {
 			printf(PROV_ROW, "TIME (UTC)", "SITE", "HOST", "USER", "APP", "ACTION",
-			       "FILE");
+			       "SIMILARITY", "FILE");
 			p->header_done = true;
 		}
-		printf(PROV_ROW, when, site, host, user, app, action_of(doc), path);
+		printf(PROV_ROW, when, site, host, user, app, action_of(doc), similar, path);
 	}
 	json_decref(doc);
 	return 0;
@@ -873,6 +930,11 @@ out:
 	return rc;
 }
 
+/*
+ * provenance SHA256|FILE: every alert about the document, then, when they recognised a
+ * registered document (a fingerprint rule), its other sightings: edited copies found similar
+ * by ssdeep. provenance fingerprint:RULE-ID: the sightings of one registered document.
+ */
 int ctl_provenance(struct ctl *ctl, int argc, char **argv)
 {
 	static const struct option options[] = {
@@ -883,12 +945,13 @@ int ctl_provenance(struct ctl *ctl, int argc, char **argv)
 		{ "csv", no_argument, NULL, O_CSV },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct print_ctx p = { 0 };
-	struct page_opts o = { .limit = 1000, .format = &p.format };
+	struct prov_ctx pc = { 0 };
+	struct page_opts o = { .limit = 1000, .format = &pc.p.format };
 	struct desk_filter f = { 0 };
 	char sha[65];
-	const char *arg;
-	int opt, n;
+	const char *arg, *fingerprint = NULL;
+	int opt, n, ret = CTL_EXIT_OK;
+	size_t total;
 	int64_t dummy;
 
 	optind = 0;
@@ -896,7 +959,9 @@ int ctl_provenance(struct ctl *ctl, int argc, char **argv)
 		if (page_option(opt, optarg, &o) != 1)
 			return CTL_EXIT_USAGE;
 	if (optind + 1 != argc) {
-		log_error("ctl", "provenance: expected a document's SHA-256, or a file to hash");
+		log_error(
+			"ctl",
+			"provenance: expected a document's SHA-256, a file to hash, or fingerprint:RULE-ID");
 		return CTL_EXIT_USAGE;
 	}
 	arg = argv[optind];
@@ -904,36 +969,70 @@ int ctl_provenance(struct ctl *ctl, int argc, char **argv)
 	if (access(arg, F_OK) == 0) {
 		if (hash_file(arg, sha))
 			return CTL_EXIT_ERROR;
-		if (p.format == FORMAT_TABLE) {
+		if (pc.p.format == FORMAT_TABLE) {
 			char shown[512];
 
 			snprintf(shown, sizeof(shown), "%s", arg);
 			term_text_clean(shown);
 			printf("document %s (SHA-256 of %s)\n", sha, shown);
 		}
+	} else if (strncmp(arg, "fingerprint:", 12) == 0) {
+		fingerprint = arg + 12;
+		if (store_fingerprint_key(fingerprint, sha)) {
+			log_error("ctl", "provenance: '%s' is not a rule id", fingerprint);
+			return CTL_EXIT_USAGE;
+		}
 	} else if (desk_param_check(DESK_P_SHA256, arg, &dummy)) {
 		snprintf(sha, sizeof(sha), "%s", arg);
 	} else {
 		log_error(
 			"ctl",
-			"provenance: '%s' is neither a file nor a SHA-256 (64 lower-case hex digits)",
+			"provenance: '%s' is neither a file, a SHA-256 (64 lower-case hex digits) nor fingerprint:RULE-ID",
 			arg);
 		return CTL_EXIT_USAGE;
 	}
 	f.document = sha;
 	if (!ctl_store(ctl))
 		return CTL_EXIT_ERROR;
-	n = store_desk_alerts(ctl->store, &f, o.limit, 100000, o.cursor, print_provenance, &p);
+	n = store_desk_alerts(ctl->store, &f, o.limit, 100000, o.cursor, print_provenance, &pc);
 	if (n < 0) {
 		log_error("ctl", "cannot read the provenance: %s",
 			  n == -EINVAL ? "bad cursor" : store_error(ctl->store));
-		return n == -EINVAL ? CTL_EXIT_USAGE : CTL_EXIT_ERROR;
+		ret = n == -EINVAL ? CTL_EXIT_USAGE : CTL_EXIT_ERROR;
+		goto out;
 	}
-	if (p.format == FORMAT_TABLE) {
-		if (n == 0)
-			printf("no alerts about this document stored\n");
-		else if (o.cursor[0])
-			printf("more: --cursor %s\n", o.cursor);
+	if (pc.p.format == FORMAT_TABLE && o.cursor[0])
+		printf("more: --cursor %s\n", o.cursor);
+	/* the registered documents recognised: their other sightings */
+	for (size_t i = 0; !fingerprint && i < pc.n_fps; i++) {
+		struct desk_filter ff = { .document = sha };
+		char cursor[STORE_DESK_CURSOR_MAX] = "", fp[sizeof(pc.fps[0])];
+		size_t before = pc.n_refs;
+
+		if (store_fingerprint_key(pc.fps[i], sha))
+			continue;
+		snprintf(fp, sizeof(fp), "%s", pc.fps[i]);
+		term_text_clean(fp);
+		if (pc.p.format == FORMAT_TABLE)
+			printf("\nthe registered document %s (provenance fingerprint:%s), its other versions:\n",
+			       fp, fp);
+		pc.p.header_done = pc.p.format == FORMAT_CSV;
+		n = store_desk_alerts(ctl->store, &ff, o.limit, 100000, cursor, print_provenance,
+				      &pc);
+		if (n < 0) {
+			log_error("ctl", "cannot read the provenance: %s", store_error(ctl->store));
+			ret = CTL_EXIT_ERROR;
+			goto out;
+		}
+		if (pc.p.format == FORMAT_TABLE && pc.n_refs == before)
+			printf("none\n");
 	}
-	return CTL_EXIT_OK;
+	total = pc.n_refs;
+	if (pc.p.format == FORMAT_TABLE && total == 0)
+		printf("no alerts about this document stored\n");
+out:
+	for (size_t i = 0; i < pc.n_refs; i++)
+		free(pc.refs[i]);
+	free(pc.refs);
+	return ret;
 }

@@ -24,6 +24,7 @@
 #include "raqib/log.h"
 #include "raqib/redis_cluster.h"
 #include "raqib/rules.h"
+#include "store.h"
 #include "store_desk.h"
 #include "store_query.h"
 
@@ -545,27 +546,136 @@ static int h_incident_change(struct desk *d, const struct desk_route *r,
 
 enum {
 	P_DOCUMENT,
+	P_FINGERPRINT,
 	P_LIMIT,
 	P_CURSOR
 };
 static const struct desk_param_spec provenance_spec[] = {
 	[P_DOCUMENT] = { "document", DESK_P_SHA256 },
+	[P_FINGERPRINT] = { "fingerprint", DESK_P_RULE },
 	[P_LIMIT] = { "limit", DESK_P_LIMIT },
 	[P_CURSOR] = { "cursor", DESK_P_CURSOR },
 };
 
+#define REGISTERED_MAX 8
+
+static const char *fingerprint_of(json_t *item)
+{
+	json_t *raqib = json_object_get(json_object_get(item, "alert"), "raqib");
+
+	return json_string_value(
+		json_object_get(json_object_get(raqib, "document"), "fingerprint"));
+}
+
+/* The sightings of one registered document, but those of the page already given (seen). */
+static int other_versions(struct desk *d, const char *fp, size_t limit, json_t *seen, json_t *list)
+{
+	char key[65], cursor[STORE_DESK_CURSOR_MAX] = "";
+	struct desk_filter f = { .document = key };
+	json_t *found = json_array(), *mine = json_array(), *x;
+	size_t j;
+	int n = -ENOMEM;
+
+	if (store_fingerprint_key(fp, key) || !found || !mine) {
+		n = found && mine ? 0 : -ENOMEM;
+		goto out;
+	}
+	n = store_desk_alerts(d->store, &f, limit, SCAN_MAX, cursor, add_item, found);
+	json_array_foreach(found, j, x)
+		if (!json_object_get(seen, json_string_value(json_object_get(x, "ref")) ?: ""))
+			json_array_append(mine, x);
+	if (n >= 0)
+		n = json_array_append_new(list, json_pack("{s:s, s:O}", "fingerprint", fp, "items",
+							  mine)) ?
+			    -ENOMEM :
+			    0;
+out:
+	json_decref(found);
+	json_decref(mine);
+	return n < 0 ? n : 0;
+}
+
+/*
+ * The registered documents (fingerprint rules) the alerts of a page recognised, each with its
+ * other sightings (edited copies found similar): [{fingerprint, items}].
+ */
+static int registered_versions(struct desk *d, json_t *items, size_t limit, json_t **out)
+{
+	json_t *seen = json_object(), *list = json_array(), *it;
+	size_t i;
+	int rc = seen && list ? 0 : -ENOMEM;
+
+	*out = NULL;
+	json_array_foreach(items, i, it)
+		if (!rc)
+			json_object_set_new(seen,
+					    json_string_value(json_object_get(it, "ref")) ?: "",
+					    json_true());
+	json_array_foreach(items, i, it) {
+		const char *fp = fingerprint_of(it);
+		bool dup = false;
+		json_t *x;
+		size_t j;
+
+		if (rc || !fp || json_array_size(list) == REGISTERED_MAX)
+			continue;
+		json_array_foreach(list, j, x)
+			dup = dup ||
+			      strcmp(json_string_value(json_object_get(x, "fingerprint")), fp) == 0;
+		if (!dup)
+			rc = other_versions(d, fp, limit, seen, list);
+	}
+	if (!rc) {
+		*out = list;
+		list = NULL;
+	}
+	json_decref(seen);
+	json_decref(list);
+	return rc;
+}
+
 static int h_provenance(struct desk *d, const struct desk_route *r, const struct http_request *req,
 			const struct desk_user *u, struct desk_param *p, struct http_response *resp)
 {
+	char key[65], cursor[STORE_DESK_CURSOR_MAX] = "";
 	struct desk_filter f = { .document = p[P_DOCUMENT].text };
+	size_t limit = p[P_LIMIT].set ? (size_t)p[P_LIMIT].num : 500;
+	json_t *items, *registered = NULL, *out;
+	int n;
 
 	(void)r;
 	(void)req;
 	(void)u;
-	if (!p[P_DOCUMENT].set)
-		return reply_error(resp, 400, "'document' (a SHA-256) is needed");
-	return list_page(d, &f, p[P_LIMIT].set ? (size_t)p[P_LIMIT].num : 500, p[P_CURSOR].text,
-			 resp, json_pack("{s:s}", "document", p[P_DOCUMENT].text));
+	if (p[P_DOCUMENT].set == p[P_FINGERPRINT].set)
+		return reply_error(
+			resp, 400,
+			"one of 'document' (a SHA-256) or 'fingerprint' (a rule id) is needed");
+	if (p[P_FINGERPRINT].set) {
+		if (store_fingerprint_key(p[P_FINGERPRINT].text, key))
+			return reply_error(resp, 400, "argument 'fingerprint': expected a rule id");
+		f.document = key;
+	}
+	if (p[P_CURSOR].text)
+		snprintf(cursor, sizeof(cursor), "%s", p[P_CURSOR].text);
+	items = json_array();
+	if (!items)
+		return -ENOMEM;
+	n = store_desk_alerts(d->store, &f, limit, SCAN_MAX, cursor, add_item, items);
+	/* the first page of a document: its registered documents' other versions too */
+	if (n >= 0 && p[P_DOCUMENT].set && !p[P_CURSOR].set)
+		n = registered_versions(d, items, limit, &registered);
+	if (n < 0) {
+		json_decref(items);
+		return reply_store_error(d, resp, n);
+	}
+	out = json_pack("{s:s, s:o, s:o}", p[P_DOCUMENT].set ? "document" : "fingerprint",
+			p[P_DOCUMENT].set ? p[P_DOCUMENT].text : p[P_FINGERPRINT].text, "items",
+			items, "cursor", cursor_json(cursor));
+	if (out && registered)
+		json_object_set_new(out, "registered", registered);
+	else
+		json_decref(registered);
+	return reply_json(resp, 200, out);
 }
 
 struct agents_ctx {

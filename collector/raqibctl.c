@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "raqib/log.h"
+#include "ctl_rules.h"
 #include "store.h"
 
 #ifndef RAQIB_VERSION
@@ -44,8 +45,10 @@ static const char usage_text[] =
 	"                       --site S, --since T, --until T (RFC 3339, a date, or a duration back\n"
 	"                       from now: 24h), --min-severity, --limit, --cursor, --format\n"
 	"                       table|json|csv, --json, --csv\n"
-	"  provenance SHA256|FILE   every host, user and app that opened, sent or holds a document;\n"
-	"                       a FILE is hashed here (--limit, --cursor, --format, --json, --csv)\n"
+	"  provenance SHA256|FILE   every host, user and app that opened, sent or holds a document,\n"
+	"                       and its edited copies when it is a registered document; a FILE is\n"
+	"                       hashed here; provenance fingerprint:RULE-ID: one registered\n"
+	"                       document (--limit, --cursor, --format, --json, --csv)\n"
 	"  find                 the alerts about one value (a CIN, phone, RIB...): the value is\n"
 	"                       read from standard input or a prompt, never from the command line,\n"
 	"                       and searched by the collector (--collector URL, --token-file FILE)\n"
@@ -67,16 +70,21 @@ static const char usage_text[] =
 	"                       in FILE; --json)\n"
 	"  dead-letters         refused entries and why (--limit, --json); dead-letters replay\n"
 	"                       [--reason CODE] sends them through the collector again\n"
+	"  rules ...            rule versions pushed to the agents (below)\n"
 	"\n"
 	"Options (before the command):\n"
 	"  -r, --redis HOST:PORT   Redis the collector stores into (default: $RAQIB_REDIS, else\n"
 	"                          127.0.0.1:6379); any node of a cluster\n"
-	"      --keys DIR          agent-add, investigator-add, token-*: the keys directory\n"
+	"      --keys DIR          agent-add, investigator-add, token-*, rules: the keys directory\n"
 	"                          (default: $RAQIB_KEYS, else /etc/raqib/keys)\n"
+	"      --json              rules list: one JSON document per line (the other commands\n"
+	"                          take --json after their name)\n"
 	"  -h, --help              show this help and exit\n"
 	"  -V, --version           show the version and exit\n"
 	"\n"
 	"Environment: RAQIB_AS names who runs raqibctl in the audit log (default: $USER).\n"
+	"\n"
+	"%s"
 	"\n"
 	"Examples:\n"
 	"  raqibctl incidents\n"
@@ -93,6 +101,12 @@ static const char usage_text[] =
 	"  raqibctl --redis 10.0.0.5:6379 alerts --limit 100 --json | jq -r '.file.path'\n"
 	"  raqibctl agent-add ws-042 --site rabat | redis-cli --user admin --askpass\n"
 	"  raqibctl dead-letters replay --reason no-key\n"
+	"  raqibctl rules push /etc/raqib/rules --comment 'allow the ministry mail'\n"
+	"  raqibctl rules push ./tangier-rules --site tangier\n"
+	"  raqibctl rules diff 7 /etc/raqib/rules\n"
+	"      what a push of the directory would change from version 7\n"
+	"  raqibctl rules list\n"
+	"  raqibctl rules rollback\n"
 	"\n"
 	"Exit status: 0 on success, 1 on an error (Redis or the collector unreachable, keys\n"
 	"unusable, the audit log's chain broken), 2 on a usage error.\n";
@@ -175,12 +189,14 @@ int main(int argc, char **argv)
 	static const struct option long_options[] = {
 		{ "redis", required_argument, NULL, 'r' },
 		{ "keys", required_argument, NULL, 'K' },
+		{ "json", no_argument, NULL, 'J' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct ctl ctl = { 0 };
 	const char *redis = NULL, *source;
+	bool json = false;
 	int opt, ret;
 
 	log_init("raqibctl", RAQIB_LOG_INFO);
@@ -193,8 +209,11 @@ int main(int argc, char **argv)
 		case 'K':
 			ctl.keys_dir = optarg;
 			break;
+		case 'J':
+			json = true;
+			break;
 		case 'h':
-			fputs(usage_text, stdout);
+			printf(usage_text, ctl_rules_usage);
 			return 0;
 		case 'V':
 			printf("raqibctl %s\n", RAQIB_VERSION);
@@ -212,6 +231,11 @@ int main(int argc, char **argv)
 	if (raqib_redis_addr_select(redis, &ctl.redis, &source)) {
 		log_error("ctl", "invalid redis address from %s: expected HOST:PORT", source);
 		return CTL_EXIT_USAGE;
+	}
+	if (strcmp(argv[optind], "rules") == 0) {
+		struct ctl_globals g = { .redis = ctl.redis, .keys_dir = ctl.keys_dir, .json = json };
+
+		return ctl_rules(argc - optind, argv + optind, &g);
 	}
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
 		if (strcmp(argv[optind], commands[i].name) != 0)

@@ -30,98 +30,110 @@ struct script {
 };
 
 /*
- * Step 1 of an alert, on the site's slot. KEYS[1]: the agent's stream (routing only).
- * ARGV: prefix, local ref, agent, epoch, seq, document, rx, host, user, app, severity, group,
- * window ms, document hash, rule id. Returns {code, gap from, gap to, incident, new}: code 0
- * stored, 1 duplicate, 2 conflict, 3 stored with a gap.
+ * Step 1 of alerts of one site, on the site's slot. KEYS[1]: a stream of the site (routing
+ * only). ARGV: the number of alerts, then for each: prefix, local ref, agent, epoch, seq,
+ * document, rx, host, user, app, severity, group, window ms, document hash, rule id. Returns
+ * for each {code, gap from, gap to, incident, new}: code 0 stored, 1 duplicate, 2 conflict, 3
+ * stored with a gap. One call for a batch: Redis spends more on a call than on its commands.
  */
 static const char alert_script[] =
-	"local p, ref = ARGV[1], ARGV[2]\n"
-	"local rx = tonumber(ARGV[7])\n"
+	"local function one(a)\n"
+	"local p, ref = a[1], a[2]\n"
+	"local rx = tonumber(a[7])\n"
 	"local akey = p .. 'a:' .. ref\n"
-	"local seqk = p .. 'seq:' .. ARGV[3] .. ':' .. ARGV[4]\n"
+	"local seqk = p .. 'seq:' .. a[3] .. ':' .. a[4]\n"
 	"local old = redis.call('GET', akey)\n"
 	"if old then\n"
-	"  if old ~= ARGV[6] then\n"
+	"  if old ~= a[6] then\n"
 	"    redis.call('HINCRBY', seqk, 'conflicts', 1)\n"
 	"    return {2, '', '', '', 0}\n"
 	"  end\n"
 	"  redis.call('HINCRBY', seqk, 'duplicates', 1)\n"
 	"  local n = ''\n"
-	"  if ARGV[12] ~= '' then n = redis.call('GET', p .. 'incopen:' .. ARGV[12]) or '' end\n"
+	"  if a[12] ~= '' then n = redis.call('GET', p .. 'incopen:' .. a[12]) or '' end\n"
 	"  return {1, '', '', n, 0}\n"
 	"end\n"
-	"redis.call('SET', akey, ARGV[6])\n"
+	"redis.call('SET', akey, a[6])\n"
 	"redis.call('ZADD', p .. 'alerts', rx, ref)\n"
-	"local tl = p .. 'tl:host:' .. ARGV[8]\n"
+	"local tl = p .. 'tl:host:' .. a[8]\n"
 	"redis.call('ZADD', tl, rx, ref)\n"
-	"if ARGV[9] ~= '' then redis.call('ZADD', p .. 'tl:user:' .. ARGV[9], rx, ref) end\n"
-	"if ARGV[10] ~= '' then redis.call('ZADD', p .. 'tl:app:' .. ARGV[10], rx, ref) end\n"
+	"if a[9] ~= '' then redis.call('ZADD', p .. 'tl:user:' .. a[9], rx, ref) end\n"
+	"if a[10] ~= '' then redis.call('ZADD', p .. 'tl:app:' .. a[10], rx, ref) end\n"
 	"local function gap(kind, detail, extra)\n"
 	"  redis.call('XADD', p .. 'gaps', 'MAXLEN', '~', '" GAPS_MAX "', '*', 'kind', kind,\n"
-	"    'agent', ARGV[3], 'host', ARGV[8], 'detail', detail, 'rx', ARGV[7])\n"
-	"  redis.call('ZADD', tl, rx, 'gap:' .. kind .. ':' .. ARGV[3] .. ':' .. detail)\n"
+	"    'agent', a[3], 'host', a[8], 'detail', detail, 'rx', a[7])\n"
+	"  redis.call('ZADD', tl, rx, 'gap:' .. kind .. ':' .. a[3] .. ':' .. detail)\n"
 	"end\n"
-	"local ek = p .. 'epochs:' .. ARGV[3]\n"
-	"if redis.call('SADD', ek, ARGV[4]) == 1 and redis.call('SCARD', ek) > 1 then\n"
-	"  gap('epoch', ARGV[4])\n"
+	"local ek = p .. 'epochs:' .. a[3]\n"
+	"if redis.call('SADD', ek, a[4]) == 1 and redis.call('SCARD', ek) > 1 then\n"
+	"  gap('epoch', a[4])\n"
 	"end\n"
-	"local seq = tonumber(ARGV[5])\n"
+	"local seq = tonumber(a[5])\n"
 	"local max = tonumber(redis.call('HGET', seqk, 'max_seq') or '0')\n"
 	"local stored = redis.call('HINCRBY', seqk, 'stored', 1)\n"
 	"local res = {0, '', '', '', 0}\n"
 	"if seq > max then\n"
 	"  if seq > max + 1 then\n"
 	"    local from, to = string.format('%.0f', max + 1), string.format('%.0f', seq - 1)\n"
-	"    gap('sequence', ARGV[4] .. ':' .. from .. '-' .. to)\n"
+	"    gap('sequence', a[4] .. ':' .. from .. '-' .. to)\n"
 	"    res = {3, from, to, '', 0}\n"
 	"  end\n"
 	"  max = seq\n"
-	"  redis.call('HSET', seqk, 'max_seq', ARGV[5])\n"
+	"  redis.call('HSET', seqk, 'max_seq', a[5])\n"
 	"end\n"
-	"redis.call('HSET', seqk, 'missing', string.format('%.0f', max - stored), 'last_rx', ARGV[7])\n"
-	"if ARGV[12] ~= '' then\n"
-	"  local openk = p .. 'incopen:' .. ARGV[12]\n"
+	"redis.call('HSET', seqk, 'missing', string.format('%.0f', max - stored), 'last_rx', a[7])\n"
+	"if a[12] ~= '' then\n"
+	"  local openk = p .. 'incopen:' .. a[12]\n"
 	"  local n = redis.call('GET', openk)\n"
 	"  if n then\n"
 	"    local st = redis.call('HMGET', p .. 'inc:' .. n, 'state', 'last')\n"
 	"    if st[1] == 'closed' or st[1] == 'false_positive' or\n"
-	"       tonumber(st[2] or '0') + tonumber(ARGV[13]) < rx then n = false end\n"
+	"       tonumber(st[2] or '0') + tonumber(a[13]) < rx then n = false end\n"
 	"  end\n"
 	"  local ik\n"
 	"  if not n then\n"
 	"    n = tostring(redis.call('INCR', p .. 'incseq'))\n"
 	"    res[5] = 1\n"
 	"    redis.call('SET', openk, n)\n"
-	"    redis.call('HSET', p .. 'inc:' .. n, 'kind', 'local', 'state', 'new', 'first', ARGV[7],\n"
-	"      'host', ARGV[8], 'user', ARGV[9], 'app', ARGV[10], 'document', ARGV[14],\n"
-	"      'rule', ARGV[15], 'severity', '0', 'count', '0', 'hosts', '1')\n"
+	"    redis.call('HSET', p .. 'inc:' .. n, 'kind', 'local', 'state', 'new', 'first', a[7],\n"
+	"      'host', a[8], 'user', a[9], 'app', a[10], 'document', a[14],\n"
+	"      'rule', a[15], 'severity', '0', 'count', '0', 'hosts', '1')\n"
 	"  end\n"
 	"  ik = p .. 'inc:' .. n\n"
 	"  redis.call('HINCRBY', ik, 'count', 1)\n"
-	"  redis.call('HSET', ik, 'last', ARGV[7])\n"
-	"  if tonumber(ARGV[11]) > tonumber(redis.call('HGET', ik, 'severity') or '0') then\n"
-	"    redis.call('HSET', ik, 'severity', ARGV[11])\n"
+	"  redis.call('HSET', ik, 'last', a[7])\n"
+	"  if tonumber(a[11]) > tonumber(redis.call('HGET', ik, 'severity') or '0') then\n"
+	"    redis.call('HSET', ik, 'severity', a[11])\n"
 	"  end\n"
 	"  redis.call('ZADD', ik .. ':tl', rx, ref)\n"
 	"  redis.call('ZADD', p .. 'incidents', rx, n)\n"
 	"  res[4] = n\n"
 	"end\n"
+	"return res\n"
+	"end\n"
+	"local n, w, res = tonumber(ARGV[1]), 15, {}\n"
+	"for i = 0, n - 1 do\n"
+	"  local a = {}\n"
+	"  for k = 1, w do a[k] = ARGV[1 + i * w + k] end\n"
+	"  res[i + 1] = one(a)\n"
+	"end\n"
 	"return res\n";
 
 /*
- * Step 2, on the slot of one document or one value. KEYS[1]: its alerts (the provenance of a
- * document, the index of a value). ARGV: prefix, global ref, rx, "<site>/<host>", severity,
- * hosts for a spread, kind ("document", "value"), the hash. Returns the spread incident's
- * number, or "".
+ * Step 2 for documents and values. KEYS[1]: a key of their slot (routing only; on a cluster,
+ * one call per document or value). ARGV: the number of items, then for each: prefix, global
+ * ref, rx, "<site>/<host>", severity, hosts for a spread, kind ("document", "value"), the hash.
+ * Each adds the alert to the document's provenance or the value's index, then to its spread
+ * incident when enough hosts hold it. Returns for each the spread incident's number, or "".
  */
 static const char tag_script[] =
-	"local p = ARGV[1]\n"
-	"local rx = tonumber(ARGV[3])\n"
-	"redis.call('ZADD', KEYS[1], rx, ARGV[2])\n"
-	"redis.call('SADD', p .. 'hosts', ARGV[4])\n"
+	"local function one(a)\n"
+	"local p = a[1]\n"
+	"local rx = tonumber(a[3])\n"
+	"redis.call('ZADD', (a[1] .. 'alerts'), rx, a[2])\n"
+	"redis.call('SADD', p .. 'hosts', a[4])\n"
 	"local hosts = redis.call('SCARD', p .. 'hosts')\n"
-	"if hosts < tonumber(ARGV[6]) then return '' end\n"
+	"if tonumber(a[6]) == 0 or hosts < tonumber(a[6]) then return '' end\n"
 	"local n = redis.call('GET', p .. 'incopen')\n"
 	"if n then\n"
 	"  local st = redis.call('HGET', p .. 'inc:' .. n, 'state')\n"
@@ -132,19 +144,27 @@ static const char tag_script[] =
 	"  n = tostring(redis.call('INCR', p .. 'incseq'))\n"
 	"  redis.call('SET', p .. 'incopen', n)\n"
 	"  ik = p .. 'inc:' .. n\n"
-	"  redis.call('HSET', ik, 'kind', 'spread-' .. ARGV[7], 'state', 'new', 'first', ARGV[3],\n"
-	"    ARGV[7], ARGV[8], 'severity', '0')\n"
-	"  local all = redis.call('ZRANGE', KEYS[1], 0, 9999, 'WITHSCORES')\n"
+	"  redis.call('HSET', ik, 'kind', 'spread-' .. a[7], 'state', 'new', 'first', a[3],\n"
+	"    a[7], a[8], 'severity', '0')\n"
+	"  local all = redis.call('ZRANGE', (a[1] .. 'alerts'), 0, 9999, 'WITHSCORES')\n"
 	"  for i = 1, #all, 2 do redis.call('ZADD', ik .. ':tl', all[i + 1], all[i]) end\n"
 	"end\n"
 	"ik = p .. 'inc:' .. n\n"
-	"redis.call('ZADD', ik .. ':tl', rx, ARGV[2])\n"
-	"redis.call('HSET', ik, 'last', ARGV[3], 'count', redis.call('ZCARD', ik .. ':tl'),\n"
+	"redis.call('ZADD', ik .. ':tl', rx, a[2])\n"
+	"redis.call('HSET', ik, 'last', a[3], 'count', redis.call('ZCARD', ik .. ':tl'),\n"
 	"  'hosts', hosts)\n"
-	"if tonumber(ARGV[5]) > tonumber(redis.call('HGET', ik, 'severity') or '0') then\n"
-	"  redis.call('HSET', ik, 'severity', ARGV[5])\n"
+	"if tonumber(a[5]) > tonumber(redis.call('HGET', ik, 'severity') or '0') then\n"
+	"  redis.call('HSET', ik, 'severity', a[5])\n"
 	"end\n"
-	"return n\n";
+	"return n\n"
+	"end\n"
+	"local n, w, res = tonumber(ARGV[1]), 8, {}\n"
+	"for i = 0, n - 1 do\n"
+	"  local a = {}\n"
+	"  for k = 1, w do a[k] = ARGV[1 + i * w + k] end\n"
+	"  res[i + 1] = one(a)\n"
+	"end\n"
+	"return res\n";
 
 /*
  * A heartbeat, on the site's slot. KEYS[1]: the agent's stream. ARGV: prefix, agent, rx,
@@ -336,6 +356,29 @@ static int run_scripts(struct store *s, struct script *sc, size_t n, struct raqi
 	return rc;
 }
 
+int store_fingerprint_key(const char *rule_id, char out[65])
+{
+	static const char label[] = "raqib-fingerprint\n";
+	unsigned char md[32];
+	unsigned len = 0;
+	EVP_MD_CTX *ctx;
+	size_t n = strlen(rule_id);
+
+	if (n == 0 || n > 127 || strspn(rule_id, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-") != n)
+		return -EINVAL;
+	ctx = EVP_MD_CTX_new();
+	if (!ctx || !EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) ||
+	    !EVP_DigestUpdate(ctx, label, sizeof(label) - 1) ||
+	    !EVP_DigestUpdate(ctx, rule_id, n) || !EVP_DigestFinal_ex(ctx, md, &len)) {
+		EVP_MD_CTX_free(ctx);
+		return -ENOMEM;
+	}
+	EVP_MD_CTX_free(ctx);
+	for (int i = 0; i < 32; i++)
+		snprintf(out + 2 * i, 3, "%02x", md[i]);
+	return 0;
+}
+
 static void free_replies(redisReply **replies, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
@@ -511,118 +554,133 @@ int store_ack(struct store *s, const char *stream, const char *entry_id)
 	return r ? 0 : -EIO;
 }
 
-/* The arguments of one alert's step 1. */
-struct alert_args {
+#define ALERT_ARGS 15
+#define TAG_ARGS   8
+
+/* Formatted numbers of one alert's step-1 arguments. */
+struct alert_text {
 	char prefix[RAQIB_KEY_MAX], ref[160], seq[24], rx[24], sev[16], window[24];
-	const char *argv[19];
-	size_t lens[19];
 };
 
-static int fill_alert_args(struct store *s, const struct store_policy *policy,
-			   const struct store_alert *a, struct alert_args *x)
+/* Fills the ALERT_ARGS arguments of one alert at argv/lens. */
+static int fill_alert_args(const struct store_policy *policy, const struct store_alert *a,
+			   struct alert_text *t, const char **argv, size_t *lens)
 {
-	if (raqib_key_site(a->site, x->prefix, sizeof(x->prefix)))
+	if (raqib_key_site(a->site, t->prefix, sizeof(t->prefix)))
 		return -EINVAL;
-	snprintf(x->ref, sizeof(x->ref), "%s:%s:%" PRIu64, a->agent_id, a->epoch, a->sequence);
-	snprintf(x->seq, sizeof(x->seq), "%" PRIu64, a->sequence);
-	snprintf(x->rx, sizeof(x->rx), "%" PRId64, a->rx_ms);
-	snprintf(x->sev, sizeof(x->sev), "%d", a->severity);
-	snprintf(x->window, sizeof(x->window), "%" PRId64, policy->incident_window_ms);
-	x->argv[0] = "EVALSHA";
-	x->argv[1] = s->scripts[SCRIPT_ALERT].sha;
-	x->argv[2] = "1";
-	x->argv[3] = a->stream;
-	x->argv[4] = x->prefix;
-	x->argv[5] = x->ref;
-	x->argv[6] = a->agent_id;
-	x->argv[7] = a->epoch;
-	x->argv[8] = x->seq;
-	x->argv[9] = a->json;
-	x->argv[10] = x->rx;
-	x->argv[11] = a->host;
-	x->argv[12] = a->user;
-	x->argv[13] = a->app;
-	x->argv[14] = x->sev;
-	x->argv[15] = a->group;
-	x->argv[16] = x->window;
-	x->argv[17] = a->document;
-	x->argv[18] = a->rule ? a->rule : "";
-	for (int i = 0; i < 19; i++)
-		x->lens[i] = i == 9 ? a->json_len : strlen(x->argv[i]);
+	snprintf(t->ref, sizeof(t->ref), "%s:%s:%" PRIu64, a->agent_id, a->epoch, a->sequence);
+	snprintf(t->seq, sizeof(t->seq), "%" PRIu64, a->sequence);
+	snprintf(t->rx, sizeof(t->rx), "%" PRId64, a->rx_ms);
+	snprintf(t->sev, sizeof(t->sev), "%d", a->severity);
+	snprintf(t->window, sizeof(t->window), "%" PRId64, policy->incident_window_ms);
+	argv[0] = t->prefix;
+	argv[1] = t->ref;
+	argv[2] = a->agent_id;
+	argv[3] = a->epoch;
+	argv[4] = t->seq;
+	argv[5] = a->json;
+	argv[6] = t->rx;
+	argv[7] = a->host;
+	argv[8] = a->user;
+	argv[9] = a->app;
+	argv[10] = t->sev;
+	argv[11] = a->group;
+	argv[12] = t->window;
+	argv[13] = a->document;
+	argv[14] = a->rule ? a->rule : "";
+	for (int k = 0; k < ALERT_ARGS; k++)
+		lens[k] = k == 5 ? a->json_len : strlen(argv[k]);
 	return 0;
 }
 
-/* Step 2 arguments: one document or value, for one alert. */
-struct tag_args {
-	char prefix[RAQIB_KEY_MAX], key[RAQIB_KEY_MAX + 8], ref[200], rx[24], host[160], sev[16],
-		min[16];
-	const char *argv[12];
+/* One batched script call: EVALSHA sha 1 key n args... */
+struct batch_call {
+	const char **argv;
+	size_t *lens;
+	int argc;
+	char count[24];
 };
 
-static int fill_tag_args(struct store *s, const struct store_policy *policy,
-			 const struct store_alert *a, const char *kind, const char *hash,
-			 struct tag_args *x)
+static int batch_call_init(struct batch_call *b, struct script *sc, const char *key, size_t n,
+			   size_t per_item)
 {
-	int rc = strcmp(kind, "document") == 0 ?
-			 raqib_key_document(hash, x->prefix, sizeof(x->prefix)) :
-			 raqib_key_value(hash, x->prefix, sizeof(x->prefix));
-
-	if (rc)
-		return rc;
-	snprintf(x->key, sizeof(x->key), "%salerts", x->prefix);
-	snprintf(x->ref, sizeof(x->ref), "%s:%s:%s:%" PRIu64, a->site, a->agent_id, a->epoch,
-		 a->sequence);
-	snprintf(x->rx, sizeof(x->rx), "%" PRId64, a->rx_ms);
-	snprintf(x->host, sizeof(x->host), "%s/%s", a->site, a->host);
-	snprintf(x->sev, sizeof(x->sev), "%d", a->severity);
-	snprintf(x->min, sizeof(x->min), "%u",
-		 policy->spread_min_hosts ? policy->spread_min_hosts : 2);
-	x->argv[0] = "EVALSHA";
-	x->argv[1] = s->scripts[SCRIPT_TAG].sha;
-	x->argv[2] = "1";
-	x->argv[3] = x->key;
-	x->argv[4] = x->prefix;
-	x->argv[5] = x->ref;
-	x->argv[6] = x->rx;
-	x->argv[7] = x->host;
-	x->argv[8] = x->sev;
-	x->argv[9] = x->min;
-	x->argv[10] = kind;
-	x->argv[11] = hash;
+	b->argv = calloc(5 + n * per_item, sizeof(*b->argv));
+	b->lens = calloc(5 + n * per_item, sizeof(*b->lens));
+	if (!b->argv || !b->lens)
+		return -ENOMEM;
+	snprintf(b->count, sizeof(b->count), "%zu", n);
+	b->argv[0] = "EVALSHA";
+	b->argv[1] = sc->sha;
+	b->argv[2] = "1";
+	b->argv[3] = key;
+	b->argv[4] = b->count;
+	for (int k = 0; k < 5; k++)
+		b->lens[k] = strlen(b->argv[k]);
+	b->argc = 5;
 	return 0;
 }
 
-/* Step 1 for every alert. */
+static void batch_call_release(struct batch_call *b)
+{
+	free(b->argv);
+	free(b->lens);
+}
+
+/* Step 1 for every alert: one script call per site of the batch. */
 static int save_step1(struct store *s, const struct store_policy *policy,
 		      const struct store_alert *alerts, size_t n, struct store_outcome *out)
 {
-	struct alert_args *args = calloc(n, sizeof(*args));
+	struct alert_text *text = calloc(n, sizeof(*text));
+	struct batch_call *calls = calloc(n, sizeof(*calls));
 	struct raqib_redis_cmd *cmds = calloc(n, sizeof(*cmds));
 	redisReply **replies = calloc(n, sizeof(*replies));
+	size_t *call_of = calloc(n, sizeof(*call_of)), *pos = calloc(n, sizeof(*pos));
+	const char **sites = calloc(n, sizeof(*sites));
+	size_t n_calls = 0;
 	int rc = -ENOMEM;
 
-	if (!args || !cmds || !replies)
+	if (!text || !calls || !cmds || !replies || !call_of || !pos || !sites)
 		goto out;
+	/* one call per site: alerts of a site share a slot */
 	for (size_t i = 0; i < n; i++) {
-		if (fill_alert_args(s, policy, &alerts[i], &args[i])) {
+		size_t c = 0, count = 0;
+
+		while (c < n_calls && strcmp(sites[c], alerts[i].site) != 0)
+			c++;
+		if (c == n_calls) {
+			for (size_t k = i; k < n; k++)
+				count += strcmp(alerts[k].site, alerts[i].site) == 0;
+			if (batch_call_init(&calls[c], &s->scripts[SCRIPT_ALERT], alerts[i].stream,
+					    count, ALERT_ARGS))
+				goto out;
+			sites[c] = alerts[i].site;
+			n_calls++;
+		}
+		call_of[i] = c;
+		pos[i] = (size_t)(calls[c].argc - 5) / ALERT_ARGS;
+		if (fill_alert_args(policy, &alerts[i], &text[i], &calls[c].argv[calls[c].argc],
+				    &calls[c].lens[calls[c].argc])) {
 			rc = -EINVAL;
 			snprintf(s->error, sizeof(s->error), "invalid site '%s'", alerts[i].site);
 			goto out;
 		}
-		cmds[i] = (struct raqib_redis_cmd){ .key = alerts[i].stream,
-						    .argc = 19,
-						    .argv = args[i].argv,
-						    .lens = args[i].lens };
+		calls[c].argc += ALERT_ARGS;
 	}
-	rc = run_scripts(s, &s->scripts[SCRIPT_ALERT], n, cmds, replies);
+	for (size_t c = 0; c < n_calls; c++)
+		cmds[c] = (struct raqib_redis_cmd){ .key = calls[c].argv[3],
+						    .argc = calls[c].argc,
+						    .argv = calls[c].argv,
+						    .lens = calls[c].lens };
+	rc = run_scripts(s, &s->scripts[SCRIPT_ALERT], n_calls, cmds, replies);
 	for (size_t i = 0; !rc && i < n; i++) {
-		const redisReply *r = replies[i];
+		const redisReply *all = replies[call_of[i]], *r;
 
 		memset(&out[i], 0, sizeof(out[i]));
-		if (r->type != REDIS_REPLY_ARRAY || r->elements != 5 ||
+		r = all->type == REDIS_REPLY_ARRAY && pos[i] < all->elements ? all->element[pos[i]] :
+									       NULL;
+		if (!r || r->type != REDIS_REPLY_ARRAY || r->elements != 5 ||
 		    r->element[0]->type != REDIS_REPLY_INTEGER) {
-			snprintf(s->error, sizeof(s->error),
-				 "unexpected reply to the store script");
+			snprintf(s->error, sizeof(s->error), "unexpected reply to the store script");
 			rc = -EIO;
 			break;
 		}
@@ -639,10 +697,123 @@ static int save_step1(struct store *s, const struct store_policy *policy,
 	}
 out:
 	if (replies)
-		free_replies(replies, n);
+		free_replies(replies, n_calls);
+	for (size_t c = 0; calls && c < n_calls; c++)
+		batch_call_release(&calls[c]);
+	free(sites);
+	free(pos);
+	free(call_of);
 	free(replies);
 	free(cmds);
-	free(args);
+	free(calls);
+	free(text);
+	return rc;
+}
+
+/* Step 2 arguments: one document or value, for one alert. */
+struct tag_item {
+	char prefix[RAQIB_KEY_MAX], key[RAQIB_KEY_MAX + 8], ref[200], rx[24], host[160], sev[16],
+		min[16];
+	const char *kind, *hash;
+	size_t alert;
+};
+
+static int fill_tag_item(const struct store_policy *policy, const struct store_alert *a,
+			 const char *kind, const char *hash, struct tag_item *x)
+{
+	int rc = strcmp(kind, "value") != 0 ? raqib_key_document(hash, x->prefix, sizeof(x->prefix)) :
+					       raqib_key_value(hash, x->prefix, sizeof(x->prefix));
+
+	if (rc)
+		return rc;
+	snprintf(x->key, sizeof(x->key), "%salerts", x->prefix);
+	snprintf(x->ref, sizeof(x->ref), "%s:%s:%s:%" PRIu64, a->site, a->agent_id, a->epoch,
+		 a->sequence);
+	snprintf(x->rx, sizeof(x->rx), "%" PRId64, a->rx_ms);
+	snprintf(x->host, sizeof(x->host), "%s/%s", a->site, a->host);
+	snprintf(x->sev, sizeof(x->sev), "%d", a->severity);
+	/* 0: no spread incident for what is not an alert */
+	snprintf(x->min, sizeof(x->min), "%u",
+		 a->no_incident		 ? 0 :
+		 policy->spread_min_hosts ? policy->spread_min_hosts :
+					    2);
+	x->kind = kind;
+	x->hash = hash;
+	return 0;
+}
+
+static void tag_item_args(const struct tag_item *x, const char **argv)
+{
+	argv[0] = x->prefix;
+	argv[1] = x->ref;
+	argv[2] = x->rx;
+	argv[3] = x->host;
+	argv[4] = x->sev;
+	argv[5] = x->min;
+	argv[6] = x->kind;
+	argv[7] = x->hash;
+}
+
+/*
+ * Step 2 for every document and value of the batch: on one Redis, one script call for all;
+ * on a cluster, one per item (each has its own slot). Fills spread[i] with the incident id
+ * prefix and number ("" for none).
+ */
+static int save_step2(struct store *s, struct tag_item *items, size_t k,
+		      char (*spread)[RAQIB_KEY_MAX])
+{
+	bool one_call = !raqib_redis_is_cluster(s->redis);
+	size_t n_calls = one_call ? (k ? 1 : 0) : k;
+	struct batch_call *calls = calloc(n_calls + 1, sizeof(*calls));
+	struct raqib_redis_cmd *cmds = calloc(n_calls + 1, sizeof(*cmds));
+	redisReply **replies = calloc(n_calls + 1, sizeof(*replies));
+	int rc = -ENOMEM;
+
+	if (!calls || !cmds || !replies)
+		goto out;
+	for (size_t c = 0; c < n_calls; c++) {
+		size_t per = one_call ? k : 1;
+
+		if (batch_call_init(&calls[c], &s->scripts[SCRIPT_TAG], items[c].key, per,
+				    TAG_ARGS))
+			goto out;
+	}
+	for (size_t i = 0; i < k; i++) {
+		struct batch_call *b = &calls[one_call ? 0 : i];
+
+		tag_item_args(&items[i], &b->argv[b->argc]);
+		for (int a = 0; a < TAG_ARGS; a++)
+			b->lens[b->argc + a] = strlen(b->argv[b->argc + a]);
+		b->argc += TAG_ARGS;
+	}
+	for (size_t c = 0; c < n_calls; c++)
+		cmds[c] = (struct raqib_redis_cmd){ .key = calls[c].argv[3],
+						    .argc = calls[c].argc,
+						    .argv = calls[c].argv,
+						    .lens = calls[c].lens };
+	rc = n_calls ? run_scripts(s, &s->scripts[SCRIPT_TAG], n_calls, cmds, replies) : 0;
+	for (size_t i = 0; !rc && i < k; i++) {
+		const redisReply *all = replies[one_call ? 0 : i];
+		const redisReply *r = all->type == REDIS_REPLY_ARRAY &&
+					      (one_call ? i : 0) < all->elements ?
+					      all->element[one_call ? i : 0] :
+					      NULL;
+
+		spread[i][0] = '\0';
+		if (r && r->type == REDIS_REPLY_STRING && r->len)
+			snprintf(spread[i], RAQIB_KEY_MAX, "%s%s:%s",
+				 strcmp(items[i].kind, "value") != 0 ? RAQIB_TAG_DOCUMENT :
+									RAQIB_TAG_VALUE,
+				 items[i].hash, r->str);
+	}
+out:
+	if (replies)
+		free_replies(replies, n_calls);
+	for (size_t c = 0; calls && c < n_calls; c++)
+		batch_call_release(&calls[c]);
+	free(replies);
+	free(cmds);
+	free(calls);
 	return rc;
 }
 
@@ -650,116 +821,113 @@ out:
 static int save_steps23(struct store *s, const struct store_policy *policy,
 			const struct store_alert *alerts, size_t n, struct store_outcome *out)
 {
-	size_t max = 0, k = 0, m = 0;
-	struct tag_args *args = NULL;
+	size_t max = 0, k = 0, m = 0, n_cmds = 0;
+	struct tag_item *items = NULL;
+	char (*spread)[RAQIB_KEY_MAX] = NULL;
+	char (*rx)[24] = NULL;
+	const char **zadd = NULL, **acks = NULL;
 	struct raqib_redis_cmd *cmds = NULL;
 	redisReply **replies = NULL;
-	const char **tag_of = NULL; /* the incident id prefix of each step-2 command */
-	size_t *alert_of = NULL;
-	char(*ids)[RAQIB_KEY_MAX] = NULL;
-	char(*rx)[24] = NULL;
-	const char **acks = NULL;
 	int rc = -ENOMEM;
 
 	for (size_t i = 0; i < n; i++)
 		if (out[i].result != STORE_CONFLICT)
-			max += (alerts[i].document[0] ? 1 : 0) + alerts[i].n_values;
-	args = calloc(max + 1, sizeof(*args));
-	cmds = calloc(2 * max + 2 * n + 1, sizeof(*cmds));
-	replies = calloc(2 * max + 2 * n + 1, sizeof(*replies));
-	tag_of = calloc(max + 1, sizeof(*tag_of));
-	alert_of = calloc(max + 1, sizeof(*alert_of));
-	ids = calloc(max + n + 1, sizeof(*ids));
+			max += (alerts[i].document[0] ? 1 : 0) + alerts[i].n_values + 1;
+	items = calloc(max + 1, sizeof(*items));
+	spread = calloc(max + 1, sizeof(*spread));
 	rx = calloc(max + n + 1, sizeof(*rx));
-	acks = calloc(4 * n + 1, sizeof(*acks));
-	if (!args || !cmds || !replies || !tag_of || !alert_of || !ids || !rx || !acks)
+	zadd = calloc(2 + 2 * (max + n), sizeof(*zadd));
+	acks = calloc(3 * n + n + 1, sizeof(*acks));
+	cmds = calloc(n + 2, sizeof(*cmds));
+	replies = calloc(n + 2, sizeof(*replies));
+	if (!items || !spread || !rx || !zadd || !acks || !cmds || !replies)
 		goto out;
 	for (size_t i = 0; i < n; i++) {
 		if (out[i].result == STORE_CONFLICT)
 			continue;
-		for (size_t v = 0; v <= alerts[i].n_values; v++) {
-			const char *hash = v == 0 ? alerts[i].document : alerts[i].values[v - 1];
-			const char *kind = v == 0 ? "document" : "value";
+		for (size_t v = 0; v <= alerts[i].n_values + 1; v++) {
+			const char *hash = v == 0		     ? alerts[i].document :
+					   v <= alerts[i].n_values ? alerts[i].values[v - 1] :
+								     alerts[i].fingerprint;
+			const char *kind = v == 0		     ? "document" :
+					   v <= alerts[i].n_values ? "value" :
+								     "fingerprint";
 
-			if (!hash[0] || fill_tag_args(s, policy, &alerts[i], kind, hash, &args[k]))
+			if (!hash || !hash[0] || fill_tag_item(policy, &alerts[i], kind, hash, &items[k]))
 				continue;
-			cmds[k] = (struct raqib_redis_cmd){ .key = args[k].key,
-							    .argc = 12,
-							    .argv = args[k].argv };
-			tag_of[k] = hash;
-			alert_of[k] = i;
-			k++;
+			items[k++].alert = i;
 		}
 	}
-	rc = k ? run_scripts(s, &s->scripts[SCRIPT_TAG], k, cmds, replies) : 0;
+	rc = save_step2(s, items, k, spread);
 	if (rc)
 		goto out;
-	/* step 3: every incident touched, in the global list; then XACK */
+	/* step 3: every incident touched, in the global list (one ZADD); then XACK per stream */
+	zadd[0] = "ZADD";
+	zadd[1] = RAQIB_KEY_INCIDENTS;
 	for (size_t i = 0; i < k; i++) {
-		const redisReply *r = replies[i];
-
-		if (r->type != REDIS_REPLY_STRING || r->len == 0)
+		if (!spread[i][0])
 			continue;
-		snprintf(ids[m], sizeof(ids[m]), "%s%s:%s",
-			 strcmp(args[i].argv[10], "document") == 0 ? RAQIB_TAG_DOCUMENT :
-								     RAQIB_TAG_VALUE,
-			 tag_of[i], r->str);
-		snprintf(rx[m], sizeof(rx[m]), "%" PRId64, alerts[alert_of[i]].rx_ms);
-		out[alert_of[i]].spread_incidents++;
+		snprintf(rx[m], sizeof(rx[m]), "%" PRId64, alerts[items[i].alert].rx_ms);
+		zadd[2 + 2 * m] = rx[m];
+		zadd[3 + 2 * m] = spread[i];
+		out[items[i].alert].spread_incidents++;
 		m++;
 	}
-	free_replies(replies, k);
 	for (size_t i = 0; i < n; i++) {
 		if (!out[i].incident[0])
 			continue;
-		snprintf(ids[m], sizeof(ids[m]), "%s", out[i].incident);
 		snprintf(rx[m], sizeof(rx[m]), "%" PRId64, alerts[i].rx_ms);
+		zadd[2 + 2 * m] = rx[m];
+		zadd[3 + 2 * m] = out[i].incident;
 		m++;
 	}
-	k = 0;
-	for (size_t i = 0; i < m; i++) {
-		const char **argv = calloc(4, sizeof(*argv));
+	if (m)
+		cmds[n_cmds++] = (struct raqib_redis_cmd){ .key = RAQIB_KEY_INCIDENTS,
+							   .argc = (int)(2 + 2 * m),
+							   .argv = zadd };
+	{
+		/* one XACK per stream, with every id of it */
+		size_t used = 0;
+		bool *done = calloc(n + 1, sizeof(*done));
 
-		if (!argv) {
+		if (!done) {
 			rc = -ENOMEM;
-			goto out_argv;
+			goto out;
 		}
-		argv[0] = "ZADD";
-		argv[1] = RAQIB_KEY_INCIDENTS;
-		argv[2] = rx[i];
-		argv[3] = ids[i];
-		cmds[k++] = (struct raqib_redis_cmd){ .key = RAQIB_KEY_INCIDENTS,
-						      .argc = 4,
-						      .argv = argv };
-	}
-	for (size_t i = 0; i < n; i++) {
-		const char **argv = &acks[4 * i];
+		for (size_t i = 0; i < n; i++) {
+			const char **argv = &acks[used];
+			int argc = 3;
 
-		argv[0] = "XACK";
-		argv[1] = alerts[i].stream;
-		argv[2] = RAQIB_GROUP_COLLECTORS;
-		argv[3] = alerts[i].entry_id;
-		cmds[k++] = (struct raqib_redis_cmd){ .key = alerts[i].stream,
-						      .argc = 4,
-						      .argv = argv };
+			if (done[i])
+				continue;
+			argv[0] = "XACK";
+			argv[1] = alerts[i].stream;
+			argv[2] = RAQIB_GROUP_COLLECTORS;
+			for (size_t j = i; j < n; j++)
+				if (!done[j] && strcmp(alerts[j].stream, alerts[i].stream) == 0) {
+					argv[argc++] = alerts[j].entry_id;
+					done[j] = true;
+				}
+			cmds[n_cmds++] = (struct raqib_redis_cmd){ .key = alerts[i].stream,
+								   .argc = argc,
+								   .argv = argv };
+			used += (size_t)argc;
+		}
+		free(done);
 	}
-	rc = raqib_redis_pipeline(s->redis, k, cmds, replies);
-	for (size_t i = 0; i < k; i++)
+	rc = raqib_redis_pipeline(s->redis, n_cmds, cmds, replies);
+	for (size_t i = 0; i < n_cmds; i++)
 		if (!reply_ok(s, replies[i], "cannot acknowledge"))
 			rc = -EIO;
-	free_replies(replies, k);
-out_argv:
-	for (size_t i = 0; i < m && i < k; i++)
-		free((void *)cmds[i].argv);
+	free_replies(replies, n_cmds);
 out:
-	free(acks);
-	free(rx);
-	free(ids);
-	free(alert_of);
-	free(tag_of);
 	free(replies);
 	free(cmds);
-	free(args);
+	free(acks);
+	free(zadd);
+	free(rx);
+	free(spread);
+	free(items);
 	return rc;
 }
 

@@ -92,8 +92,11 @@ struct store_alert {
 	const char *app; /* raqib.app, or "" */
 	const char *document; /* file.hash.sha256 (64 hex digits), or "" */
 	int severity;
+	const char *fingerprint; /* store_fingerprint_key() of raqib.document.fingerprint, or "" */
 	const char *group; /* the incident grouping key (hex), or "" for none */
 	const char *rule; /* rule.id */
+	/* an allowed event or a shadow rule's: indexed and on the timelines, but in no incident */
+	bool no_incident;
 	const char *values[STORE_MAX_VALUES]; /* stored value hashes (hex) */
 	size_t n_values;
 };
@@ -120,6 +123,13 @@ struct store_outcome {
  */
 int store_save_alerts(struct store *store, const struct store_policy *policy,
 		      const struct store_alert *alerts, size_t n, struct store_outcome *out);
+
+/*
+ * The key under which the sightings of a registered document (fingerprint rule id, exact or
+ * similar copies) are indexed, as a document of its own: SHA-256 of "raqib-fingerprint\n<id>",
+ * hex. Returns 0, or -EINVAL for an id that is not a rule id.
+ */
+int store_fingerprint_key(const char *rule_id, char out[65]);
 
 /* A coverage gap a heartbeat revealed. */
 struct store_hb_outcome {

@@ -770,6 +770,28 @@ int store_query_agents(struct store *s, store_agent_fn fn, void *ctx)
 	return rc < 0 ? rc : a.n;
 }
 
+struct list_agents_ctx {
+	store_agent_id_fn fn;
+	void *ctx;
+};
+
+static int without_site(void *ctx, const char *site, const char *agent_id,
+			const struct stream_field *hb, size_t n_hb, const struct stream_field *seq,
+			size_t n_seq)
+{
+	struct list_agents_ctx *l = ctx;
+
+	(void)site;
+	return l->fn(l->ctx, agent_id, hb, n_hb, seq, n_seq);
+}
+
+int store_list_agents(struct store *s, store_agent_id_fn fn, void *ctx)
+{
+	struct list_agents_ctx l = { .fn = fn, .ctx = ctx };
+
+	return store_query_agents(s, without_site, &l);
+}
+
 struct dead_ctx {
 	struct store *s;
 	size_t limit;

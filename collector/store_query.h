@@ -106,6 +106,11 @@ typedef int (*store_agent_fn)(void *ctx, const char *site, const char *agent_id,
 			      const struct stream_field *seq, size_t n_seq);
 int store_query_agents(struct store *store, store_agent_fn fn, void *ctx);
 
+/* store_query_agents() without the site, for raqibctl rules counts (ctl_rules.c). */
+typedef int (*store_agent_id_fn)(void *ctx, const char *agent_id, const struct stream_field *hb,
+				 size_t n_hb, const struct stream_field *seq, size_t n_seq);
+int store_list_agents(struct store *store, store_agent_id_fn fn, void *ctx);
+
 /* Dead letters of every site, newest first, at most limit: fn(ctx, site, id, fields). */
 typedef int (*store_dead_fn)(void *ctx, const char *site, const char *id,
 			     const struct stream_field *fields, size_t n);

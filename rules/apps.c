@@ -13,6 +13,26 @@
 
 #include "raqib/events.h"
 
+static const char *const kind_names[] = {
+	[RULES_APP_MESSAGING] = "messaging",
+	[RULES_APP_BROWSER] = "browser",
+};
+
+const char *rules_app_kind_name(enum rules_app_kind kind)
+{
+	return (size_t)kind < sizeof(kind_names) / sizeof(kind_names[0]) && kind_names[kind] ?
+		       kind_names[kind] :
+		       "?";
+}
+
+int rules_app_kind_from_name(const char *name)
+{
+	for (size_t k = 0; k < sizeof(kind_names) / sizeof(kind_names[0]); k++)
+		if (kind_names[k] && !strcmp(kind_names[k], name))
+			return (int)k;
+	return -1;
+}
+
 size_t rules_app_count(const struct rules *r)
 {
 	return r->n_apps;
@@ -131,7 +151,7 @@ const struct rules_app *rules_app_by_ndpi(const struct rules *r, const char *ndp
 	return NULL;
 }
 
-static bool in_cidr(const struct cidr *c, int family, const uint8_t *addr)
+bool cidr_contains(const struct cidr *c, int family, const uint8_t *addr)
 {
 	unsigned full = c->bits / 8, rest = c->bits % 8;
 
@@ -146,7 +166,7 @@ const struct rules_app *rules_app_by_ip(const struct rules *r, int family, const
 		const struct app_rule *a = &r->apps[i];
 
 		for (size_t k = 0; a->meta.enabled && k < a->n_ranges; k++)
-			if (in_cidr(&a->ranges[k], family, addr))
+			if (cidr_contains(&a->ranges[k], family, addr))
 				return &a->app;
 	}
 	return NULL;

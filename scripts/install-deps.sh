@@ -29,10 +29,13 @@ PACKAGES=(
 	# the collector: /metrics and the find API (libmicrohttpd), webhook notifications and
 	# raqibctl find (libcurl, the flavour Debian's base images carry), curl in its tests
 	libmicrohttpd-dev libcurl4-nss-dev curl
+	# the awareness notice (raqib-notify: libnotify) and its test: a desktop session of its own
+	# (Xvfb, a D-Bus session bus, the dunst notification daemon, Arabic fonts, screenshots)
+	libnotify-dev xvfb xauth dbus-daemon dunst fonts-noto-core imagemagick
 	# the desk: TLS (GnuTLS); its UI tests: Debian's Chromium driven by playwright-core from
 	# npm; fonts with Arabic glyphs for its screenshots; raqibctl export --pdf prints with
 	# Chromium too
-	libgnutls28-dev chromium nodejs fonts-noto-core fonts-dejavu-core
+	libgnutls28-dev chromium nodejs fonts-dejavu-core
 )
 
 missing=()

@@ -70,7 +70,9 @@ static json_t *build_event(const struct alert *a, const struct alert_identity *i
 	if (!ev)
 		return NULL;
 	err |= set_str(ev, "id", id->event_id);
-	err |= set_str(ev, "kind", "alert");
+	err |= set_str(ev, "kind", a->allowed_by ? "event" : "alert");
+	if (a->allowed_by)
+		err |= json_object_set_new(ev, "type", json_pack("[s]", "allowed"));
 	err |= set_str(ev, "module", "raqib");
 	err |= set_str(ev, "dataset",
 		       a->kind == ALERT_KIND_FILE    ? "raqib.file" :
@@ -193,6 +195,7 @@ static json_t *build_raqib(const struct alert *a, const struct alert_identity *i
 	err |= set_str(r, "ndpi_protocol", a->ndpi_protocol);
 	err |= set_str(r, "server_name", a->server_name);
 	err |= set_str(r, "rules_hash", a->rules_hash ? a->rules_hash : id->rules_hash);
+	err |= set_str(r, "allowed_by", a->allowed_by);
 	if (id->value_key)
 		err |= set_str(r, "value_key_id", id->value_key_id);
 	err |= json_object_set_new(r, "findings", build_findings(v, id));
@@ -200,6 +203,12 @@ static json_t *build_raqib(const struct alert *a, const struct alert_identity *i
 			v && v->is_bulk, "partially_inspected", v && v->is_truncated);
 	if (doc && level)
 		err |= set_str(doc, "level", level);
+	/* a registered document recognised (fingerprint rules): its id, and how alike (100: the
+	 * same file), so that provenance follows edited copies too */
+	if (doc && v && v->fingerprint[0]) {
+		err |= set_str(doc, "fingerprint", v->fingerprint);
+		err |= set_int(doc, "similarity", (int)v->fingerprint_similarity);
+	}
 	err |= set_obj(r, "document", doc);
 	if (a->upload) {
 		json_t *up = json_pack("{s:I, s:I, s:i, s:I}", "bytes",

@@ -445,7 +445,7 @@
     const fields = [
       { name: 'state', label: t('state'), options: stateOptions() },
       { name: 'severity', label: t('severity'), options: sevOptions() },
-      { name: 'kind', label: t('kind'), options: ['local', 'spread-document', 'spread-value'].map((k) => ({ value: k, label: t('kind_' + k) })) },
+      { name: 'kind', label: t('kind'), options: ['local', 'spread-document', 'spread-value', 'spread-fingerprint'].map((k) => ({ value: k, label: t('kind_' + k) })) },
       { name: 'assignee', label: t('assignee'), ltr: true, size: 12 },
       { name: 'site', label: t('site'), ltr: true, size: 10 },
     ];
@@ -573,6 +573,7 @@
       ms: eventMs(x.alert, x), site: x.ref.split(':')[0], host: get(x.alert, 'host.name') || get(x.alert, 'agent.id'),
       agent: get(x.alert, 'agent.id'), user: get(x.alert, 'user.id'), app: alertApp(x.alert), action: actionOf(x.alert),
       path: get(x.alert, 'file.path') || get(x.alert, 'file.name'),
+      similarity: x.similar ? get(x.alert, 'raqib.document.similarity') : undefined,
     })).sort((a, b) => a.ms - b.ms);
     const lanes = [];
     for (const e of events) {
@@ -614,12 +615,15 @@
     for (const e of events) {
       const x = xOf(e.ms), y = yOf(e);
       const g = s('g', { class: 'ev ev-' + e.action, tabindex: 0 });
-      const title = [I.date(e.ms), t('act_' + e.action), e.host, e.user ? t('user') + ' ' + e.user : '', e.app, e.path].filter(Boolean).join(' · ');
+      const title = [I.date(e.ms), t('act_' + e.action), e.host, e.user ? t('user') + ' ' + e.user : '', e.app, e.path,
+        e.similarity !== undefined ? t('similarity', { n: e.similarity }) : ''].filter(Boolean).join(' · ');
       g.append(s('title', {}, title));
       if (e.action === 'holds_copy') g.append(s('rect', { x: x - 8, y: y - 8, width: 16, height: 16, rx: 3 }));
       else if (e.action === 'opened') g.append(s('circle', { cx: x, cy: y, r: 8 }));
       else g.append(s('path', { d: rtl ? `M ${x + 9} ${y - 9} L ${x - 10} ${y} L ${x + 9} ${y + 9} Z` : `M ${x - 9} ${y - 9} L ${x + 10} ${y} L ${x - 9} ${y + 9} Z` }));
-      g.append(s('text', { x, y: y + 24, 'text-anchor': 'middle', class: 'ev-label' }, t('act_' + e.action) + (e.user !== undefined ? ' · ' + t('user') + ' ' + e.user : '')));
+      g.append(s('text', { x, y: y + 24, 'text-anchor': 'middle', class: 'ev-label' }, t('act_' + e.action) + (e.user !== undefined ? ' · ' + t('user') + ' ' + e.user : '') +
+        (e.similarity !== undefined ? ' · ' + t('similarity', { n: e.similarity }) : '')));
+      if (e.similarity !== undefined) g.classList.add('similar');
       svg.append(g);
     }
     if (events.length) {
@@ -637,15 +641,19 @@
       data = await api('/api/provenance' + query({ document: sha, limit: 500 }));
     } catch (e) { showError(main, e); return; }
     const items = data.items.filter((x) => x.alert);
-    const rows = items.slice().sort((x, y) => eventMs(x.alert, x) - eventMs(y.alert, y)).map((x) => h('tr', {},
-      h('td', {}, I.date(eventMs(x.alert, x))), h('td', {}, ltr(x.ref.split(':')[0])),
-      h('td', {}, hostCell(x)), h('td', {}, ltr(get(x.alert, 'user.id'))),
-      h('td', {}, alertApp(x.alert)), h('td', {}, t('act_' + actionOf(x.alert))),
-      h('td', {}, ltr(get(x.alert, 'file.path') || get(x.alert, 'file.name'), 'path'))));
+    // the registered documents' other versions (edited copies), marked with their similarity
+    const versions = (data.registered || []).flatMap((r) => r.items.filter((x) => x.alert).map((x) => Object.assign({ similar: r.fingerprint }, x)));
+    const table = (list) => h('table.list', {}, h('thead', {}, h('tr', {}, [t('time'), t('site'), t('host'), t('user'), t('app'), t('action'), t('what')].map((x) => h('th', {}, x)))),
+      h('tbody', {}, list.slice().sort((x, y) => eventMs(x.alert, x) - eventMs(y.alert, y)).map((x) => h('tr', {},
+        h('td', {}, I.date(eventMs(x.alert, x))), h('td', {}, ltr(x.ref.split(':')[0])),
+        h('td', {}, hostCell(x)), h('td', {}, ltr(get(x.alert, 'user.id'))),
+        h('td', {}, alertApp(x.alert)), h('td', {}, t('act_' + actionOf(x.alert)),
+          x.similar ? [' · ', t('similarity', { n: get(x.alert, 'raqib.document.similarity') })] : ''),
+        h('td', {}, ltr(get(x.alert, 'file.path') || get(x.alert, 'file.name'), 'path'))))));
+    const registered = (data.registered || []).map((r) => [h('h2', {}, tNodes('registered_versions', { id: ltr(r.fingerprint) })),
+      r.items.length ? table(r.items.map((x) => Object.assign({ similar: r.fingerprint }, x))) : h('p.muted', {}, t('no_versions'))]);
     main.replaceChildren(pageTitle(t('provenance_of')), h('p', {}, ltr(sha, 'hash')), h('p.muted', {}, t('provenance_help')),
-      provenanceSvg(items),
-      h('table.list', {}, h('thead', {}, h('tr', {}, [t('time'), t('site'), t('host'), t('user'), t('app'), t('action'), t('what')].map((x) => h('th', {}, x)))),
-        h('tbody', {}, rows)));
+      provenanceSvg(items.concat(versions)), table(items), registered.flat());
     setKeys(null);
   }
 

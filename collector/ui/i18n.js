@@ -90,6 +90,7 @@
       audit_replay: 'replayed dead letters',
       mode_alert: 'alert', mode_shadow: 'shadow (counted, not alerted)',
       gapkind_sequence: 'missing alerts', gapkind_epoch: 'spool reset', gapkind_silent: 'silence', gapkind_degraded: 'sensor degraded', gapkind_refused: 'alerts refused',
+      'kind_spread-fingerprint': 'registered document spread', similarity: 'similarity {n}%', registered_versions: 'Registered document {id}: its other versions', no_versions: 'No other version.',
       back: 'Back', none: '—', alert_detail: 'Alert', close: 'Close',
     },
     fr: {
@@ -174,6 +175,7 @@
       audit_replay: 'lettres mortes rejouées',
       mode_alert: 'alerte', mode_shadow: 'fantôme (compté, sans alerte)',
       gapkind_sequence: 'alertes manquantes', gapkind_epoch: 'spool réinitialisé', gapkind_silent: 'silence', gapkind_degraded: 'capteur dégradé', gapkind_refused: 'alertes refusées',
+      'kind_spread-fingerprint': 'document enregistré diffusé', similarity: 'similarité {n} %', registered_versions: 'Document enregistré {id} : ses autres versions', no_versions: 'Aucune autre version.',
       back: 'Retour', none: '—', alert_detail: 'Alerte', close: 'Fermer',
     },
     ar: {
@@ -258,6 +260,7 @@
       audit_replay: 'أعاد معالجة الرسائل المرفوضة',
       mode_alert: 'تنبيه', mode_shadow: 'ظل (يُعدّ دون تنبيه)',
       gapkind_sequence: 'تنبيهات مفقودة', gapkind_epoch: 'إعادة ضبط المخزن', gapkind_silent: 'صمت', gapkind_degraded: 'مستشعر متدهور', gapkind_refused: 'تنبيهات مرفوضة',
+      'kind_spread-fingerprint': 'وثيقة مسجلة منتشرة', similarity: 'التشابه {n}%', registered_versions: 'الوثيقة المسجلة {id}: نسخها الأخرى', no_versions: 'لا نسخ أخرى.',
       back: 'رجوع', none: '—', alert_detail: 'التنبيه', close: 'إغلاق',
     },
   };

@@ -382,6 +382,41 @@ elif [ -n "${RAQIB_NO_SKIP:-}" ]; then
 fi
 
 cp "$TMP/case.html" /tmp/desk-scratch/case-ar.html 2>/dev/null || true
+# A registered document (a fingerprint rule) and an edited copy of it on another host: the
+# document's provenance brings the copy, with its similarity; so does the fingerprint's.
+cp "$DOC" "$TMP/liste.txt"
+{ cat "$DOC"; echo "Note: liste revue le 3 mars, deux lignes ajoutees pour le service."
+	echo "Service des affaires sociales"; } >"$TMP/liste-revue.txt"
+digest=$("$AGENT" scan --digest "$TMP/liste.txt" | sed -n 's/^  ssdeep //p')
+cat >"$TMP/registered.yml" <<PACK
+pack: {name: registered, version: 1, description: e2e.desk_api}
+rules:
+  - {id: fp.liste, kind: fingerprint, description: the list, tags: [test], enabled: true,
+     mode: alert, ssdeep: "$digest", similarity: 50, level: CONFIDENTIAL, official: true}
+  - {id: policy.rest.registered, kind: policy, description: registered at rest, tags: [test],
+     enabled: true, mode: alert, name: Registered document at rest, events: [data_at_rest],
+     when: {fingerprint: true}, severity: critical, confidence: high}
+  - {id: test.none, kind: detector, description: placeholder, tags: [test], enabled: true,
+     mode: alert, entity: NONE_CODE, patterns: ['NONE-[0-9]{9}'], validator: none}
+PACK
+enroll ws-p1 tanger
+enroll ws-p2 tanger
+for p in p1:liste p2:liste-revue; do
+	"$AGENT" --redis "$REDIS" --agent-id "ws-${p%%:*}" --site tanger --rules "$TMP/registered.yml" \
+		scan --report "$TMP/${p#*:}.txt" >/dev/null 2>"$TMP/scan.err" || fail "scan --report failed: $(cat "$TMP/scan.err")"
+done
+wait_for '[ "$(rcli ZCARD "raqib:{s:tanger}:alerts")" = 2 ]' 30
+REG_SHA=$(sha256sum "$TMP/liste.txt" | cut -d' ' -f1)
+api viewer GET "/api/provenance?document=$REG_SHA"
+expect 200 "provenance of a registered document"
+body_jq '[.items[] | select(.ref | startswith("tanger:"))] | length == 1' "the registered document's own sighting"
+body_jq '.registered | length == 1 and .[0].fingerprint == "fp.liste" and (.[0].items | length) == 1 and .[0].items[0].alert.raqib.document.similarity < 100' \
+	"the registered document's edited copy"
+api viewer GET "/api/provenance?fingerprint=fp.liste"
+body_jq '.fingerprint == "fp.liste" and (.items | length) == 2' "a registered document's sightings"
+api viewer GET "/api/provenance?fingerprint=fp.liste&document=$REG_SHA"
+expect 400 "provenance of a document and a fingerprint at once"
+
 # The audit log's chain: concurrent writers never fork it; a removed or forged entry is found;
 # with an anchor, so is a log rewritten whole.
 for i in 1 2 3 4; do

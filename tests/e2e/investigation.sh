@@ -48,7 +48,7 @@ grep -q "kind       spread-document" "$TMP/spread" || fail "incident view: $(cat
 "$CTL" --redis "$REDIS" provenance "$SHA" >"$TMP/prov" || fail "raqibctl provenance failed"
 grep -qE '^[0-9-]+ [0-9:]+ +rabat +.* sent \(network\)' "$TMP/prov" || fail "provenance lacks ws-a's upload: $(cat "$TMP/prov")"
 grep -qE '^[0-9-]+ [0-9:]+ +casa +.* sent \(network\)' "$TMP/prov" || fail "provenance lacks ws-b's upload: $(cat "$TMP/prov")"
-grep -qE "^[0-9-]+ [0-9:]+ +casa +.* holds a copy +$DOC" "$TMP/prov" || fail "provenance lacks the copy at rest: $(cat "$TMP/prov")"
+grep -qE "^[0-9-]+ [0-9:]+ +casa +.* holds a copy +- +$DOC" "$TMP/prov" || fail "provenance lacks the copy at rest: $(cat "$TMP/prov")"
 [ "$(grep -c '^20' "$TMP/prov")" = 3 ] || fail "provenance rows: $(cat "$TMP/prov")"
 
 # A host's timeline; an analyst triages its incident.

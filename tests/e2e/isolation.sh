@@ -62,10 +62,13 @@ evil XADD "$EVIL" 18446744073709551614-1 agent ws-evil hb '{}' sig x >/dev/null
 # ...forge another agent's entries in its own stream...
 evil XADD "$EVIL" 18446744073709551614-2 agent ws-good1 epoch 0000000000000001 seq 7 alert '{}' \
 	sig "$(printf '%064d' 0)" >/dev/null
-# ...an oversized entry, then a flood.
+# ...an oversized entry...
 head -c 3000000 /dev/zero | tr '\0' a >"$TMP/big"
 REDISCLI_AUTH=$EVIL_PW redis-cli -p "$REDIS_PORT" --user raqib-agent-ws-evil -x XADD "$EVIL" \
 	18446744073709551614-3 agent ws-evil alert <"$TMP/big" >/dev/null 2>&1
+metrics() { curl -sf "http://127.0.0.1:$MPORT/metrics" >"$TMP/metrics" && cat "$TMP/metrics"; }
+wait_for 'metrics | grep -q "^raqib_dead_letters_total{reason=\"oversized\"} 1$"' 30
+# ...then a flood (its cap drops the oldest waiting entries: the ones above are read by now).
 seq 4 20000 | awk -v s="$EVIL" '{ printf "XADD %s 18446744073709551614-%d agent ws-evil hb {} sig x\n", s, $1 }' |
 	REDISCLI_AUTH=$EVIL_PW redis-cli -p "$REDIS_PORT" --user raqib-agent-ws-evil >"$TMP/flood.out" 2>&1
 [ "$(grep -c '^18446744073709551614-' "$TMP/flood.out")" = 19997 ] ||

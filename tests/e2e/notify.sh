@@ -1,96 +1,143 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0-only
-# Notifications against real local receivers: an alert at or above notify.min_severity reaches
-# a webhook (JSON POST with an HMAC-SHA256 signature header that checks out; a 500 answer is
-# retried) and syslog, RFC 5424, over UDP and over TCP with octet counting, as ECS JSON with the
-# incident it opened; an alert below the threshold reaches nobody; no notification holds a
-# value. Also collector.yml: --check-config prints it, and a bad key is refused with its line.
+# End to end, the employee's awareness notice: raqib-agent run (real BPF programs) with
+# --notify-socket, a pack that turns the notice on for one policy, and raqib-notify in a desktop
+# session of its own (Xvfb, dbus-run-session, the dunst notification daemon), in Arabic, French
+# and English after the session's language. A stand-in messaging app (cat named like WhatsApp)
+# opens files:
+#  - a file with a national ID number: the alert reaches Redis, and the user sees a notice in
+#    the session's language naming the document, the app, the rule and the guidance;
+#  - a list of citizens' ID numbers, whose policy does not ask for a notice (the default): the
+#    alert, and no notice.
+# Screenshots of the screen with each notice are kept in the build tree
+# (tests/notify-<language>.png) for a person to look at.
 . "$(dirname "$0")/lib.sh"
 
-HTTP_PORT=$(free_port)
-UDP_PORT=$(free_port)
-TCP_PORT=$(free_port)
-python3 "$RAQIB_SOURCE_DIR/tests/e2e/notify_listeners.py" "$TMP" "$HTTP_PORT" "$UDP_PORT" "$TCP_PORT" &
-track $!
-wait_for '[ -e "$TMP/ready" ]' 10
-printf 'a-webhook-secret\n' >"$TMP/secret"
-conf() { # TRANSPORT PORT MIN_SEVERITY
-	cat <<CONF
-# raqib-collector configuration for e2e.notify
-redis: "$REDIS"
-metrics:
-  listen: ""
-notify:
-  min_severity: $3
-  webhook:
-    url: http://127.0.0.1:$HTTP_PORT/hook
-    secret_file: $TMP/secret
-    retries: 3
-  syslog:
-    address: 127.0.0.1:$2
-    transport: $1
-CONF
-}
+[ "$(id -u)" = 0 ] || skip "needs root to load BPF programs"
+[ -r /sys/kernel/btf/vmlinux ] || skip "kernel without BTF"
+for tool in Xvfb dunst dunstctl dbus-run-session import; do
+	command -v "$tool" >/dev/null || fail "$tool is not installed (scripts/install-deps.sh)"
+done
+NOTIFY=$RAQIB_BUILD_DIR/notify/raqib-notify
+SHOTS=$RAQIB_BUILD_DIR/tests
+mkdir -p "$TMP/rules" "$TMP/bin" "$TMP/docs"
+cp /bin/cat "$TMP/bin/whatsapp-for-linux"
+cat >"$TMP/rules/notice.yml" <<'YML'
+pack: {name: notice, version: 1, description: the awareness notice for personal data}
+settings:
+  notice_guidance: "https://intranet.commune.example.ma/circulaire-2019"
+rules:
+  - id: policy.read.personal_data
+    override: true
+    notify: true
+YML
+printf 'Attestation pour Mme Demo\nTitulaire de la CIN n\xc2\xb0 BK734021\n' >"$TMP/docs/attestation-ar.txt"
+cp "$TMP/docs/attestation-ar.txt" "$TMP/docs/attestation-fr.txt"
+cp "$TMP/docs/attestation-ar.txt" "$TMP/docs/attestation-en.txt"
+{
+	printf 'Nom\tCIN\n'
+	for c in BK734021 JA501287 AB123456 CD654321 EE112233; do
+		printf 'Demo\t%s\n' "$c"
+	done
+} >"$TMP/docs/liste.txt"
 
 start_redis
-enroll ws-n
-conf udp "$UDP_PORT" medium >"$TMP/udp.yml"
-"$COLLECTOR" --config "$TMP/udp.yml" --check-config >"$TMP/effective" || fail "--check-config failed"
-grep -q "transport: udp" "$TMP/effective" && grep -q "min_severity: 47" "$TMP/effective" ||
-	fail "--check-config: $(cat "$TMP/effective")"
-# the packaged file is valid, and says what it sets
-"$COLLECTOR" --config "$RAQIB_SOURCE_DIR/collector/conf/collector.yml" --check-config >"$TMP/packaged" ||
-	fail "the packaged collector.yml is refused"
-grep -q 'listen: "127.0.0.1:9477"' "$TMP/packaged" || fail "packaged: $(cat "$TMP/packaged")"
-# every key of the file is documented
-for key in $(awk -F: '/^[a-z_]+:/ { top = $1; if ($2 ~ /[^ ]/) print top; next }
-	/^  [a-z_]+:/ { sub(/^ +/, "", $1); sec = $1; if ($2 ~ /[^ ]/) print top "." sec; next }
-	/^    [a-z_]+:/ { sub(/^ +/, "", $1); print top "." sec "." $1 }' "$RAQIB_SOURCE_DIR/collector/conf/collector.yml"); do
-	grep -q "^| \`$key\`" "$RAQIB_SOURCE_DIR/docs/collector.yml.md" || fail "docs/collector.yml.md lacks $key"
+export RAQIB_RULES=$TMP/rules # layered on the built-in packs
+start_agent_run e2e-notify --notify-socket "$TMP/notify.sock" --upload-window 1
+Xvfb -displayfd 3 -screen 0 1024x500x24 -nolisten tcp 3>"$TMP/display" 2>"$TMP/xvfb.log" &
+track $!
+wait_for '[ -s "$TMP/display" ]' 10
+export DISPLAY=:$(cat "$TMP/display")
+cat >"$TMP/dunstrc" <<'CFG'
+[global]
+    width = 700
+    height = 400
+    origin = top-right
+    offset = 10x10
+    font = "Noto Naskh Arabic, DejaVu Sans 12"
+    markup = full
+    format = "<b>%s</b>\n%b"
+    history_length = 20
+    show_indicators = no
+[urgency_critical]
+    background = "#7a1f1f"
+    foreground = "#ffffff"
+    timeout = 0
+CFG
+
+alerts_for() { # file
+	stream_alerts | grep -c "\"path\":\"$1\"" || true
+}
+
+# One desktop session: dunst and raqib-notify in LANGUAGE's session bus; the app opens FILE
+# (and first, with a second argument, a file whose policy asks for no notice); the notices
+# shown end in $TMP/history-LANG.json, the screen in $SHOTS/notify-LANG.png.
+session() { # LANG FILE [QUIET_FILE]
+	cat >"$TMP/session.sh" <<SH
+dunst -config "$TMP/dunstrc" >"$TMP/dunst-$1.log" 2>&1 &
+# owned by this dunst (asking dunstctl first would start another one, with its default look)
+for _ in \$(seq 50); do
+	dbus-send --session --print-reply --dest=org.freedesktop.DBus /org/freedesktop/DBus \\
+		org.freedesktop.DBus.NameHasOwner string:org.freedesktop.Notifications 2>/dev/null |
+		grep -q 'boolean true' && break
+	sleep 0.1
 done
-printf 'incidents:\n  window: 2h\n  windwo: 3h\n' >"$TMP/bad.yml"
-rc=0
-"$COLLECTOR" --config "$TMP/bad.yml" --check-config 2>"$TMP/bad.err" || rc=$?
-[ "$rc" = 2 ] && grep -q "bad.yml:3: unknown key 'incidents.windwo'" "$TMP/bad.err" ||
-	fail "a bad key: rc=$rc $(cat "$TMP/bad.err")"
+LANG=$1 "$NOTIFY" --socket "$TMP/notify.sock" >"$TMP/notify-$1.log" 2>&1 &
+touch "$TMP/session-ready"
+for _ in \$(seq 100); do [ "\$(dunstctl count displayed)" -ge 1 ] && break; [ -e "$TMP/session-done" ] && break; sleep 0.1; done
+sleep 0.5
+import -window root "$SHOTS/notify-$1.png"
+dunstctl close-all
+sleep 0.3
+dunstctl history >"$TMP/history-$1.json"
+kill %2 %1
+SH
+	rm -f "$TMP/session-ready" "$TMP/session-done"
+	dbus-run-session -- bash "$TMP/session.sh" 2>>"$TMP/dbus.log" &
+	local session=$!
+	wait_for '[ -e "$TMP/session-ready" ]' 10
+	wait_for "grep -q 'connected to' '$TMP/notify-$1.log'" 10
+	if [ -n "${3:-}" ]; then
+		"$TMP/bin/whatsapp-for-linux" "$3" >/dev/null
+		wait_for "[ \$(alerts_for '$3') -ge 1 ]" 20
+		sleep 1 # a notice would have come by now
+	fi
+	"$TMP/bin/whatsapp-for-linux" "$2" >/dev/null
+	wait_for "[ \$(alerts_for '$2') -ge 1 ]" 20
+	wait "$session"
+	[ -s "$TMP/history-$1.json" ] || fail "no notification history for $1: $(cat "$TMP/dunst-$1.log" "$TMP/notify-$1.log")"
+}
+notice() { # LANG FIELD: the notice's summary or body
+	jq -r ".data[0] | map(select(.appname.data == \"raqib\")) | .[0].$2.data // empty" "$TMP/history-$1.json"
+}
+count() { # LANG
+	jq ".data[0] | map(select(.appname.data == \"raqib\")) | length" "$TMP/history-$1.json"
+}
 
-"$AGENT" --redis "$REDIS" --agent-id ws-n replay "$DATA/http-upload-cin.pcap" 2>"$TMP/agent.err" ||
-	fail "agent failed: $(cat "$TMP/agent.err")"
-"$COLLECTOR" --config "$TMP/udp.yml" --drain --quiet || fail "collector failed"
-wait_for '[ "$(grep -c . "$TMP/webhook.jsonl" 2>/dev/null)" = 2 ] && [ -s "$TMP/syslog-udp.txt" ]' 20
+session ar_MA.UTF-8 "$TMP/docs/attestation-ar.txt"
+session fr_FR.UTF-8 "$TMP/docs/attestation-fr.txt"
+session en_US.UTF-8 "$TMP/docs/attestation-en.txt" "$TMP/docs/liste.txt"
 
-# the webhook: answered 500 first, then the same notification again, signed
-jq -se 'length == 2 and .[0].body == .[1].body and .[1].type == "application/json"' "$TMP/webhook.jsonl" >/dev/null ||
-	fail "webhook requests: $(cat "$TMP/webhook.jsonl")"
-jq -r 'select(.n == 2) | .body' "$TMP/webhook.jsonl" >"$TMP/body.json"
-printf '%s' "$(cat "$TMP/body.json")" >"$TMP/body.raw"
-want="sha256=$(openssl dgst -sha256 -mac HMAC -macopt key:a-webhook-secret -r <"$TMP/body.raw" | cut -d' ' -f1)"
-[ "$(jq -r 'select(.n == 2) | .signature' "$TMP/webhook.jsonl")" = "$want" ] || fail "the signature does not check out"
-jq -e '.rule.id == "policy.network.personal_data" and .event.severity == 47 and .raqib.incident.id == "s:default:1" and .raqib.incident.new == true and .agent.id == "ws-n"' \
-	"$TMP/body.json" >/dev/null || fail "webhook body: $(cat "$TMP/body.json")"
-# syslog over UDP: RFC 5424, facility local0, severity warning for a medium alert, ECS JSON
-line=$(head -1 "$TMP/syslog-udp.txt")
-echo "$line" | grep -qE '^<132>1 [0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{3}Z [^ ]+ raqib-collector - ALERT - \{' ||
-	fail "syslog line: $line"
-echo "${line#* - ALERT - }" | jq -e '.raqib.incident.id == "s:default:1"' >/dev/null || fail "syslog MSG is not the ECS JSON"
-
-# below the threshold: nobody is told; over TCP with octet counting otherwise
-conf tcp "$TCP_PORT" high >"$TMP/tcp-high.yml"
-"$AGENT" --redis "$REDIS" --agent-id ws-n --quiet replay "$DATA/http-upload-cin.pcap" || fail "agent failed"
-"$COLLECTOR" --config "$TMP/tcp-high.yml" --drain --quiet || fail "collector failed"
-conf tcp "$TCP_PORT" low >"$TMP/tcp.yml"
-"$AGENT" --redis "$REDIS" --agent-id ws-n --quiet replay "$DATA/http-upload-cin.pcap" || fail "agent failed"
-"$COLLECTOR" --config "$TMP/tcp.yml" --drain --quiet || fail "collector failed"
-wait_for '[ -s "$TMP/syslog-tcp.txt" ]' 20
-[ "$(grep -c . "$TMP/syslog-tcp.txt")" = 1 ] || fail "TCP syslog: $(cat "$TMP/syslog-tcp.txt")"
-grep -qE '^[0-9]+ <132>1 .* raqib-collector - ALERT - \{' "$TMP/syslog-tcp.txt" || fail "TCP frame: $(cat "$TMP/syslog-tcp.txt")"
-len=$(cut -d' ' -f1 "$TMP/syslog-tcp.txt")
-[ "$len" = "$(($(wc -c <"$TMP/syslog-tcp.txt") - ${#len} - 2))" ] || fail "octet count $len does not match the message"
-[ "$(grep -c . "$TMP/webhook.jsonl")" = 3 ] || fail "the alert below the threshold was notified: $(grep -c . "$TMP/webhook.jsonl")"
-
-# no value in any notification
-cat "$TMP/webhook.jsonl" "$TMP/syslog-udp.txt" "$TMP/syslog-tcp.txt" >"$TMP/all"
-for v in BK734021 JA501287 007780000123456789012396 230510000045781206339194; do
-	grep -q "$v" "$TMP/all" && fail "a notification holds $v"
+# one notice per session: the bulk list (its policy asks for none) raised an alert, no notice
+for l in ar_MA.UTF-8 fr_FR.UTF-8 en_US.UTF-8; do
+	[ "$(count $l)" = 1 ] || fail "$l: expected exactly one notice, got $(count $l): $(cat "$TMP/history-$l.json")"
 done
-echo "PASS"
+[ "$(alerts_for "$TMP/docs/liste.txt")" = 1 ] || fail "no alert for the list"
+stream_alerts | jq -c "select(.file.path == \"$TMP/docs/attestation-fr.txt\")" >"$TMP/alert.json"
+assert_jq '.rule.id == "policy.read.personal_data" and .event.kind == "alert" and .raqib.app == "WhatsApp"' <"$TMP/alert.json"
+
+[ "$(notice ar_MA.UTF-8 summary)" = "وثيقة محمية فتحها WhatsApp" ] || fail "Arabic title: $(notice ar_MA.UTF-8 summary)"
+notice ar_MA.UTF-8 body | grep -q "فتح WhatsApp الوثيقة «attestation-ar.txt»" || fail "Arabic text: $(notice ar_MA.UTF-8 body)"
+[ "$(notice fr_FR.UTF-8 summary)" = "Document protégé ouvert par WhatsApp" ] || fail "French title: $(notice fr_FR.UTF-8 summary)"
+notice fr_FR.UTF-8 body | grep -q "WhatsApp a ouvert « attestation-fr.txt » (règle : Sensitive file opened by a messaging app)" ||
+	fail "French text: $(notice fr_FR.UTF-8 body)"
+notice fr_FR.UTF-8 body | grep -q "Voir : https://intranet.commune.example.ma/circulaire-2019" || fail "no guidance: $(notice fr_FR.UTF-8 body)"
+notice en_US.UTF-8 body | grep -q "WhatsApp opened “attestation-en.txt”" || fail "English text: $(notice en_US.UTF-8 body)"
+[ "$(agent_hb e2e-notify notice.sent)" -ge 2 ] || fail "heartbeat: notice.sent $(agent_hb e2e-notify notice.sent)"
+for l in ar_MA.UTF-8 fr_FR.UTF-8 en_US.UTF-8; do
+	[ -s "$SHOTS/notify-$l.png" ] || fail "no screenshot for $l"
+done
+kill -TERM "$AGENT_PID"
+wait "$AGENT_PID" || fail "agent exited with an error: $(tail -3 "$TMP/agent.err")"
+[ ! -e "$TMP/notify.sock" ] || fail "the agent left its notice socket behind"
+echo "PASS (screenshots: $SHOTS/notify-*.png)"

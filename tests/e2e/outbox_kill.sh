@@ -53,7 +53,7 @@ enroll_streams
 # The narrow window: killed after Redis took alerts, before the spool recorded it. Made wide on
 # purpose: 200 alerts are spooled while Redis is away, the spool is copied, they are delivered,
 # and the copy is put back, as if the agent had died just before recording the delivery.
-"$OUTBOX_GEN" --redis "127.0.0.1:$(free_port)" --agent-id ws-kill --count 200 --flush-timeout 0 \
+"$OUTBOX_GEN" --redis 127.0.0.1:1 --agent-id ws-kill --count 200 --flush-timeout 0 \
 	>"$TMP/gen4.out" 2>&1 || fail "spooling without redis failed: $(cat "$TMP/gen4.out")"
 cp -a "$RAQIB_SPOOL/ws-kill" "$TMP/spool-copy"
 "$OUTBOX_GEN" --redis "$REDIS" --agent-id ws-kill --count 0 >"$TMP/gen5.out" 2>&1 || fail "delivery failed"
