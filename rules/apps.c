@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * The app catalog (rules of kind app, rules/packs/messaging-apps.yml): which executables are
- * messaging apps or browsers, and which servers, nDPI protocols and address ranges are theirs.
+ * channels (messaging, webmail, file transfer) or browsers, and which servers, nDPI protocols
+ * and address ranges are theirs.
  */
 #include "engine.h"
 
@@ -12,6 +13,26 @@
 #include <sys/socket.h>
 
 #include "raqib/events.h"
+
+const char *rules_app_kind_name(enum rules_app_kind kind)
+{
+	switch (kind) {
+	case RULES_APP_MESSAGING:
+		return "messaging";
+	case RULES_APP_BROWSER:
+		return "browser";
+	case RULES_APP_WEBMAIL:
+		return "webmail";
+	case RULES_APP_FILE_TRANSFER:
+		return "file_transfer";
+	}
+	return "unknown";
+}
+
+bool rules_app_is_channel(const struct rules_app *app)
+{
+	return app && app->kind != RULES_APP_BROWSER;
+}
 
 size_t rules_app_count(const struct rules *r)
 {
@@ -150,4 +171,36 @@ const struct rules_app *rules_app_by_ip(const struct rules *r, int family, const
 				return &a->app;
 	}
 	return NULL;
+}
+
+void rules_app_foreach_server_name(const struct rules *r,
+				   void (*fn)(void *ctx, const struct rules_app *app,
+					      const char *pattern),
+				   void *ctx)
+{
+	for (size_t i = 0; i < r->n_apps; i++) {
+		const struct app_rule *a = &r->apps[i];
+
+		if (!a->meta.enabled || !rules_app_is_channel(&a->app))
+			continue;
+		for (size_t k = 0; k < a->server_names.n; k++)
+			fn(ctx, &a->app, a->server_names.items[k]);
+		for (size_t k = 0; k < a->origins.n; k++)
+			fn(ctx, &a->app, a->origins.items[k]);
+	}
+}
+
+void rules_app_foreach_range(const struct rules *r,
+			     void (*fn)(void *ctx, const struct rules_app *app, int family,
+					const uint8_t *addr, unsigned bits),
+			     void *ctx)
+{
+	for (size_t i = 0; i < r->n_apps; i++) {
+		const struct app_rule *a = &r->apps[i];
+
+		if (!a->meta.enabled || !rules_app_is_channel(&a->app))
+			continue;
+		for (size_t k = 0; k < a->n_ranges; k++)
+			fn(ctx, &a->app, a->ranges[k].family, a->ranges[k].addr, a->ranges[k].bits);
+	}
 }

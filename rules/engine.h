@@ -126,6 +126,7 @@ struct app_rule {
 	struct str_list origins;
 	struct str_list server_names;
 	struct str_list ndpi;
+	struct str_list profile_options;
 	struct cidr *ranges;
 	size_t n_ranges;
 };

@@ -587,9 +587,20 @@ static int parse_cidr(struct yctx *y, yaml_node_t *at, const char *text, struct 
 
 static int parse_app(struct yctx *y, yaml_node_t *m)
 {
-	static const char *const keys[] = { COMMON_KEYS, "name", "app_kind", "executables", "paths",
-					    "origins", "server_names", "ndpi", "ip_ranges",
-					    "upload", NULL };
+	static const char *const keys[] = {
+		COMMON_KEYS,	"name", "app_kind",  "executables", "paths",	       "origins",
+		"server_names", "ndpi", "ip_ranges", "upload",	    "profile_options", NULL
+	};
+	static const struct {
+		const char *name;
+		enum rules_app_kind kind;
+	} kinds[] = {
+		{ "messaging", RULES_APP_MESSAGING },
+		{ "browser", RULES_APP_BROWSER },
+		{ "webmail", RULES_APP_WEBMAIL },
+		{ "file_transfer", RULES_APP_FILE_TRANSFER },
+	};
+	size_t k;
 	static const char *const upload_keys[] = { "overhead_ratio", "overhead_bytes", "tolerance",
 						   "spans_flows", NULL };
 	struct app_rule *a = grow((void **)&y->rules->apps, &y->rules->n_apps, sizeof(*a));
@@ -621,14 +632,18 @@ static int parse_app(struct yctx *y, yaml_node_t *m)
 		err = get_list(y, m, "ndpi", false, &a->ndpi);
 	if (!err)
 		err = get_list(y, m, "ip_ranges", false, &ranges);
+	if (!err)
+		err = get_list(y, m, "profile_options", false, &a->profile_options);
 	if (err)
 		return err;
-	if (!strcmp(kind, "messaging"))
-		a->app.kind = RULES_APP_MESSAGING;
-	else if (!strcmp(kind, "browser"))
-		a->app.kind = RULES_APP_BROWSER;
-	else
-		return fail(y, map_get(y, m, "app_kind"), "app_kind must be messaging or browser");
+	for (k = 0; k < sizeof(kinds) / sizeof(kinds[0]) && strcmp(kind, kinds[k].name); k++)
+		;
+	if (k == sizeof(kinds) / sizeof(kinds[0]))
+		return fail(y, map_get(y, m, "app_kind"),
+			    "app_kind must be messaging, browser, webmail or file_transfer");
+	a->app.kind = kinds[k].kind;
+	a->app.profile_options = (const char *const *)a->profile_options.items;
+	a->app.n_profile_options = a->profile_options.n;
 	upload = map_get(y, m, "upload");
 	if (upload) {
 		if (upload->type != YAML_MAPPING_NODE)
