@@ -21,13 +21,17 @@
 
 #include "raqib/log.h"
 #include "raqib/schema.h"
+#include "app_instances.h"
 #include "file_inspect.h"
+#include "own_files.h"
 #include "proc_read.h"
 #include "proc_table.h"
 #include "tls_streams.h"
 #include "extract/verdict_cache.h"
 
 #define VERDICT_CACHE_SLOTS 4096
+/* App instances whose root, install and profile directories are remembered. */
+#define APP_INSTANCES_MAX 256
 /* Connection owners not updated for this long are forgotten. */
 #define CONN_IDLE_US (600ull * 1000000ull)
 /* Opens of files found not sensitive, remembered to skip the same open repeated at once. */
@@ -54,6 +58,8 @@ struct host_events {
 	struct verdict_cache *cache;
 	struct correlator *corr;
 	struct tls_streams *tls;
+	struct own_files *own;
+	struct app_instances *instances;
 	struct recent_open recent[RECENT_SLOTS];
 	struct host_events_stats stats;
 };
@@ -97,7 +103,9 @@ struct host_events *host_events_new(const struct rules *rules, alert_sink_fn sin
 	h->cache = verdict_cache_new(VERDICT_CACHE_SLOTS);
 	h->corr = correlator_new(rules, &cc);
 	h->tls = tls_streams_new(rules, &tc);
-	if (!h->procs || !h->scan || !h->cache || !h->corr || !h->tls) {
+	h->own = own_files_new(config->dpkg_info_dir);
+	h->instances = app_instances_new(APP_INSTANCES_MAX);
+	if (!h->procs || !h->scan || !h->cache || !h->corr || !h->tls || !h->own || !h->instances) {
 		host_events_free(h);
 		errno = ENOMEM;
 		return NULL;
@@ -109,6 +117,8 @@ void host_events_free(struct host_events *h)
 {
 	if (!h)
 		return;
+	app_instances_free(h->instances);
+	own_files_free(h->own);
 	tls_streams_free(h->tls);
 	correlator_free(h->corr);
 	verdict_cache_free(h->cache);
@@ -281,8 +291,10 @@ static void on_process_exit(struct host_events *h, const struct raqib_event_exit
 	if (!(ev->flags & RAQIB_EVF_WATCHED) && !p)
 		return;
 	tls_streams_process_exit(h->tls, ev->hdr.pid);
-	if (p && p->instance_pid == p->pid)
+	if (p && p->instance_pid == p->pid) {
 		correlator_instance_exit(h->corr, p->pid, p->start_ns, ev->hdr.ts_ns);
+		app_instances_forget(h->instances, p->pid, p->start_ns);
+	}
 	proc_table_remove(h->procs, ev->hdr.pid);
 }
 
@@ -427,9 +439,11 @@ static void on_open(struct host_events *h, const struct raqib_event_open *ev)
 		.limits = &h->config.limits,
 	};
 	const struct proc_info *proc = process_of(h, &ev->hdr);
+	const struct app_instance *inst;
 	struct staged_file *f;
 	struct inspected cv;
 	struct verdict_cache_key key;
+	enum own_file own;
 	int err;
 
 	h->stats.opens++;
@@ -439,6 +453,14 @@ static void on_open(struct host_events *h, const struct raqib_event_open *ev)
 	}
 	if (!proc)
 		return;
+	/* the app's own files (launcher, libraries, fonts, profile...) are never candidates */
+	inst = app_instances_of(h->instances, h->procs, proc);
+	own = own_files_check(h->own, ev->path, inst->install_dir, inst->profile_dir);
+	if (own != OWN_FILE_NO) {
+		h->stats.own_files[own]++;
+		remember_open(h, ev);
+		return;
+	}
 	/*
 	 * The fd the app holds is the file itself; failing that (closed already), the path through
 	 * /proc/PID/root resolves in the app's own mount namespace; failing that (the app is gone),
@@ -471,6 +493,8 @@ static void on_open(struct host_events *h, const struct raqib_event_open *ev)
 	}
 	f->inst_pid = proc->instance_pid;
 	f->inst_start_ns = proc->instance_start_ns;
+	memcpy(f->inst_comm, inst->comm, sizeof(f->inst_comm));
+	memcpy(f->inst_exe, inst->exe, sizeof(f->inst_exe));
 	snprintf(f->app_id, sizeof(f->app_id), "%s", proc->app ? proc->app->id : "");
 	f->pid = proc->pid;
 	f->start_ns = proc->start_ns;
@@ -530,14 +554,44 @@ static const char *transport_of(uint16_t proto)
 	return proto == IPPROTO_TCP ? "tcp" : proto == IPPROTO_UDP ? "udp" : NULL;
 }
 
+/*
+ * The analyst's sentence for an upload: who, where to, and, when the instance had opened other
+ * files, why this one (numbers only: no name or path goes in it).
+ */
+static void upload_why(const struct rules_app *app, const struct corr_upload *up, char *out,
+		       size_t out_len)
+{
+	const struct rules_app *to = up->dest_app;
+	const char *who = app && app->kind == RULES_APP_BROWSER ? "a web browser" : "this app";
+	int n = snprintf(
+		out, out_len,
+		"%s opened this file, then sent %s%s%s as many bytes as the file weighs once prepared for upload",
+		who, to ? "to " : "", to ? to->name : "", to ? "" : "out");
+
+	if (n < 0 || (size_t)n >= out_len || up->choice.candidates < 2)
+		return;
+	if (up->choice.runner_up_size >= 0)
+		snprintf(
+			out + n, out_len - (size_t)n,
+			"; of %u files it had opened, this one's expected upload is the closest to the bytes sent (%.1f %% off; the next closest, %.1f %% off)",
+			up->choice.candidates, up->choice.error * 100.0,
+			up->choice.runner_up_error * 100.0);
+	else
+		snprintf(
+			out + n, out_len - (size_t)n,
+			"; of %u files it had opened, only this one's size fits the bytes sent (%.1f %% off)",
+			up->choice.candidates, up->choice.error * 100.0);
+}
+
 static void on_outcome(void *ctx, const struct staged_file *f, const struct corr_upload *up)
 {
 	struct host_events *h = ctx;
 	const struct rules_app *app = f->app_id[0] ? rules_app_by_id(h->rules, f->app_id) : NULL;
-	char uid[16], src[INET6_ADDRSTRLEN], dst[INET6_ADDRSTRLEN];
+	const struct rules_app *channel = up && up->dest_app ? up->dest_app : app;
+	char uid[16], src[INET6_ADDRSTRLEN], dst[INET6_ADDRSTRLEN], why[512];
 	struct rules_event_info info = {
 		.event = up ? RULES_EVENT_FILE_UPLOAD : RULES_EVENT_FILE_READ,
-		.app = up && up->dest_app ? up->dest_app : app,
+		.app = channel,
 		.user = uid,
 		.file_path = f->path,
 		.sha256 = f->sha256[0] ? f->sha256 : NULL,
@@ -554,22 +608,35 @@ static void on_outcome(void *ctx, const struct staged_file *f, const struct corr
 		.process_executable = f->exe[0] ? f->exe : NULL,
 		.process_command_line = f->cmdline[0] ? f->cmdline : NULL,
 		.container_id = f->container_id[0] ? f->container_id : NULL,
-		.app = info.app ? info.app->name : NULL,
+		.app = app ? app->name : NULL,
+		.app_instance_pid = (int)f->inst_pid,
+		.app_instance_name = f->inst_comm[0] ? f->inst_comm : NULL,
+		.app_instance_executable = f->inst_exe[0] ? f->inst_exe : NULL,
 		.file_path = f->path,
 		.file_size = f->size,
 		.file_sha256 = f->sha256[0] ? f->sha256 : NULL,
 		.verdict = &f->verdict,
 	};
 
+	if (rules_app_is_channel(channel)) {
+		alert.channel_id = channel->id;
+		alert.channel_name = channel->name;
+		alert.channel_kind = rules_app_kind_name(channel->kind);
+	}
 	if (up) {
 		h->stats.uploads++;
-		alert.why =
-			"a messaging app opened this file, then sent as many bytes as the file weighs once encrypted for upload";
+		upload_why(app, up, why, sizeof(why));
+		alert.why = why;
 		upload.bytes = up->bytes;
 		upload.expected = up->expected;
 		upload.flows = up->flows;
 		upload.delay_ms = (int64_t)(up->delay_ns / 1000000u);
 		upload.sender_pid = up->sender_pid != f->pid ? (int)up->sender_pid : 0;
+		upload.candidates = up->choice.candidates;
+		upload.in_range = up->choice.in_range;
+		upload.match_error = up->choice.error;
+		upload.runner_up_size = up->choice.runner_up_size;
+		upload.runner_up_error = up->choice.runner_up_error;
 		alert.upload = &upload;
 		if (up->tuple.family) {
 			format_addr(up->tuple.family, up->tuple.saddr, src, sizeof(src));
@@ -584,7 +651,7 @@ static void on_outcome(void *ctx, const struct staged_file *f, const struct corr
 	} else {
 		h->stats.read_only++;
 		alert.why =
-			"a messaging app opened a file holding personal data or an official document; no matching upload followed";
+			"an app of a consumer channel opened a file holding personal data or an official document; no matching upload followed";
 	}
 	snprintf(uid, sizeof(uid), "%u", f->uid);
 	if (rules_decide(h->rules, &f->verdict, &info, &decision) || !decision.matched)
@@ -832,4 +899,11 @@ void host_events_report(const struct host_events *h, host_events_put_fn put, voi
 	}
 	snprintf(v, sizeof(v), "%zu", cs.pending);
 	put(ctx, "host.pending", v);
+	for (int i = OWN_FILE_NO + 1; i < OWN_FILE_MAX; i++) {
+		char key[48];
+
+		snprintf(key, sizeof(key), "host.own_files.%s", own_file_name(i));
+		snprintf(v, sizeof(v), "%llu", (unsigned long long)s.own_files[i]);
+		put(ctx, key, v);
+	}
 }

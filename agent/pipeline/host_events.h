@@ -23,6 +23,7 @@
 #include "outbox/alert.h"
 #include "pipeline/conn_table.h"
 #include "pipeline/correlator.h"
+#include "pipeline/own_files.h"
 
 struct host_events;
 
@@ -43,6 +44,7 @@ struct host_events_config {
 	struct correlator_config corr;
 	size_t max_tls_streams;
 	uint64_t tls_idle_ns; /* a TLS stream idle this long is decided */
+	const char *dpkg_info_dir; /* dpkg's file lists (own_files.h); NULL: /var/lib/dpkg/info */
 };
 
 /* Defaults: 64k processes, correlator defaults, 64 TLS streams, 2 s idle. */
@@ -61,6 +63,8 @@ struct host_events_stats {
 	uint64_t inspect_failed; /* file gone, replaced, unreadable */
 	uint64_t cache_hits; /* file versions inspected before */
 	uint64_t binaries; /* executables and libraries (ELF): not documents, not inspected */
+	/* opens of the app's own files, by reason (own_files.h): never inspected nor staged */
+	uint64_t own_files[OWN_FILE_MAX];
 	uint64_t duplicates; /* same file opened again while staged: no new alert */
 	uint64_t staged;
 	uint64_t uploads; /* staged files matched to an upload */

@@ -244,17 +244,48 @@ static void test_upload_then_nothing_more(void **state)
 	close(fd);
 }
 
+/* Copies the file at src to dst (an executable, for the ELF test). */
+static void copy_file(const char *src, const char *dst)
+{
+	char buf[65536];
+	FILE *in = fopen(src, "rb"), *out = fopen(dst, "wb");
+	size_t n;
+
+	assert_non_null(in);
+	assert_non_null(out);
+	while ((n = fread(buf, 1, sizeof(buf), in)) > 0)
+		assert_int_equal(fwrite(buf, 1, n, out), n);
+	fclose(in);
+	fclose(out);
+}
+
+/*
+ * One read alert, for the letter alone: an ELF library is not a document; the app's own files
+ * (a system file, a file in a hidden directory such as a profile) are not even inspected; a
+ * file whose only personal data is an e-mail address (a launcher's maintainer) is no alert.
+ */
 static void test_read_only_and_library(void **state)
 {
 	struct fixture *fx = *state;
 	struct host_events_stats st;
-	char path[128];
-	int fd, lib;
+	char path[128], elf[128], hidden[160], launcher[128];
+	int fd, lib, sys, own, mail;
 
 	exec_app(fx);
 	snprintf(path, sizeof(path), "%s/letter.txt", fx->dir);
+	snprintf(elf, sizeof(elf), "%s/helper.so", fx->dir);
+	copy_file("/proc/self/exe", elf);
+	snprintf(hidden, sizeof(hidden), "%s/.config", fx->dir);
+	assert_int_equal(mkdir(hidden, 0700), 0);
+	snprintf(hidden, sizeof(hidden), "%s/.config/letter-copy.txt", fx->dir);
+	snprintf(launcher, sizeof(launcher), "%s/launcher.sh", fx->dir);
 	fd = open_file(fx, path, letter, 2 * S);
-	lib = open_file(fx, "/proc/self/exe", NULL, 2 * S); /* an ELF executable */
+	lib = open_file(fx, elf, NULL, 2 * S); /* an ELF file outside system directories */
+	sys = open_file(fx, "/proc/self/exe", NULL, 2 * S); /* under a system directory */
+	own = open_file(fx, hidden, letter, 2 * S);
+	mail = open_file(fx, launcher,
+			 "#!/bin/sh\n# Maintainer: Jane Demo <jane.demo@example.org>\nexec app\n",
+			 2 * S);
 	flow(fx, 0x20, "149.154.167.50", 90000, RAQIB_FLOW_OPEN, 3 * S); /* something else */
 	assert_int_equal(fx->n, 0);
 	host_events_flush(fx->host); /* the agent stops: the read is reported */
@@ -264,9 +295,15 @@ static void test_read_only_and_library(void **state)
 	assert_int_equal(fx->alerts[0].upload_bytes, 0);
 	host_events_get_stats(fx->host, &st);
 	assert_int_equal(st.binaries, 1);
+	assert_int_equal(st.own_files[OWN_FILE_SYSTEM], 1);
+	assert_int_equal(st.own_files[OWN_FILE_HIDDEN], 1);
+	assert_int_equal(st.staged, 1); /* the launcher's address alone stages nothing */
 	assert_int_equal(st.read_only, 1);
 	close(fd);
 	close(lib);
+	close(sys);
+	close(own);
+	close(mail);
 }
 
 static void tls(struct fixture *fx, uint64_t conn, const char *text, uint64_t ts)
