@@ -45,6 +45,7 @@ struct run_options {
 	uint64_t tls_capture_bytes;
 	uint64_t reopen_quiet_ms;
 	bool no_tls;
+	bool no_names;
 };
 
 static int write_ready_file(const char *path)
@@ -69,6 +70,7 @@ static int parse_options(struct agent *agent, int argc, char **argv, struct run_
 		{ "upload-window", required_argument, NULL, 'W' },
 		{ "tls-capture-bytes", required_argument, NULL, 'T' },
 		{ "no-tls", no_argument, NULL, 'N' },
+		{ "no-names", no_argument, NULL, 'M' },
 		{ "reopen-quiet-ms", required_argument, NULL, 'Q' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -113,6 +115,9 @@ static int parse_options(struct agent *agent, int argc, char **argv, struct run_
 			break;
 		case 'N':
 			opt->no_tls = true;
+			break;
+		case 'M':
+			opt->no_names = true;
 			break;
 		case 'Q':
 			/* 0 is allowed: every open is reported */
@@ -251,6 +256,8 @@ static void run_heartbeat(void *ctx, struct heartbeat_fields *f)
 	heartbeat_set_u64(f, "alerts", hs.alerts);
 	heartbeat_set_u64(f, "host.alerts_failed", hs.alerts_failed);
 	heartbeat_set_u64(f, "host.shadow", hs.shadow);
+	heartbeat_set_u64(f, "host.names.connections", hs.names_connections);
+	heartbeat_set_u64(f, "bpf.drops.pkt_ringbuf", bs.drops_pkt_ringbuf);
 }
 
 static void log_counters(struct bpf_sensor *sensor, struct host_events *host)
@@ -264,7 +271,8 @@ static void log_counters(struct bpf_sensor *sensor, struct host_events *host)
 		"run",
 		"%llu records (%llu bad, %llu lost in the ring, %llu other kernel drops), %llu opens, %llu files inspected, %llu staged, %llu uploads, %llu read only, %llu TLS streams, %llu alerts",
 		(unsigned long long)bs.records, (unsigned long long)bs.bad_records,
-		(unsigned long long)(bs.drops_ringbuf + bs.drops_tls_ringbuf),
+		(unsigned long long)(bs.drops_ringbuf + bs.drops_tls_ringbuf +
+				     bs.drops_pkt_ringbuf),
 		(unsigned long long)(bs.drops_watch_full + bs.drops_args_full +
 				     bs.drops_flows_full + bs.drops_tls_cut + bs.drops_path),
 		(unsigned long long)hs.opens, (unsigned long long)hs.inspected,
@@ -288,12 +296,12 @@ static int drop_all_capabilities(char *err, size_t err_len)
 	return 0;
 }
 
-/* The correlator's name of an address: what the network sensor learnt, when it runs. */
-static const char *capture_name_of(void *ctx, int family, const uint8_t *addr)
+/* The correlator's name of a flow's server: what the network sensor learnt, when it runs. */
+static const char *capture_name_of(void *ctx, const struct corr_tuple *tuple)
 {
 	struct run_capture *const *capture = ctx;
 
-	return *capture ? run_capture_server_name(*capture, family, addr) : NULL;
+	return *capture ? run_capture_server_name(*capture, tuple->family, tuple->daddr) : NULL;
 }
 
 int cmd_run(struct agent *agent, int argc, char **argv)
@@ -359,6 +367,7 @@ int cmd_run(struct agent *agent, int argc, char **argv)
 	scfg.sink = host_events_on_event;
 	scfg.sink_ctx = host;
 	scfg.tls = !opt.no_tls;
+	scfg.names = !opt.no_names;
 	scfg.reopen_quiet_ms = opt.reopen_quiet_ms;
 	if (opt.tls_capture_bytes)
 		scfg.tls_max_bytes = (uint32_t)opt.tls_capture_bytes;

@@ -259,7 +259,7 @@ static const struct rules_app *dest_app(const struct correlator *c, const struct
 	}
 	app = rules_app_by_ip(c->rules, family, addr);
 	if (!app && c->cfg.name_of) {
-		name = c->cfg.name_of(c->cfg.name_ctx, family, addr);
+		name = c->cfg.name_of(c->cfg.name_ctx, t);
 		app = name ? rules_app_by_server_name(c->rules, name) : NULL;
 	}
 	return rules_app_is_channel(app) ? app : NULL;
@@ -366,7 +366,7 @@ static void emit_upload(struct correlator *c, const struct candidate *b, struct 
 	};
 
 	if (c->cfg.name_of && f->tuple.family)
-		up.server_name = c->cfg.name_of(c->cfg.name_ctx, f->tuple.family, f->tuple.daddr);
+		up.server_name = c->cfg.name_of(c->cfg.name_ctx, &f->tuple);
 	b->s->matched = true;
 	f->matched = true;
 	c->stats.uploads++;

@@ -51,10 +51,15 @@
 
 struct correlator;
 
-/* The server name of an address, if the network sensor knows it (NULL otherwise). */
-typedef const char *(*correlator_name_fn)(void *ctx, int family, const uint8_t *addr);
-
 #define CORR_PATH_MAX 1024
+
+struct corr_tuple;
+
+/*
+ * The server name of a flow (the SNI its connection asked for, or a name its server's address
+ * serves), if the sensors know it; NULL otherwise.
+ */
+typedef const char *(*correlator_name_fn)(void *ctx, const struct corr_tuple *tuple);
 
 /* A sensitive file an app instance opened, as the host path stages it. */
 struct staged_file {

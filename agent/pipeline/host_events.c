@@ -24,6 +24,7 @@
 #include "app_instances.h"
 #include "file_inspect.h"
 #include "own_files.h"
+#include "packet_names.h"
 #include "proc_read.h"
 #include "proc_table.h"
 #include "tls_streams.h"
@@ -32,6 +33,8 @@
 #define VERDICT_CACHE_SLOTS 4096
 /* App instances whose root, install and profile directories are remembered. */
 #define APP_INSTANCES_MAX 256
+/* Server names learnt from the names tier's packets, by connection and by address. */
+#define PACKET_NAMES_MAX 65536
 /* Connection owners not updated for this long are forgotten. */
 #define CONN_IDLE_US (600ull * 1000000ull)
 /* Opens of files found not sensitive, remembered to skip the same open repeated at once. */
@@ -60,6 +63,7 @@ struct host_events {
 	struct tls_streams *tls;
 	struct own_files *own;
 	struct app_instances *instances;
+	struct packet_names *names;
 	struct recent_open recent[RECENT_SLOTS];
 	struct host_events_stats stats;
 };
@@ -77,6 +81,30 @@ void host_events_config_default(struct host_events_config *c)
 static void on_outcome(void *ctx, const struct staged_file *file, const struct corr_upload *up);
 static void on_tls_end(void *ctx, const struct tls_stream_info *info, struct rules_verdict *v);
 
+/*
+ * The correlator's name of a flow's server: what the names tier learnt (the connection's SNI,
+ * else a DNS answer for its address), else what the caller's hook knows (a packet capture).
+ */
+static const char *name_of(void *ctx, const struct corr_tuple *t)
+{
+	static const uint8_t v4mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
+	const struct host_events *h = ctx;
+	bool mapped = t->family == AF_INET6 && memcmp(t->daddr, v4mapped, 12) == 0;
+	struct name_conn conn = {
+		.family = mapped ? AF_INET : t->family,
+		.proto = (uint8_t)t->proto,
+		.client = t->saddr + (mapped ? 12 : 0),
+		.client_port = t->sport,
+		.server = t->daddr + (mapped ? 12 : 0),
+		.server_port = t->dport,
+	};
+	const char *name = packet_names_lookup(h->names, &conn);
+
+	if (!name && h->config.corr.name_of)
+		name = h->config.corr.name_of(h->config.corr.name_ctx, t);
+	return name;
+}
+
 struct host_events *host_events_new(const struct rules *rules, alert_sink_fn sink, void *sink_ctx,
 				    const struct host_events_config *config)
 {
@@ -93,6 +121,8 @@ struct host_events *host_events_new(const struct rules *rules, alert_sink_fn sin
 	cc = config->corr;
 	cc.outcome = on_outcome;
 	cc.outcome_ctx = h;
+	cc.name_of = name_of;
+	cc.name_ctx = h;
 	tc.max_streams = config->max_tls_streams;
 	tc.idle_ns = config->tls_idle_ns;
 	tc.max_bytes = TLS_STREAM_MAX_BYTES;
@@ -105,7 +135,9 @@ struct host_events *host_events_new(const struct rules *rules, alert_sink_fn sin
 	h->tls = tls_streams_new(rules, &tc);
 	h->own = own_files_new(config->dpkg_info_dir);
 	h->instances = app_instances_new(APP_INSTANCES_MAX);
-	if (!h->procs || !h->scan || !h->cache || !h->corr || !h->tls || !h->own || !h->instances) {
+	h->names = packet_names_new(PACKET_NAMES_MAX);
+	if (!h->procs || !h->scan || !h->cache || !h->corr || !h->tls || !h->own || !h->instances ||
+	    !h->names) {
 		host_events_free(h);
 		errno = ENOMEM;
 		return NULL;
@@ -117,6 +149,7 @@ void host_events_free(struct host_events *h)
 {
 	if (!h)
 		return;
+	packet_names_free(h->names);
 	app_instances_free(h->instances);
 	own_files_free(h->own);
 	tls_streams_free(h->tls);
@@ -799,6 +832,9 @@ int host_events_on_event(void *ctx, const struct raqib_event_hdr *hdr)
 	case RAQIB_EV_TLS_BIND:
 		tls_streams_bind(h->tls, (const struct raqib_event_tls_bind *)hdr);
 		break;
+	case RAQIB_EV_PACKET:
+		packet_names_on_packet(h->names, (const struct raqib_event_packet *)hdr);
+		break;
 	default:
 		break;
 	}
@@ -856,9 +892,16 @@ void host_events_get_stats(const struct host_events *h, struct host_events_stats
 {
 	struct proc_table_stats ps;
 
+	struct packet_names_stats ns;
+
 	*stats = h->stats;
 	proc_table_get_stats(h->procs, &ps);
 	stats->proc_refused = ps.refused;
+	packet_names_get_stats(h->names, &ns);
+	stats->names_dns = ns.dns_answers;
+	stats->names_hellos = ns.hellos + ns.quic_initials;
+	stats->names_connections = ns.named;
+	stats->names_quic_unknown = ns.quic_unknown;
 }
 
 void host_events_report(const struct host_events *h, host_events_put_fn put, void *ctx)
@@ -882,6 +925,10 @@ void host_events_report(const struct host_events *h, host_events_put_fn put, voi
 		{ "host.read_only", &s.read_only },
 		{ "host.tls_streams", &s.tls_streams },
 		{ "host.tls_confirmed", &s.tls_confirmed },
+		{ "host.names.dns", &s.names_dns },
+		{ "host.names.handshakes", &s.names_hellos },
+		{ "host.names.connections", &s.names_connections },
+		{ "host.names.quic_unknown", &s.names_quic_unknown },
 		{ "host.alerts", &s.alerts },
 		{ "host.shadow", &s.shadow },
 		{ "host.drops.inspect_failed", &s.inspect_failed },

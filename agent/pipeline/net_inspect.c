@@ -30,6 +30,7 @@
 #include "net/app_signatures.h"
 #include "net/dns.h"
 #include "net/gtpu.h"
+#include "net/ip_packet.h"
 #include "net/name_cache.h"
 
 /*
@@ -79,19 +80,6 @@ struct flow_state {
 	const struct rules_app *own_app; /* named by the flow's own clues (not its neighbours') */
 	enum attribution_source own_source;
 	char server_name[sizeof(((struct ndpi_flow_struct *)0)->host_server_name)];
-};
-
-/* The fields of one parsed packet the path uses. */
-struct parsed {
-	uint8_t family;
-	uint8_t proto;
-	const uint8_t *src, *dst;
-	size_t addr_len;
-	uint16_t sport, dport;
-	uint32_t seq;
-	uint8_t tcp_flags;
-	const uint8_t *payload;
-	size_t payload_len;
 };
 
 static void end_flow(struct net_inspect *net, struct flow *flow, enum flow_end why);
@@ -178,102 +166,6 @@ void net_inspect_free(struct net_inspect *net)
 	free(net);
 }
 
-static int parse_transport(struct parsed *p, const uint8_t *l4, size_t len)
-{
-	if (p->proto == IPPROTO_TCP) {
-		size_t hlen;
-
-		if (len < 20)
-			return -EINVAL;
-		hlen = (size_t)(l4[12] >> 4) * 4;
-		if (hlen < 20 || hlen > len)
-			return -EINVAL;
-		p->sport = (uint16_t)(l4[0] << 8 | l4[1]);
-		p->dport = (uint16_t)(l4[2] << 8 | l4[3]);
-		p->seq = (uint32_t)l4[4] << 24 | (uint32_t)l4[5] << 16 | (uint32_t)l4[6] << 8 |
-			 l4[7];
-		p->tcp_flags = l4[13];
-		p->payload = l4 + hlen;
-		p->payload_len = len - hlen;
-		return 0;
-	}
-	if (p->proto == IPPROTO_UDP) {
-		size_t ulen;
-
-		if (len < 8)
-			return -EINVAL;
-		ulen = (size_t)(l4[4] << 8 | l4[5]);
-		/* a UDP length shorter than its header is bogus; a longer one was cut by snaplen */
-		if (ulen < 8)
-			return -EINVAL;
-		if (ulen < len)
-			len = ulen;
-		p->sport = (uint16_t)(l4[0] << 8 | l4[1]);
-		p->dport = (uint16_t)(l4[2] << 8 | l4[3]);
-		p->payload = l4 + 8;
-		p->payload_len = len - 8;
-		return 0;
-	}
-	return -ENOENT;
-}
-
-static int parse_ipv4(struct parsed *p, const uint8_t *ip, size_t len)
-{
-	size_t hlen, total;
-
-	if (len < 20)
-		return -EINVAL;
-	hlen = (size_t)(ip[0] & 0x0f) * 4;
-	total = (size_t)(ip[2] << 8 | ip[3]);
-	if (hlen < 20 || total < hlen || hlen > len)
-		return -EINVAL;
-	if (total < len)
-		len = total; /* Ethernet padding */
-	if ((ip[6] & 0x1f) || ip[7])
-		return -ENOENT; /* a non-first fragment has no transport header */
-	p->family = AF_INET;
-	p->proto = ip[9];
-	p->src = ip + 12;
-	p->dst = ip + 16;
-	p->addr_len = 4;
-	return parse_transport(p, ip + hlen, len - hlen);
-}
-
-static int parse_ipv6(struct parsed *p, const uint8_t *ip, size_t len)
-{
-	size_t off = 40, payload;
-	uint8_t next;
-
-	if (len < 40)
-		return -EINVAL;
-	payload = (size_t)(ip[4] << 8 | ip[5]);
-	if (40 + payload < len)
-		len = 40 + payload;
-	next = ip[6];
-	/* Skip extension headers (RFC 8200 section 4): hop-by-hop, routing, destination options. */
-	while (next == 0 || next == 43 || next == 60 || next == 44) {
-		if (off + 8 > len)
-			return -EINVAL;
-		if (next == 44) {
-			if ((ip[off + 2] << 8 | ip[off + 3]) & 0xfff8)
-				return -ENOENT; /* non-first fragment */
-			next = ip[off];
-			off += 8;
-			continue;
-		}
-		next = ip[off];
-		off += ((size_t)ip[off + 1] + 1) * 8;
-	}
-	if (off > len)
-		return -EINVAL;
-	p->family = AF_INET6;
-	p->proto = next;
-	p->src = ip + 8;
-	p->dst = ip + 24;
-	p->addr_len = 16;
-	return parse_transport(p, ip + off, len - off);
-}
-
 static bool is_name_service_port(uint16_t port)
 {
 	return port == DNS_PORT || port == MDNS_PORT || port == LLMNR_PORT;
@@ -297,7 +189,7 @@ static void learn_server_name(struct net_inspect *net, const struct flow *flow,
 }
 
 static void classify(struct net_inspect *net, struct flow *flow, struct flow_state *st,
-		     const struct packet *pkt, const struct parsed *p)
+		     const struct packet *pkt, const struct ip_packet *p)
 {
 	unsigned short len = pkt->l3_len > 0xffff ? 0xffff : (unsigned short)pkt->l3_len;
 
@@ -354,7 +246,7 @@ static int on_dns_answer(void *ctx, int family, const uint8_t *addr, const char 
 	return 0;
 }
 
-static void learn_dns(struct net_inspect *net, const struct parsed *p)
+static void learn_dns(struct net_inspect *net, const struct ip_packet *p)
 {
 	int rc;
 
@@ -623,7 +515,7 @@ static void end_flow(struct net_inspect *net, struct flow *flow, enum flow_end w
  * the capture started mid-connection and the sender's port looks like a service's while the
  * receiver's looks ephemeral (IANA and Linux ephemeral ranges start at 49152 and 32768).
  */
-static bool sender_is_server(const struct parsed *p)
+static bool sender_is_server(const struct ip_packet *p)
 {
 	if (p->proto == IPPROTO_TCP && (p->tcp_flags & TCP_SYN))
 		return (p->tcp_flags & TCP_ACK) != 0;
@@ -632,7 +524,7 @@ static bool sender_is_server(const struct parsed *p)
 	return p->sport < 32768 && p->dport >= 32768 && !is_name_service_port(p->dport);
 }
 
-static struct flow *lookup_flow(struct net_inspect *net, const struct parsed *p,
+static struct flow *lookup_flow(struct net_inspect *net, const struct ip_packet *p,
 				const struct packet *pkt)
 {
 	struct flow_state *st;
@@ -671,7 +563,7 @@ static int inspect_ip(struct net_inspect *net, const struct packet *pkt, bool tu
  * tunnel's, is the app's. One level only: a tunnel inside a tunnel is inspected as UDP.
  */
 static bool inspect_tunneled(struct net_inspect *net, const struct packet *pkt,
-			     const struct parsed *p, int *err)
+			     const struct ip_packet *p, int *err)
 {
 	struct packet inner = { .ts_us = pkt->ts_us, .vlan_id = pkt->vlan_id };
 
@@ -697,7 +589,7 @@ int net_inspect_on_packet(void *ctx, const struct packet *pkt)
 
 static int inspect_ip(struct net_inspect *net, const struct packet *pkt, bool tunneled)
 {
-	struct parsed p = { 0 };
+	struct ip_packet p = { 0 };
 	struct flow_state *st;
 	struct flow *flow;
 	enum flow_dir dir;
@@ -707,17 +599,7 @@ static int inspect_ip(struct net_inspect *net, const struct packet *pkt, bool tu
 		net->stats.malformed++;
 		return 0;
 	}
-	switch (pkt->l3[0] >> 4) {
-	case 4:
-		err = parse_ipv4(&p, pkt->l3, pkt->l3_len);
-		break;
-	case 6:
-		err = parse_ipv6(&p, pkt->l3, pkt->l3_len);
-		break;
-	default:
-		err = -EINVAL;
-		break;
-	}
+	err = ip_packet_parse(pkt->l3, pkt->l3_len, &p);
 	if (err == -ENOENT) {
 		net->stats.not_tcp_udp++;
 		return 0;

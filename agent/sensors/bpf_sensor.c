@@ -30,6 +30,7 @@
 #include "raqib/log.h"
 #include "core.skel.h"
 #include "event_decode.h"
+#include "names_tier.h"
 #include "probe.skel.h"
 #include "tls_probes.h"
 
@@ -46,6 +47,7 @@ struct scan_slot {
 struct bpf_sensor {
 	struct core *skel;
 	struct tls_probes *tls;
+	struct names_tier *names;
 	struct ring_buffer *rb;
 	host_event_sink_fn sink;
 	void *sink_ctx;
@@ -74,8 +76,8 @@ struct flow_value {
 _Static_assert(sizeof(struct flow_value) == 88, "flow_state layout of core.bpf.c");
 
 static const char *const part_names[BPF_PART_MAX] = {
-	[BPF_PART_CORE] = "core", [BPF_PART_TLS] = "tls",	[BPF_PART_FENTRY] = "fentry",
-	[BPF_PART_LSM] = "lsm",	  [BPF_PART_KPROBE] = "kprobe",
+	[BPF_PART_CORE] = "core",     [BPF_PART_TLS] = "tls", [BPF_PART_NAMES] = "names",
+	[BPF_PART_FENTRY] = "fentry", [BPF_PART_LSM] = "lsm", [BPF_PART_KPROBE] = "kprobe",
 };
 
 const char *bpf_part_state_name(enum bpf_part_state state)
@@ -99,6 +101,7 @@ void bpf_sensor_config_default(struct bpf_sensor_config *c)
 {
 	memset(c, 0, sizeof(*c));
 	c->tls = true;
+	c->names = true;
 	c->tls_max_bytes = 4 * RAQIB_TLS_CHUNK_MAX;
 	c->flow_report_bytes = 1u << 20;
 	c->flow_burst_gap_ms = 100;
@@ -516,12 +519,36 @@ static void load_tls(struct bpf_sensor *s, const struct bpf_sensor_config *c)
 		 (chunks ? chunks : 1) * RAQIB_TLS_CHUNK_MAX);
 }
 
+static void load_names(struct bpf_sensor *s, const struct bpf_sensor_config *c)
+{
+	struct names_tier_maps maps = {
+		.events = bpf_map__fd(s->skel->maps.raqib_events),
+		.watched = bpf_map__fd(s->skel->maps.raqib_watched),
+		.tls_active = bpf_map__fd(s->skel->maps.raqib_tls_active),
+		.drops = bpf_map__fd(s->skel->maps.raqib_drops),
+	};
+	char err[256], where[256];
+
+	if (!c->names) {
+		set_part(s, BPF_PART_NAMES, BPF_PART_OFF, "turned off (--no-names)");
+		return;
+	}
+	s->names = names_tier_new(&maps, where, sizeof(where), err, sizeof(err));
+	if (!s->names) {
+		set_part(s, BPF_PART_NAMES, BPF_PART_UNAVAILABLE, "%s", err);
+		s->status.degraded = true;
+		return;
+	}
+	set_part(s, BPF_PART_NAMES, BPF_PART_ATTACHED,
+		 "cgroup_skb on %s: DNS answers, TLS ClientHellos, QUIC Initials", where);
+}
+
 static void log_status(const struct bpf_sensor *s)
 {
 	for (int i = 0; i < BPF_PART_MAX; i++) {
 		const struct bpf_part_status *p = &s->status.parts[i];
 
-		if (p->state == BPF_PART_UNAVAILABLE && i <= BPF_PART_TLS)
+		if (p->state == BPF_PART_UNAVAILABLE && i <= BPF_PART_NAMES)
 			log_warn("bpf", "%s: %s: %s; degraded", p->name,
 				 bpf_part_state_name(p->state), p->detail);
 		else
@@ -560,6 +587,7 @@ struct bpf_sensor *bpf_sensor_new(const struct bpf_sensor_config *c, char *err, 
 	if (load_core(s, c, err, err_len))
 		goto err_free;
 	load_tls(s, c);
+	load_names(s, c);
 	probe_one(s, BPF_PART_FENTRY);
 	probe_one(s, BPF_PART_LSM);
 	probe_one(s, BPF_PART_KPROBE);
@@ -583,6 +611,7 @@ void bpf_sensor_free(struct bpf_sensor *s)
 	if (!s)
 		return;
 	ring_buffer__free(s->rb);
+	names_tier_free(s->names);
 	tls_probes_free(s->tls);
 	core__destroy(s->skel);
 	free(s->scan_prev);
@@ -725,6 +754,7 @@ void bpf_sensor_get_stats(const struct bpf_sensor *s, struct bpf_sensor_stats *s
 	stats->drops_tls_ringbuf = sum_percpu(fd, RAQIB_DROP_TLS_RINGBUF);
 	stats->drops_tls_cut = sum_percpu(fd, RAQIB_DROP_TLS_CUT);
 	stats->drops_path = sum_percpu(fd, RAQIB_DROP_PATH);
+	stats->drops_pkt_ringbuf = sum_percpu(fd, RAQIB_DROP_PKT_RINGBUF);
 }
 
 void bpf_sensor_get_status(const struct bpf_sensor *s, struct bpf_sensor_status *status)
@@ -756,7 +786,11 @@ void bpf_sensor_report(const struct bpf_sensor *s, bpf_sensor_put_fn put, void *
 
 	bpf_sensor_get_status(s, &st);
 	bpf_sensor_get_stats(s, &bs);
-	put(ctx, "sensor.bpf", st.degraded ? "degraded: no TLS plaintext" : "attached");
+	put(ctx, "sensor.bpf",
+	    !st.degraded ? "attached" :
+	    st.parts[BPF_PART_NAMES].state == BPF_PART_UNAVAILABLE ?
+			   "degraded: browsers' servers unnamed without --interface" :
+			   "degraded: no TLS plaintext");
 	for (int i = 0; i < BPF_PART_MAX; i++) {
 		snprintf(key, sizeof(key), "sensor.bpf.%s", st.parts[i].name);
 		snprintf(value, sizeof(value), "%s: %s", bpf_part_state_name(st.parts[i].state),
@@ -776,6 +810,7 @@ void bpf_sensor_report(const struct bpf_sensor *s, bpf_sensor_put_fn put, void *
 	put_u64(put, ctx, "bpf.drops.tls_ringbuf", bs.drops_tls_ringbuf);
 	put_u64(put, ctx, "bpf.drops.tls_cut", bs.drops_tls_cut);
 	put_u64(put, ctx, "bpf.drops.path", bs.drops_path);
+	put_u64(put, ctx, "bpf.drops.pkt_ringbuf", bs.drops_pkt_ringbuf);
 }
 
 int bpf_sensor_drop_privileges(struct bpf_sensor *s, char *err, size_t err_len)

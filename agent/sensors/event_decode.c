@@ -109,6 +109,16 @@ int event_decode(const void *data, size_t size, union event_buf *out)
 				      0 :
 				      -EPROTO;
 		break;
+	case RAQIB_EV_PACKET:
+		/* binary tail, as TLS data */
+		if (size < offsetof(struct raqib_event_packet, data) + 1 || out->packet.len == 0 ||
+		    out->packet.len > RAQIB_PKT_MAX)
+			err = -EPROTO;
+		else
+			err = size == offsetof(struct raqib_event_packet, data) + out->packet.len ?
+				      0 :
+				      -EPROTO;
+		break;
 	default:
 		return -ENOENT;
 	}

@@ -55,12 +55,11 @@ static void on_outcome(void *ctx, const struct staged_file *f, const struct corr
 	}
 }
 
-static const char *name_of(void *ctx, int family, const uint8_t *addr)
+static const char *name_of(void *ctx, const struct corr_tuple *tuple)
 {
 	struct fixture *fx = ctx;
 
-	(void)family;
-	(void)addr;
+	(void)tuple;
 	return fx->name;
 }
 
