@@ -26,7 +26,14 @@ PACKAGES=(
 	libhttp-parser-dev tcpdump wireshark-common
 	# extraction benchmark's peer (pdftotext)
 	poppler-utils
+	# real apps in end-to-end tests (issue 16): Debian's Chromium driven by playwright-core
+	# (from npm, at test time), Telegram Desktop started idle under Xvfb
+	chromium telegram-desktop xvfb xauth
 )
+# npm for playwright-core: Debian's nodejs and npm, unless a node with its own npm is there
+if ! command -v npm >/dev/null; then
+	PACKAGES+=(nodejs npm)
+fi
 
 missing=()
 for p in "${PACKAGES[@]}"; do
