@@ -25,6 +25,7 @@
 #include "pipeline/host_events.h"
 #include "sensors/bpf_sensor.h"
 #include "run_capture.h"
+#include "run_watch.h"
 
 /* Records are queued without wakeups; the ring buffer is drained at least this often. */
 #define RINGBUF_DRAIN_MS 100
@@ -166,6 +167,7 @@ struct reload_ctx {
 	struct host_events *host;
 	struct bpf_sensor *sensor; /* NULL: host sensor unavailable, network sensor only */
 	struct run_capture *capture; /* NULL without --interface */
+	struct run_watch *watch; /* what the kernel watches, from the rules */
 	char sensor_state[160]; /* heartbeat's sensor.bpf */
 };
 
@@ -198,8 +200,6 @@ static int on_reload_check(void *ctx, uint64_t now_ms)
 {
 	struct reload_ctx *rc = ctx;
 	struct rules *fresh, *old = rc->agent->rules;
-	const char *const *names;
-	size_t n;
 
 	(void)now_ms;
 	if (!*rc->agent->reload)
@@ -221,14 +221,18 @@ static int on_reload_check(void *ctx, uint64_t now_ms)
 		rules_free(fresh);
 		return 0;
 	}
-	names = rules_app_exe_names(fresh, &n);
-	if (n > RAQIB_WATCH_NAMES_MAX)
-		n = RAQIB_WATCH_NAMES_MAX;
-	if (rc->sensor && bpf_sensor_set_watch_names(rc->sensor, names, n))
-		log_error("run", "cannot update the kernel's watch list; new apps are not watched");
+	if (run_watch_set_rules(rc->watch, fresh, rc->sensor)) {
+		log_error("run",
+			  "cannot switch to the new rules: out of memory; keeping the old ones");
+		run_capture_set_rules(rc->capture, old);
+		host_events_set_rules(rc->host, old);
+		rules_free(fresh);
+		return 0;
+	}
 	rc->agent->rules = fresh;
 	rules_free(old);
-	log_info("run", "reloaded rules %.12s (%zu app executables)", rules_hash(fresh), n);
+	log_info("run", "reloaded rules %.12s (%zu app executables)", rules_hash(fresh),
+		 run_watch_names(rc->watch));
 	return 0;
 }
 
@@ -316,8 +320,7 @@ int cmd_run(struct agent *agent, int argc, char **argv)
 	struct reload_ctx reload = { 0 };
 	struct run_capture *capture = NULL;
 	struct loop *loop = NULL;
-	const char *const *names;
-	size_t n_names;
+	struct run_watch *watch = NULL;
 	char err[512], host_err[512] = "";
 	int ret = AGENT_EXIT_ERROR, rc;
 
@@ -355,15 +358,13 @@ int cmd_run(struct agent *agent, int argc, char **argv)
 	}
 
 	/* The eBPF host sensor: the core tier is required, the others degrade. */
-	names = rules_app_exe_names(agent->rules, &n_names);
-	if (n_names > RAQIB_WATCH_NAMES_MAX) {
-		log_warn("run", "the app catalog names %zu executables; the kernel watches the first %d",
-			 n_names, RAQIB_WATCH_NAMES_MAX);
-		n_names = RAQIB_WATCH_NAMES_MAX;
+	watch = run_watch_new(agent->rules);
+	if (!watch) {
+		log_error("run", "cannot start the host path: %s", strerror(errno));
+		goto out;
 	}
 	bpf_sensor_config_default(&scfg);
-	scfg.watch_names = names;
-	scfg.n_names = n_names;
+	run_watch_configure(watch, &scfg);
 	scfg.sink = host_events_on_event;
 	scfg.sink_ctx = host;
 	scfg.tls = !opt.no_tls;
@@ -380,7 +381,9 @@ int cmd_run(struct agent *agent, int argc, char **argv)
 		if (!sensor)
 			snprintf(host_err, sizeof(host_err), "%s", err);
 	}
-	reload = (struct reload_ctx){ .agent = agent, .host = host, .sensor = sensor };
+	reload = (struct reload_ctx){
+		.agent = agent, .host = host, .sensor = sensor, .watch = watch
+	};
 	if (sensor) {
 		snprintf(reload.sensor_state, sizeof(reload.sensor_state), "%s",
 			 HEARTBEAT_SENSOR_ATTACHED);
@@ -423,7 +426,10 @@ int cmd_run(struct agent *agent, int argc, char **argv)
 		     drop_all_capabilities(err, sizeof(err)))
 		log_warn("run", "%s; running with full privileges", err);
 	if (sensor)
-		log_info("run", "watching %zu app executables", n_names);
+		log_info(
+			"run",
+			"watching %zu app executables, and any process that connects to a channel (%zu of its server names matched in userspace only)",
+			run_watch_names(watch), run_watch_skipped_patterns(watch));
 	if (opt.ready_file && write_ready_file(opt.ready_file)) {
 		log_error("run", "cannot create ready file '%s': %s", opt.ready_file,
 			  strerror(errno));
@@ -454,6 +460,7 @@ out:
 	capture = NULL; /* the correlator's name_of hook sees no network sensor any more */
 	loop_free(loop);
 	host_events_free(host);
+	run_watch_free(watch);
 	conn_table_free(conns);
 	agent_log_outbox(agent);
 	return ret;

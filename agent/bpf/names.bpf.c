@@ -16,6 +16,13 @@
  * queued without a wakeup and read with the others every 100 ms. The programs always let the
  * packet pass: this tier observes, it never filters.
  *
+ * Destination watching: the SNI of a ClientHello is also matched here, in the kernel, against
+ * the channels' server names (raqib_dest_names, by the hash of each name's suffixes: events.h),
+ * because the process that sends it must be watched before its next bytes leave -- a renamed
+ * client or curl uploads a file within milliseconds of its handshake, long before userspace
+ * reads the ring. A match marks the socket (raqib_dest_socks, by cookie); the send hook of
+ * core.bpf.c, in the sender's context, then watches the process.
+ *
  * Shares the ring buffer, the drop counters and the watched set with the core object (the
  * loader reuses their fds, agent/sensors/names_tier.c).
  */
@@ -25,6 +32,7 @@
 
 #include "raqib/events.h"
 #include "shared_maps.bpf.h"
+#include "dest_maps.bpf.h"
 
 char LICENSE[] SEC("license") = "GPL";
 
@@ -36,6 +44,9 @@ char LICENSE[] SEC("license") = "GPL";
 #define QUIC_INITIAL_MIN 1200
 #define TLS_HANDSHAKE	 22
 #define TLS_CLIENT_HELLO 1
+#define TLS_HELLO_FIXED	 43 /* record header 5, handshake header 4, version 2, random 32 */
+#define TLS_EXT_SNI	 0
+#define TLS_EXT_SCAN_MAX 32
 #define PASS		 1
 
 struct {
@@ -129,6 +140,119 @@ static __always_inline void emit(struct __sk_buff *skb, __u32 what)
 		count_drop(RAQIB_DROP_PKT_RINGBUF);
 }
 
+struct sni_scratch {
+	char name[RAQIB_SNI_MAX];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct sni_scratch);
+} sni_scratch SEC(".maps");
+
+/*
+ * Where the host name of the SNI extension lies in the ClientHello record starting at hello
+ * (RFC 8446 section 4.1.2, RFC 6066 section 3). Returns 0 and sets *off and *len, or -1.
+ */
+static __always_inline int sni_at(struct __sk_buff *skb, __u32 hello, __u32 *off, __u32 *len)
+{
+	__u32 pos = hello + TLS_HELLO_FIXED, end;
+	__u16 b16;
+	__u8 b8;
+
+	if (bpf_skb_load_bytes(skb, pos, &b8, 1)) /* session id */
+		return -1;
+	pos += 1 + b8;
+	if (bpf_skb_load_bytes(skb, pos, &b16, 2)) /* cipher suites */
+		return -1;
+	pos += 2 + bpf_ntohs(b16);
+	if (bpf_skb_load_bytes(skb, pos, &b8, 1)) /* compression methods */
+		return -1;
+	pos += 1 + b8;
+	if (bpf_skb_load_bytes(skb, pos, &b16, 2)) /* extensions */
+		return -1;
+	pos += 2;
+	end = pos + bpf_ntohs(b16);
+	for (int i = 0; i < TLS_EXT_SCAN_MAX && pos + 4 <= end; i++) {
+		__u16 ext[2];
+		__u8 list[5];
+
+		if (bpf_skb_load_bytes(skb, pos, ext, sizeof(ext)))
+			return -1;
+		if (bpf_ntohs(ext[0]) != TLS_EXT_SNI) {
+			pos += 4 + bpf_ntohs(ext[1]);
+			continue;
+		}
+		/* list length (2), name type (1: 0 is a host name), name length (2), name */
+		if (bpf_skb_load_bytes(skb, pos + 4, list, sizeof(list)) || list[2] != 0)
+			return -1;
+		*off = pos + 9;
+		*len = (__u32)list[3] << 8 | list[4];
+		return 0;
+	}
+	return -1;
+}
+
+/*
+ * The channel whose server name the SNI at off is (by the hash of each of its suffixes that
+ * starts a label, read from the end: events.h), or NULL.
+ */
+static __always_inline const struct raqib_dest_app *match_sni(struct __sk_buff *skb, __u32 off,
+							      __u32 len)
+{
+	__u64 h = RAQIB_NAME_HASH_SEED;
+	struct sni_scratch *sc;
+	__u32 zero = 0;
+
+	if (len == 0 || len > RAQIB_SNI_MAX - 1)
+		return NULL;
+	sc = bpf_map_lookup_elem(&sni_scratch, &zero);
+	if (!sc)
+		return NULL;
+	barrier_var(len);
+	len &= RAQIB_SNI_MAX - 1;
+	if (!len || bpf_skb_load_bytes(skb, off, sc->name, len))
+		return NULL;
+	for (__u32 i = 0; i < RAQIB_SNI_MAX; i++) {
+		const struct raqib_dest_app *d;
+		__u32 at;
+		char c;
+
+		if (i >= len)
+			break;
+		at = (len - 1 - i) & (RAQIB_SNI_MAX - 1);
+		c = sc->name[at];
+		if (c >= 'A' && c <= 'Z')
+			c += 'a' - 'A';
+		h = (h ^ (__u8)c) * RAQIB_NAME_HASH_MUL;
+		if (at != 0 && sc->name[(at - 1) & (RAQIB_SNI_MAX - 1)] != '.')
+			continue;
+		d = bpf_map_lookup_elem(&raqib_dest_names, &h);
+		if (d && (at == 0 || !d->exact))
+			return d;
+	}
+	return NULL;
+}
+
+/* A ClientHello for a channel's server: the sending socket is marked for the send hook. */
+static __always_inline void watch_hello(struct __sk_buff *skb, __u32 hello)
+{
+	const struct raqib_dest_app *d;
+	__u64 cookie, now;
+	__u32 off, len, zero = 0;
+
+	if (sni_at(skb, hello, &off, &len))
+		return;
+	d = match_sni(skb, off, len);
+	if (!d)
+		return;
+	cookie = bpf_get_socket_cookie(skb);
+	now = bpf_ktime_get_boot_ns();
+	bpf_map_update_elem(&raqib_dest_socks, &cookie, d, BPF_ANY);
+	bpf_map_update_elem(&raqib_dest_gate, &zero, &now, BPF_ANY);
+}
+
 SEC("cgroup_skb/egress")
 int handle_egress(struct __sk_buff *skb)
 {
@@ -140,8 +264,10 @@ int handle_egress(struct __sk_buff *skb)
 	if (bpf_skb_load_bytes(skb, p.payload_off, h, sizeof(h)))
 		return PASS;
 	if (p.proto == IPPROTO_TCP) {
-		if (h[0] == TLS_HANDSHAKE && h[1] == 3 && h[5] == TLS_CLIENT_HELLO)
+		if (h[0] == TLS_HANDSHAKE && h[1] == 3 && h[5] == TLS_CLIENT_HELLO) {
+			watch_hello(skb, p.payload_off);
 			emit(skb, RAQIB_PKT_TLS_HELLO);
+		}
 		return PASS;
 	}
 	/* UDP: a long header (form and fixed bits) in a datagram padded as Initials are */

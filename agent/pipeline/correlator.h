@@ -69,6 +69,7 @@ struct staged_file {
 	char inst_comm[RAQIB_COMM_LEN];
 	char inst_exe[RAQIB_PATH_MAX];
 	char app_id[RULES_ID_MAX]; /* rules_app.id of the process's app */
+	bool by_destination; /* the app is where the process connected, not what it is named */
 	/* the process that opened it */
 	uint32_t pid;
 	uint64_t start_ns;

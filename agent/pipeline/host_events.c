@@ -269,6 +269,41 @@ static void on_exec(struct host_events *h, const struct raqib_event_exec *ev)
 		h->stats.proc_refused++;
 }
 
+/*
+ * A process that was not watched connected to a channel (its address, or its ClientHello's
+ * server name): it counts as that channel's app -- a renamed copy of a messaging app, curl, a
+ * script -- and is the root of its own instance unless its parent is a watched app.
+ */
+static void on_dest(struct host_events *h, const struct raqib_event_dest *ev)
+{
+	const struct rules_app *app = rules_app_by_id(h->rules, ev->app_id);
+	const struct proc_info *p = proc_table_lookup(h->procs, ev->hdr.pid);
+	struct proc_info info = { 0 };
+
+	h->stats.watched_by_dest++;
+	if (p && p->start_ns == ev->hdr.proc_start_ns) {
+		info = *p;
+	} else {
+		info.pid = ev->hdr.pid;
+		info.ppid = ev->hdr.ppid;
+		info.uid = ev->hdr.uid;
+		info.start_ns = ev->hdr.proc_start_ns;
+		info.cgroup_id = ev->hdr.cgroup_id;
+		memcpy(info.comm, ev->hdr.comm, sizeof(info.comm));
+		info.comm[sizeof(info.comm) - 1] = '\0';
+		proc_read_exe(info.pid, info.exe, sizeof(info.exe));
+	}
+	info.watched = true;
+	if (!rules_app_is_channel(info.app) && app) {
+		info.app = app;
+		info.by_destination = true;
+	}
+	set_instance(h, &info);
+	describe_from_proc(&info);
+	if (proc_table_upsert(h->procs, &info) == -ENOSPC)
+		h->stats.proc_refused++;
+}
+
 static void on_fork(struct host_events *h, const struct raqib_event_fork *ev)
 {
 	const struct proc_info *parent = proc_table_lookup(h->procs, ev->hdr.pid);
@@ -529,6 +564,7 @@ static void on_open(struct host_events *h, const struct raqib_event_open *ev)
 	memcpy(f->inst_comm, inst->comm, sizeof(f->inst_comm));
 	memcpy(f->inst_exe, inst->exe, sizeof(f->inst_exe));
 	snprintf(f->app_id, sizeof(f->app_id), "%s", proc->app ? proc->app->id : "");
+	f->by_destination = proc->by_destination;
 	f->pid = proc->pid;
 	f->start_ns = proc->start_ns;
 	f->ppid = proc->ppid;
@@ -591,11 +627,15 @@ static const char *transport_of(uint16_t proto)
  * The analyst's sentence for an upload: who, where to, and, when the instance had opened other
  * files, why this one (numbers only: no name or path goes in it).
  */
-static void upload_why(const struct rules_app *app, const struct corr_upload *up, char *out,
-		       size_t out_len)
+static void upload_why(const struct staged_file *f, const struct rules_app *app,
+		       const struct corr_upload *up, char *out, size_t out_len)
 {
 	const struct rules_app *to = up->dest_app;
-	const char *who = app && app->kind == RULES_APP_BROWSER ? "a web browser" : "this app";
+	const char *who =
+		f->by_destination ?
+			"a program the catalog does not name, talking to the channel's servers," :
+		app && app->kind == RULES_APP_BROWSER ? "a web browser" :
+							"this app";
 	int n = snprintf(
 		out, out_len,
 		"%s opened this file, then sent %s%s%s as many bytes as the file weighs once prepared for upload",
@@ -658,7 +698,7 @@ static void on_outcome(void *ctx, const struct staged_file *f, const struct corr
 	}
 	if (up) {
 		h->stats.uploads++;
-		upload_why(app, up, why, sizeof(why));
+		upload_why(f, app, up, why, sizeof(why));
 		alert.why = why;
 		upload.bytes = up->bytes;
 		upload.expected = up->expected;
@@ -684,7 +724,9 @@ static void on_outcome(void *ctx, const struct staged_file *f, const struct corr
 	} else {
 		h->stats.read_only++;
 		alert.why =
-			"an app of a consumer channel opened a file holding personal data or an official document; no matching upload followed";
+			f->by_destination ?
+				"a program the catalog does not name, talking to a consumer channel's servers, opened a file holding personal data or an official document; no matching upload followed" :
+				"an app of a consumer channel opened a file holding personal data or an official document; no matching upload followed";
 	}
 	snprintf(uid, sizeof(uid), "%u", f->uid);
 	if (rules_decide(h->rules, &f->verdict, &info, &decision) || !decision.matched)
@@ -835,6 +877,9 @@ int host_events_on_event(void *ctx, const struct raqib_event_hdr *hdr)
 	case RAQIB_EV_PACKET:
 		packet_names_on_packet(h->names, (const struct raqib_event_packet *)hdr);
 		break;
+	case RAQIB_EV_DEST:
+		on_dest(h, (const struct raqib_event_dest *)hdr);
+		break;
 	default:
 		break;
 	}
@@ -863,8 +908,9 @@ static void refresh_app(void *ctx, struct proc_info *info)
 
 	if (!app)
 		app = rules_app_by_comm(rules, info->comm);
-	/* a helper process keeps the app of its tree, by id in the new catalog */
-	if (!app && info->watched && info->app)
+	/* a helper process keeps the app of its tree, and a process watched for where it connected
+	 * its channel, by id in the new catalog */
+	if ((!app || info->by_destination) && info->watched && info->app)
 		app = rules_app_by_id(rules, info->app->id);
 	info->app = app;
 }

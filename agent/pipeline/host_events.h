@@ -75,6 +75,7 @@ struct host_events_stats {
 	uint64_t shadow; /* decisions of rules in shadow mode: counted, not alerted */
 	uint64_t alerts_failed; /* the sink refused the alert */
 	uint64_t proc_refused; /* process table full */
+	uint64_t watched_by_dest; /* processes watched for connecting to a channel */
 	/* server names from the names tier's packets (packet_names.h) */
 	uint64_t names_dns; /* addresses named by DNS answers */
 	uint64_t names_hellos; /* TLS ClientHellos and QUIC Initials seen */

@@ -18,9 +18,41 @@
 
 struct bpf_sensor;
 
+/*
+ * Destination watching (events.h): a process of any name whose connection goes to a channel is
+ * watched as that channel's app. Names are server-name patterns of the catalog: "*.x.y" (x.y and
+ * its subdomains) or an exact name; patterns with other wildcards cannot be matched in the
+ * kernel and are skipped (counted). Ranges are CIDR blocks (addr of 4 or 16 bytes).
+ */
+struct bpf_dest_name {
+	const char *app_id;
+	const char *pattern;
+};
+
+struct bpf_dest_range {
+	const char *app_id;
+	int family; /* AF_INET, AF_INET6 */
+	uint8_t addr[16];
+	unsigned bits;
+};
+
+struct bpf_sensor_dests {
+	const struct bpf_dest_name *names;
+	size_t n_names;
+	const struct bpf_dest_range *ranges;
+	size_t n_ranges;
+};
+
 struct bpf_sensor_config {
 	const char *const *watch_names; /* executable names (cut to 15 characters, as comm) */
 	size_t n_names;
+	/*
+	 * An executable whose path makes its process watched although its name is not in
+	 * watch_names (an app the catalog names by install path only); NULL: none.
+	 */
+	bool (*watch_exe)(void *ctx, const char *exe);
+	void *watch_exe_ctx;
+	struct bpf_sensor_dests dests;
 	host_event_sink_fn sink; /* where records go */
 	void *sink_ctx;
 	bool tls; /* load the TLS plaintext tier */
@@ -49,6 +81,8 @@ struct bpf_sensor_stats {
 	uint64_t drops_tls_cut; /* TLS calls longer than the capture limit */
 	uint64_t drops_path; /* opens whose path could not be read */
 	uint64_t drops_pkt_ringbuf; /* DNS answers or handshakes lost: ring full */
+	uint64_t watched_by_dest; /* processes watched because of where they connected */
+	uint64_t watched_by_path; /* processes watched because of their executable's path */
 };
 
 /* The parts of the sensor, each attached, replaced by a fallback, unavailable or turned off. */
@@ -105,6 +139,14 @@ struct bpf_sensor *bpf_sensor_new(const struct bpf_sensor_config *config, char *
 /* Replaces the kernel's watch list (after a rules reload). Returns 0 or a negative errno. */
 int bpf_sensor_set_watch_names(struct bpf_sensor *sensor, const char *const *watch_names,
 			       size_t n_names);
+
+/*
+ * Replaces the channels' names and ranges of destination watching (after a rules reload).
+ * Returns 0 or a negative errno; *skipped (may be NULL) gets the patterns the kernel cannot
+ * match.
+ */
+int bpf_sensor_set_destinations(struct bpf_sensor *sensor, const struct bpf_sensor_dests *dests,
+				size_t *skipped);
 
 /* Detaches everything and frees the sensor; accepts NULL. */
 void bpf_sensor_free(struct bpf_sensor *sensor);

@@ -98,6 +98,11 @@ int event_decode(const void *data, size_t size, union event_buf *out)
 	case RAQIB_EV_TLS_BIND:
 		err = size == sizeof(struct raqib_event_tls_bind) ? 0 : -EPROTO;
 		break;
+	case RAQIB_EV_DEST:
+		err = size == sizeof(struct raqib_event_dest) ? 0 : -EPROTO;
+		if (!err)
+			out->dest.app_id[RAQIB_APP_ID_MAX - 1] = '\0';
+		break;
 	case RAQIB_EV_TLS_DATA:
 		/* binary tail: its length must be in bounds and agree with the record size */
 		if (size < offsetof(struct raqib_event_tls_data, data) + 1 ||

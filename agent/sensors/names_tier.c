@@ -95,7 +95,11 @@ struct names_tier *names_tier_new(const struct names_tier_maps *maps, char *wher
 	if (reuse(t->skel->maps.raqib_events, maps->events, err, err_len) ||
 	    reuse(t->skel->maps.raqib_watched, maps->watched, err, err_len) ||
 	    reuse(t->skel->maps.raqib_tls_active, maps->tls_active, err, err_len) ||
-	    reuse(t->skel->maps.raqib_drops, maps->drops, err, err_len))
+	    reuse(t->skel->maps.raqib_drops, maps->drops, err, err_len) ||
+	    reuse(t->skel->maps.raqib_dest_names, maps->dest_names, err, err_len) ||
+	    reuse(t->skel->maps.raqib_dest_ranges, maps->dest_ranges, err, err_len) ||
+	    reuse(t->skel->maps.raqib_dest_socks, maps->dest_socks, err, err_len) ||
+	    reuse(t->skel->maps.raqib_dest_gate, maps->dest_gate, err, err_len))
 		goto err_free;
 	rc = names__load(t->skel);
 	if (rc) {

@@ -20,6 +20,10 @@ struct names_tier_maps {
 	int watched;
 	int tls_active;
 	int drops;
+	int dest_names; /* destination watching (events.h) */
+	int dest_ranges;
+	int dest_socks;
+	int dest_gate;
 };
 
 /*

@@ -12,9 +12,10 @@ WEB_NAMES="web.whatsapp.com mmg.whatsapp.net web.telegram.org venus.web.telegram
 	www.dropbox.com content.dropboxapi.com onedrive.live.com api.onedrive.com mega.nz
 	gfs270n171.userstorage.mega.co.nz"
 
-# Starts the HTTPS server on $SRV_IP:443 in the server namespace; requests go to $TMP/web.log.
+# Starts the HTTPS server on ${1:-$SRV_IP}:443 in the server namespace; requests go to
+# $TMP/web.log.
 start_web_server() {
-	local san="" n
+	local addr=${1:-$SRV_IP} san="" n
 	command -v python3 >/dev/null || fail "python3 is not installed (scripts/install-deps.sh)"
 	for n in $WEB_NAMES; do
 		san="${san:+$san,}DNS:$n"
@@ -23,12 +24,12 @@ start_web_server() {
 		-subj /CN=web.whatsapp.com -addext "subjectAltName=$san" \
 		-keyout "$TMP/web-key.pem" -out "$TMP/web-cert.pem" 2>/dev/null ||
 		fail "cannot make the web certificate"
-	: >"$TMP/web.log"
-	ip netns exec "$NS_SRV" python3 "$WEBCLIENTS/server.py" "$SRV_IP" 443 "$TMP/web-cert.pem" \
-		"$TMP/web-key.pem" "$WEBCLIENTS/client.html" "$TMP/web.log" 2>"$TMP/web.err" &
+	touch "$TMP/web.log"
+	ip netns exec "$NS_SRV" python3 "$WEBCLIENTS/server.py" "$addr" 443 "$TMP/web-cert.pem" \
+		"$TMP/web-key.pem" "$WEBCLIENTS/client.html" "$TMP/web.log" 2>>"$TMP/web.err" &
 	track $!
 	for _ in $(seq 50); do
-		if ip netns exec "$NS_SRV" ss -Htln "sport = :443" | grep -q .; then
+		if ip netns exec "$NS_SRV" ss -Htln "src $addr and sport = :443" | grep -q .; then
 			return 0
 		fi
 		sleep 0.1

@@ -393,6 +393,40 @@ static void test_browser_named_by_hello(void **state)
 	close(fd);
 }
 
+/*
+ * A program the catalog does not name connects to a channel (the kernel's DEST record): it is
+ * that channel's app from then on, and its upload says how it was recognised.
+ */
+static void test_watched_by_destination(void **state)
+{
+	struct fixture *fx = *state;
+	static struct raqib_event_dest d;
+	struct host_events_stats hs;
+	char path[128];
+	struct stat st;
+	int fd;
+
+	exec_as(fx, "/tmp/bin/notes-helper", "notes-helper");
+	memset(&d, 0, sizeof(d));
+	hdr(&d.hdr, RAQIB_EV_DEST, sizeof(d), 2 * S);
+	snprintf(d.hdr.comm, sizeof(d.hdr.comm), "notes-helper");
+	snprintf(d.app_id, sizeof(d.app_id), "whatsapp");
+	d.how = RAQIB_DEST_BY_SNI;
+	d.family = AF_INET;
+	d.port = 443;
+	feed(fx, &d, sizeof(d));
+	snprintf(path, sizeof(path), "%s/letter.txt", fx->dir);
+	fd = open_file(fx, path, letter, 2 * S + 1);
+	assert_int_equal(fstat(fd, &st), 0);
+	flow(fx, 0x40, "10.9.9.7", (uint64_t)st.st_size + 26 + 300, RAQIB_FLOW_OPEN, 3 * S);
+	assert_int_equal(fx->n, 1);
+	assert_string_equal(fx->alerts[0].confidence, "high");
+	assert_string_equal(fx->alerts[0].channel, "whatsapp");
+	host_events_get_stats(fx->host, &hs);
+	assert_int_equal(hs.watched_by_dest, 1);
+	close(fd);
+}
+
 static void tls(struct fixture *fx, uint64_t conn, const char *text, uint64_t ts)
 {
 	static struct raqib_event_tls_data e;
@@ -463,6 +497,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_read_only_and_library, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tls_plaintext, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_browser_named_by_hello, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_watched_by_destination, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
