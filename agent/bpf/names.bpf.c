@@ -65,31 +65,39 @@ struct l4 {
 	__u8 proto;
 };
 
+/*
+ * Reads the IP and transport headers in place (direct packet access: no helper call, which is
+ * what every packet of the host pays for; headers are always in the linear part).
+ */
 static __always_inline int parse(struct __sk_buff *skb, struct l4 *p)
 {
-	__u8 b[2];
-	__u16 ports[2];
-	__u8 doff;
+	void *data = (void *)(long)skb->data, *end = (void *)(long)skb->data_end;
+	__u16 *ports;
 
 	if (skb->protocol == bpf_htons(ETH_P_IP)) {
-		if (bpf_skb_load_bytes(skb, 0, b, 1) || bpf_skb_load_bytes(skb, 9, &p->proto, 1))
-			return -1;
-		p->l4_off = (b[0] & 0x0f) * 4;
-		if (p->l4_off < 20)
+		struct iphdr *ip = data;
+
+		if ((void *)(ip + 1) > end || ip->ihl < 5)
 			return -1;
 		/* a non-first fragment carries no transport header */
-		if (bpf_skb_load_bytes(skb, 6, b, 2) || ((b[0] & 0x1f) | b[1]))
+		if (ip->frag_off & bpf_htons(0x1fff))
 			return -1;
+		p->proto = ip->protocol;
+		p->l4_off = ip->ihl * 4;
 	} else if (skb->protocol == bpf_htons(ETH_P_IPV6)) {
-		if (bpf_skb_load_bytes(skb, 6, &p->proto, 1))
+		struct ipv6hdr *ip6 = data;
+
+		if ((void *)(ip6 + 1) > end)
 			return -1;
-		p->l4_off = 40; /* extension headers: not followed (rare on these packets) */
+		p->proto = ip6->nexthdr; /* extension headers: not followed (rare on these) */
+		p->l4_off = sizeof(*ip6);
 	} else {
 		return -1;
 	}
 	if (p->proto != IPPROTO_TCP && p->proto != IPPROTO_UDP)
 		return -1;
-	if (bpf_skb_load_bytes(skb, p->l4_off, ports, sizeof(ports)))
+	ports = data + (p->l4_off & 0x3f);
+	if ((void *)(ports + 2) > end)
 		return -1;
 	p->sport = bpf_ntohs(ports[0]);
 	p->dport = bpf_ntohs(ports[1]);
@@ -97,9 +105,13 @@ static __always_inline int parse(struct __sk_buff *skb, struct l4 *p)
 		p->payload_off = p->l4_off + 8;
 		return 0;
 	}
-	if (bpf_skb_load_bytes(skb, p->l4_off + 12, &doff, 1))
-		return -1;
-	p->payload_off = p->l4_off + (doff >> 4) * 4;
+	{
+		struct tcphdr *tcp = data + (p->l4_off & 0x3f);
+
+		if ((void *)(tcp + 1) > end)
+			return -1;
+		p->payload_off = p->l4_off + tcp->doff * 4;
+	}
 	return 0;
 }
 
@@ -261,6 +273,9 @@ int handle_egress(struct __sk_buff *skb)
 
 	if (parse(skb, &p) || p.payload_off + sizeof(h) > skb->len)
 		return PASS;
+	/* UDP: only a datagram padded as Initials are is worth a look */
+	if (p.proto == IPPROTO_UDP && skb->len - p.payload_off < QUIC_INITIAL_MIN)
+		return PASS;
 	if (bpf_skb_load_bytes(skb, p.payload_off, h, sizeof(h)))
 		return PASS;
 	if (p.proto == IPPROTO_TCP) {
@@ -270,8 +285,8 @@ int handle_egress(struct __sk_buff *skb)
 		}
 		return PASS;
 	}
-	/* UDP: a long header (form and fixed bits) in a datagram padded as Initials are */
-	if ((h[0] & 0xc0) == 0xc0 && skb->len - p.payload_off >= QUIC_INITIAL_MIN)
+	/* a long header (form and fixed bits) */
+	if ((h[0] & 0xc0) == 0xc0)
 		emit(skb, RAQIB_PKT_QUIC_INITIAL);
 	return PASS;
 }
