@@ -11,6 +11,11 @@
 #      other a medium read alert;
 #  (c) Telegram Web: MTProto parts of 512 KiB POSTed to venus.web.telegram.org;
 #  (d) Messenger: an HTML form (multipart) with a list of citizens;
+#  (e) personal webmail -- Gmail (resumable upload), Outlook.com (base64 in JSON), Yahoo Mail
+#      (FormData) -- and file transfer / personal cloud -- WeTransfer (5 MiB chunks PUT to
+#      storage), Google Drive (resumable), Dropbox (API upload), OneDrive (upload session),
+#      MEGA (AES-CTR in the page, growing chunks): each one upload alert under a policy of its
+#      kind, naming the channel;
 #  and nothing for the browser's own files: its launcher (a script holding its maintainer's
 #  address), libraries, fonts, fontconfig, profile -- hundreds of opens, not one alert.
 # Marked RUN_SERIAL: it sees the whole host.
@@ -29,6 +34,12 @@ make_pdf "$CORPUS/doc_135.txt" 180000 "$D/wa-letter.pdf" # TOP SECRET, two CINs
 make_pdf "$CORPUS/doc_279.txt" 75000 "$D/pick-a.pdf" # SECRET
 make_pdf "$CORPUS/doc_152.txt" 260000 "$D/pick-b.pdf" # SECRET, a list of 8 persons
 make_pdf "$CORPUS/doc_135.txt" 1300000 "$D/tg-report.pdf"
+# webmail and file transfer: one file each, sizes apart by more than the tolerances
+set -- gmail:400000 outlook:330000 yahoo:550000 wetransfer:700000 drive:900000 \
+	dropbox:1100000 onedrive:1650000 mega:2100000
+for c in "$@"; do
+	make_pdf "$CORPUS/doc_279.txt" "${c#*:}" "$D/${c%%:*}.pdf" # SECRET official letter
+done
 {
 	cat "$CORPUS/doc_094.csv" # 20 persons: CIN and phone
 	for i in $(seq 1500); do
@@ -46,14 +57,22 @@ start_agent --upload-window 20
 cat >"$TMP/cases.json" <<EOF
 [
  {"origin": "web.whatsapp.com", "files": ["$D/wa-letter.pdf"]},
- {"origin": "web.whatsapp.com", "files": ["$D/pick-a.pdf", "$D/pick-b.pdf"], "which": 1},
  {"origin": "web.telegram.org", "files": ["$D/tg-report.pdf"]},
- {"origin": "www.messenger.com", "files": ["$D/liste.csv"], "form": true}
+ {"origin": "www.messenger.com", "files": ["$D/liste.csv"], "form": true},
+ {"origin": "mail.google.com", "files": ["$D/gmail.pdf"]},
+ {"origin": "outlook.live.com", "files": ["$D/outlook.pdf"]},
+ {"origin": "mail.yahoo.com", "files": ["$D/yahoo.pdf"]},
+ {"origin": "wetransfer.com", "files": ["$D/wetransfer.pdf"]},
+ {"origin": "drive.google.com", "files": ["$D/drive.pdf"]},
+ {"origin": "www.dropbox.com", "files": ["$D/dropbox.pdf"]},
+ {"origin": "onedrive.live.com", "files": ["$D/onedrive.pdf"]},
+ {"origin": "mega.nz", "files": ["$D/mega.pdf"]},
+ {"origin": "web.whatsapp.com", "files": ["$D/pick-a.pdf", "$D/pick-b.pdf"], "which": 1}
 ]
 EOF
 drive_browser "$TMP/cases.json"
 # uploads are decided as soon as the bytes are counted (every 250 ms)
-wait_for "[ \"\$(rcli XLEN raqib:events)\" -ge 4 ]" 30
+wait_for "[ \"\$(rcli XLEN raqib:events)\" -ge 12 ]" 30
 stop_agent # the read of pick-a.pdf is decided now
 
 stored_alerts >"$TMP/all.json"
@@ -95,6 +114,23 @@ assert_jq '.raqib.server_name == "venus.web.telegram.org"' <"$TMP/tg-report.pdf.
 one liste.csv
 assert_jq '.raqib.confidence == "high" and .raqib.channel.id == "messenger"' <"$TMP/liste.csv.json"
 assert_jq '.raqib.document.bulk_personal_data == true' <"$TMP/liste.csv.json"
+
+# (e)
+channel() { # FILE ID KIND RULE-PREFIX
+	one "$1.pdf"
+	assert_jq ".raqib.confidence == \"high\" and .raqib.channel.id == \"$2\" and .raqib.channel.kind == \"$3\"" <"$TMP/$1.pdf.json"
+	assert_jq ".rule.id | startswith(\"$4\")" <"$TMP/$1.pdf.json"
+}
+channel gmail gmail webmail policy.webmail.
+channel outlook outlook webmail policy.webmail.
+channel yahoo yahoomail webmail policy.webmail.
+channel wetransfer wetransfer file_transfer policy.transfer.
+channel drive googledrive file_transfer policy.transfer.
+channel dropbox dropbox file_transfer policy.transfer.
+channel onedrive onedrive file_transfer policy.transfer.
+channel mega mega file_transfer policy.transfer.
+# Outlook.com sends base64: a third more bytes than the file, and the catalog expects so
+assert_jq '.raqib.upload.bytes > .file.size * 1.3' <"$TMP/outlook.pdf.json"
 
 # the alerts match the published schema
 /usr/bin/python3 "$RAQIB_SOURCE_DIR/tests/e2e/validate_alert.py" \

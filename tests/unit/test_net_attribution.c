@@ -10,7 +10,13 @@
  *     misses included), less the few flows listed in known_misses[] with the reason;
  *   - give no flow an app that neither the app column nor upstream names for that capture
  *     (negative check: linecall_falsepositve.pcap is not LINE, facebook.pcap is not Messenger,
- *     the cleartext and browsing captures name no messaging app).
+ *     the cleartext and browsing captures name no messaging app). Channels of other kinds
+ *     (webmail, file transfer) are held to the same: a flow labelled Dropbox must be one
+ *     upstream calls Dropbox.
+ *
+ * The log gives recall (messaging flows named right, of those upstream names, each capture
+ * counting at most its upstream count) and false positives (flows given an app the labels do
+ * not allow) over the whole set, the figures the issue's goal is stated in.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -51,6 +57,13 @@ static const struct {
 	{ "Jabber", "xmpp" },
 	{ "IRC", "irc" },
 	{ "DingTalk", "dingtalk" },
+	/* channels of other kinds */
+	{ "Dropbox", "dropbox" },
+	{ "GoogleDrive", "googledrive" },
+	{ "GoogleDocs", "googledrive" }, /* docs.google.com: the catalog counts Docs with Drive */
+	{ "MS_OneDrive", "onedrive" },
+	{ "GMail", "gmail" },
+	{ "Outlook", "outlook" },
 };
 
 /* nDPI protocol names of the upstream column -> catalog app id. */
@@ -85,6 +98,13 @@ static const struct {
 	{ "Jabber", "xmpp" },
 	{ "IRC", "irc" },
 	{ "DingTalk", "dingtalk" },
+	/* channels of other kinds */
+	{ "Dropbox", "dropbox" },
+	{ "GoogleDrive", "googledrive" },
+	{ "GoogleDocs", "googledrive" }, /* docs.google.com: the catalog counts Docs with Drive */
+	{ "MS_OneDrive", "onedrive" },
+	{ "GMail", "gmail" },
+	{ "Outlook", "outlook" },
 };
 
 /*
@@ -256,6 +276,7 @@ static void test_readme_labels(void **state)
 {
 	static struct expectation exp[64];
 	size_t n = read_readme(exp, 64), messaging = 0;
+	unsigned expected = 0, right = 0, false_pos = 0;
 
 	assert_true(n >= 40);
 	for (size_t i = 0; i < n; i++) {
@@ -269,16 +290,19 @@ static void test_readme_labels(void **state)
 
 			for (size_t a = 0; a < e->n_allowed && !ok; a++)
 				ok = !strcmp(c.apps[k], e->allowed[a]);
-			if (!ok)
-				fail_msg(
-					"%s: %u flows labelled '%s', which the README does not name",
-					e->file, c.flows[k], c.apps[k]);
+			if (!ok) {
+				printf("# %s: %u flows labelled '%s', which the README does not name\n",
+				       e->file, c.flows[k], c.apps[k]);
+				false_pos += c.flows[k];
+			}
 			if (e->app && !strcmp(c.apps[k], e->app))
 				got = c.flows[k];
 		}
 		if (!e->app)
 			continue;
 		messaging++;
+		expected += e->min_flows;
+		right += got < e->min_flows ? got : e->min_flows;
 		if (got + misses(e->file) < e->min_flows)
 			fail_msg("%s: %u flows labelled '%s', upstream nDPI labels %u", e->file,
 				 got, e->app, e->min_flows);
@@ -286,7 +310,10 @@ static void test_readme_labels(void **state)
 		if (e->min_flows && !got)
 			fail_msg("%s: no flow labelled '%s'", e->file, e->app);
 	}
+	printf("# attribution on ../shared/pcaps: recall %.3f (%u of %u messaging flows), %u false positives\n",
+	       expected ? (double)right / expected : 0.0, right, expected, false_pos);
 	assert_true(messaging >= 25);
+	assert_int_equal(false_pos, 0);
 }
 
 /* The negative capture: a flow nDPI once took for a LINE call is not LINE. */
