@@ -759,6 +759,15 @@ static __noinline void bind_tls(__u32 tid, __u32 tgid, __u64 sk)
 	submit(&e, sizeof(e));
 }
 
+/* Whether a ClientHello matched a channel lately: an inlined array load, for every send. */
+static __always_inline bool dest_gate_open(void)
+{
+	__u32 zero = 0;
+	__u64 *last = bpf_map_lookup_elem(&raqib_dest_gate, &zero);
+
+	return last && *last;
+}
+
 /*
  * The send of a process that is not watched, on a socket whose ClientHello asked for a
  * channel's server (names.bpf.c marked it, by cookie): the process is watched from this send
@@ -774,8 +783,12 @@ static __noinline bool watch_by_hello(struct sock *sock, __u32 tgid)
 	__u32 zero = 0;
 
 	last = bpf_map_lookup_elem(&raqib_dest_gate, &zero);
-	if (!last || !*last || bpf_ktime_get_boot_ns() - *last > RAQIB_DEST_GATE_NS)
+	if (!last || !*last)
 		return false;
+	if (bpf_ktime_get_boot_ns() - *last > RAQIB_DEST_GATE_NS) {
+		*last = 0; /* closed: the next sends stop at the load above */
+		return false;
+	}
 	cookie = bpf_get_socket_cookie(sock);
 	app = bpf_map_lookup_elem(&raqib_dest_socks, &cookie);
 	if (!app)
@@ -805,7 +818,7 @@ int BPF_PROG(handle_send, struct sock *sock, int ret, int send_flags)
 
 	if (ret <= 0 || (family != AF_INET && family != AF_INET6))
 		return 0; /* failed sends, and Unix sockets (an app's own IPC) */
-	if (!is_watched(tgid) && !watch_by_hello(sock, tgid))
+	if (!is_watched(tgid) && !(dest_gate_open() && watch_by_hello(sock, tgid)))
 		return 0;
 	bind_tls((__u32)id, tgid, sk);
 	now = bpf_ktime_get_boot_ns();
