@@ -163,12 +163,21 @@ static bool in_cidr(const struct cidr *c, int family, const uint8_t *addr)
 
 const struct rules_app *rules_app_by_ip(const struct rules *r, int family, const void *addr)
 {
+	return rules_app_by_endpoint(r, family, addr, 0);
+}
+
+const struct rules_app *rules_app_by_endpoint(const struct rules *r, int family, const void *addr,
+					      uint16_t port)
+{
 	for (size_t i = 0; i < r->n_apps; i++) {
 		const struct app_rule *a = &r->apps[i];
 
-		for (size_t k = 0; a->meta.enabled && k < a->n_ranges; k++)
-			if (in_cidr(&a->ranges[k], family, addr))
+		for (size_t k = 0; a->meta.enabled && k < a->n_ranges; k++) {
+			const struct cidr *c = &a->ranges[k];
+
+			if ((c->port == 0 || c->port == port) && in_cidr(c, family, addr))
 				return &a->app;
+		}
 	}
 	return NULL;
 }
@@ -201,6 +210,8 @@ void rules_app_foreach_range(const struct rules *r,
 		if (!a->meta.enabled || !rules_app_is_channel(&a->app))
 			continue;
 		for (size_t k = 0; k < a->n_ranges; k++)
-			fn(ctx, &a->app, a->ranges[k].family, a->ranges[k].addr, a->ranges[k].bits);
+			if (a->ranges[k].port == 0) /* a port-bound range names no address alone */
+				fn(ctx, &a->app, a->ranges[k].family, a->ranges[k].addr,
+				   a->ranges[k].bits);
 	}
 }

@@ -115,6 +115,7 @@ struct marker {
 struct cidr {
 	uint8_t family; /* AF_INET or AF_INET6 */
 	uint8_t bits;
+	uint16_t port; /* the range counts for servers on this port only; 0: any */
 	uint8_t addr[16];
 };
 

@@ -578,10 +578,23 @@ static int parse_cidr(struct yctx *y, yaml_node_t *at, const char *text, struct 
 		return fail(y, at, "'%.60s' is not an IPv4 or IPv6 address", addr);
 	errno = 0;
 	bits = strtol(slash + 1, &end, 10);
-	if (errno || *end || end == slash + 1 || bits < 0 ||
-	    bits > (out->family == AF_INET ? 32 : 128))
+	if (errno || end == slash + 1 || bits < 0 || bits > (out->family == AF_INET ? 32 : 128) ||
+	    (*end && *end != ' '))
 		return fail(y, at, "'%.60s' has a bad prefix length", text);
 	out->bits = (uint8_t)bits;
+	/* "CIDR port N": the range counts only for servers on that port */
+	if (*end) {
+		long port;
+		char *pend;
+
+		if (strncmp(end, " port ", 6) != 0)
+			return fail(y, at, "'%.60s': expected 'port N' after the range", text);
+		errno = 0;
+		port = strtol(end + 6, &pend, 10);
+		if (errno || *pend || pend == end + 6 || port < 1 || port > 65535)
+			return fail(y, at, "'%.60s' has a bad port", text);
+		out->port = (uint16_t)port;
+	}
 	return 0;
 }
 

@@ -288,6 +288,16 @@ static bool have(const struct slot *s, size_t n)
 	return true;
 }
 
+/* Bytes from offset 0 that have come, without a hole (at most need). */
+static size_t prefix(const struct slot *s, size_t need)
+{
+	size_t n = 0;
+
+	while (n < need && (s->filled[n / 8] & (1u << (n % 8))))
+		n++;
+	return n;
+}
+
 /* The frames of a decrypted client Initial: CRYPTO data into s. Returns 0 or -EINVAL. */
 static int read_frames(struct slot *s, const uint8_t *p, size_t len)
 {
@@ -434,10 +444,12 @@ int quic_initial_feed(struct quic_initial *q, const uint8_t *p, size_t len, cons
 		need = 4 + ((size_t)s->buf[1] << 16 | (size_t)s->buf[2] << 8 | s->buf[3]);
 		if (need > QUIC_HELLO_MAX)
 			return -EINVAL;
-		if (!have(s, need))
-			return 0;
-		s->done = true;
 		*hello = s->buf;
+		if (!have(s, need)) {
+			*hello_len = prefix(s, need);
+			return 2;
+		}
+		s->done = true;
 		*hello_len = need;
 		return 1;
 	}

@@ -29,9 +29,12 @@ void quic_initial_free(struct quic_initial *q);
 /*
  * Takes one UDP payload a client sent (a datagram may coalesce several QUIC packets; the
  * Initial among them is read). Returns 1 and sets *hello and *len to the ClientHello message
- * (handshake header included) once it is complete -- valid until the next call; 0 when more
- * packets are needed, or the datagram holds no readable client Initial; -ENOTSUP for a QUIC
- * version it does not know; -EINVAL for a malformed or undecryptable packet.
+ * (handshake header included) once it is complete; 2 and sets them to the part from its start
+ * that has come so far, when more is needed (a client whose first Initial is not answered
+ * sends no second one: its server name may be in that part, tls_hello_sni_prefix()) -- valid
+ * until the next call; 0 when the datagram holds no readable client Initial, or nothing from
+ * the hello's start yet; -ENOTSUP for a QUIC version it does not know; -EINVAL for a malformed
+ * or undecryptable packet.
  */
 int quic_initial_feed(struct quic_initial *q, const uint8_t *payload, size_t len,
 		      const uint8_t **hello, size_t *hello_len);

@@ -142,3 +142,62 @@ int tls_hello_sni_message(struct tls_hello *h, const uint8_t *msg, size_t len, c
 	free(records);
 	return rc;
 }
+
+/* Moves *off past a field of n bytes, or says the bytes end first. */
+static int skip(size_t *off, size_t n, size_t len)
+{
+	if (*off + n > len)
+		return -EAGAIN;
+	*off += n;
+	return 0;
+}
+
+int tls_hello_sni_prefix(const uint8_t *m, size_t len, char *out, size_t out_len)
+{
+	size_t off = 4 + 2 + 32, ext_end;
+
+	if (len < 4 || m[0] != 1)
+		return -EINVAL;
+	/* session id, cipher suites, compression methods */
+	if (off + 1 > len || skip(&off, 1 + (size_t)m[off], len))
+		return -EAGAIN;
+	if (off + 2 > len || skip(&off, 2 + ((size_t)m[off] << 8 | m[off + 1]), len))
+		return -EAGAIN;
+	if (off + 1 > len || skip(&off, 1 + (size_t)m[off], len))
+		return -EAGAIN;
+	if (off + 2 > len)
+		return -EAGAIN;
+	ext_end = off + 2 + ((size_t)m[off] << 8 | m[off + 1]);
+	off += 2;
+	while (off + 4 <= ext_end) {
+		unsigned type = (unsigned)m[off] << 8 | m[off + 1];
+		size_t elen;
+
+		if (off + 4 > len)
+			return -EAGAIN;
+		elen = (size_t)m[off + 2] << 8 | m[off + 3];
+		if (type == TLSEXT_TYPE_server_name) {
+			size_t name;
+
+			if (off + 9 > len)
+				return -EAGAIN;
+			name = (size_t)m[off + 7] << 8 | m[off + 8];
+			if (m[off + 6] != 0 || name == 0 || name + 5 > elen || name >= out_len ||
+			    name >= TLS_HELLO_NAME_MAX)
+				return -EINVAL;
+			if (off + 9 + name > len)
+				return -EAGAIN;
+			for (size_t i = 0; i < name; i++) {
+				unsigned char c = m[off + 9 + i];
+
+				if (c <= ' ' || c >= 0x7f)
+					return -EINVAL;
+				out[i] = (char)tolower(c);
+			}
+			out[name] = '\0';
+			return 0;
+		}
+		off += 4 + elen;
+	}
+	return off >= ext_end ? -ENOENT : -EAGAIN;
+}

@@ -32,4 +32,13 @@ int tls_hello_sni(struct tls_hello *hello, const uint8_t *records, size_t len, c
 int tls_hello_sni_message(struct tls_hello *hello, const uint8_t *msg, size_t len, char *out,
 			  size_t out_len);
 
+/*
+ * The SNI in the first len bytes of a bare ClientHello message whose rest never came (a QUIC
+ * client whose first Initial got no answer sends no second one; a capture cut short). OpenSSL
+ * reads whole hellos only, so this walks the fields up to the extensions and the extensions in
+ * the bytes there are (RFC 8446 section 4.1.2). Returns 0 with out filled; -EAGAIN when the
+ * bytes end before the name; -ENOENT when the extensions end without one; -EINVAL otherwise.
+ */
+int tls_hello_sni_prefix(const uint8_t *msg, size_t len, char *out, size_t out_len);
+
 #endif /* RAQIB_AGENT_TLS_HELLO_H */

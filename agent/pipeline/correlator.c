@@ -257,7 +257,7 @@ static const struct rules_app *dest_app(const struct correlator *c, const struct
 		family = AF_INET;
 		addr += 12;
 	}
-	app = rules_app_by_ip(c->rules, family, addr);
+	app = rules_app_by_endpoint(c->rules, family, addr, t->dport);
 	if (!app && c->cfg.name_of) {
 		name = c->cfg.name_of(c->cfg.name_ctx, t);
 		app = name ? rules_app_by_server_name(c->rules, name) : NULL;

@@ -32,6 +32,9 @@
 #include "net/gtpu.h"
 #include "net/ip_packet.h"
 #include "net/name_cache.h"
+#include "net/quic_initial.h"
+#include "net/stun.h"
+#include "net/tls_hello.h"
 
 /*
  * nDPI needs a handful of packets per flow; past this it is asked for its best guess. 24 is
@@ -49,6 +52,12 @@
 #define MDNS_PORT	 5353
 #define LLMNR_PORT	 5355
 
+/*
+ * What nDPI 4.2 does not know is looked for on this many packets of a flow with payload, both
+ * ways (STUN and TURN messages come and go; a relay's realm is in its answer).
+ */
+#define SIGNATURE_MAX_PACKETS 32
+
 /* Expiry runs at most this often (capture time): its cost is the flows it releases. */
 #define EXPIRE_INTERVAL_US 1000000u
 
@@ -61,6 +70,8 @@ struct net_inspect {
 	struct ndpi_detection_module_struct *ndpi;
 	struct flow_table *flows;
 	struct name_cache *names;
+	struct quic_initial *quic; /* QUIC Initials nDPI 4.2 cannot read (v2, later drafts) */
+	struct tls_hello *hello;
 	struct flow_table *endpoints; /* client UDP sockets -> app (flow->user: the app) */
 	struct flow_table *services; /* server address, port, protocol -> app */
 	struct cleartext *cleartext;
@@ -79,6 +90,8 @@ struct flow_state {
 	bool endpoint_learnt; /* own_app is settled and was taught to the side tables */
 	const struct rules_app *own_app; /* named by the flow's own clues (not its neighbours') */
 	enum attribution_source own_source;
+	const char *signature; /* nDPI name a newer nDPI gives it (net/stun.h...), or NULL */
+	uint8_t signature_packets; /* looked at for signatures so far */
 	char server_name[sizeof(((struct ndpi_flow_struct *)0)->host_server_name)];
 };
 
@@ -141,7 +154,10 @@ struct net_inspect *net_inspect_new(const struct rules *rules, alert_sink_fn sin
 	net->endpoints = flow_table_new(or_default(config->max_names, 65536), NULL, NULL);
 	net->services = flow_table_new(or_default(config->max_names, 65536), NULL, NULL);
 	net->cleartext = cleartext_new(rules, &ccfg, on_object, net);
-	if (!net->flows || !net->names || !net->endpoints || !net->services || !net->cleartext)
+	net->quic = quic_initial_new();
+	net->hello = tls_hello_new();
+	if (!net->flows || !net->names || !net->endpoints || !net->services || !net->cleartext ||
+	    !net->quic || !net->hello)
 		goto err_free;
 	return net;
 
@@ -161,6 +177,8 @@ void net_inspect_free(struct net_inspect *net)
 	flow_table_free(net->services);
 	name_cache_free(net->names);
 	cleartext_free(net->cleartext);
+	quic_initial_free(net->quic);
+	tls_hello_free(net->hello);
 	if (net->ndpi)
 		ndpi_exit_detection_module(net->ndpi);
 	free(net);
@@ -321,9 +339,11 @@ static const struct rules_app *attribute(struct net_inspect *net, const struct f
 	struct attribution_clues clues = {
 		.owner_app = owner ? owner->app : NULL,
 		.ndpi_name = ndpi,
+		.signature = st->signature,
 		.server_name = st->server_name,
 		.family = flow->key.family,
 		.server_addr = flow->server_addr,
+		.server_port = flow->server_port,
 		.service_app = with_endpoint ? side_app(net->services, flow, true) : NULL,
 		.endpoint_app = with_endpoint ? side_app(net->endpoints, flow, false) : NULL,
 	};
@@ -559,6 +579,46 @@ static struct flow *lookup_flow(struct net_inspect *net, const struct ip_packet 
 static int inspect_ip(struct net_inspect *net, const struct packet *pkt, bool tunneled);
 
 /*
+ * What Debian's nDPI 4.2 does not know, on a flow's first packets with payload: STUN and TURN
+ * messages that name a call's app (net/stun.h), WhatsApp's chat prologue
+ * (net/app_signatures.h), and the server name in a QUIC Initial of a version 4.2 does not
+ * decrypt (net/quic_initial.h). A finding made after the flow taught its neighbours teaches
+ * them again.
+ */
+static void look_for_signatures(struct net_inspect *net, struct flow *flow, struct flow_state *st,
+				const struct ip_packet *p, enum flow_dir dir, uint64_t ts_us)
+{
+	const uint8_t *hello;
+	size_t hello_len;
+	int rc;
+
+	if (!p->payload_len || st->signature_packets >= SIGNATURE_MAX_PACKETS)
+		return;
+	st->signature_packets++;
+	if (!st->signature) {
+		st->signature = stun_app_name(p->payload, p->payload_len);
+		if (!st->signature && p->proto == IPPROTO_TCP && dir == FLOW_DIR_TO_SERVER &&
+		    st->signature_packets == 1 &&
+		    app_signature_is_whatsapp_prologue(p->payload, p->payload_len))
+			st->signature = "WhatsApp";
+		if (st->signature)
+			st->endpoint_learnt = false;
+	}
+	if (p->proto != IPPROTO_UDP || dir != FLOW_DIR_TO_SERVER || st->server_name[0] ||
+	    !quic_packet_version(p->payload, p->payload_len))
+		return;
+	rc = quic_initial_feed(net->quic, p->payload, p->payload_len, &hello, &hello_len);
+	if ((rc == 1 && tls_hello_sni_message(net->hello, hello, hello_len, st->server_name,
+					      sizeof(st->server_name)) == 0) ||
+	    (rc == 2 && tls_hello_sni_prefix(hello, hello_len, st->server_name,
+					     sizeof(st->server_name)) == 0)) {
+		name_cache_put(net->names, flow->key.family, flow->server_addr, st->server_name,
+			       NAME_SOURCE_SNI, ts_us);
+		st->endpoint_learnt = false;
+	}
+}
+
+/*
  * A GTP-U packet (gtpu.h) is inspected as the inner packet it carries: its flow, not the
  * tunnel's, is the app's. One level only: a tunnel inside a tunnel is inspected as UDP.
  */
@@ -623,6 +683,7 @@ static int inspect_ip(struct net_inspect *net, const struct packet *pkt, bool tu
 	if (p.proto == IPPROTO_TCP)
 		flow_table_tcp_update(net->flows, flow, dir, p.tcp_flags);
 	classify(net, flow, st, pkt, &p);
+	look_for_signatures(net, flow, st, &p, dir, pkt->ts_us);
 	learn_dns(net, &p);
 	if (st->classified && !st->endpoint_learnt)
 		learn_endpoint(net, flow, st, flow_owner(net, flow));

@@ -107,8 +107,10 @@ void packet_names_on_packet(struct packet_names *n, const struct raqib_event_pac
 		rc = quic_initial_feed(n->quic, p.payload, p.payload_len, &hello, &hello_len);
 		if (rc == -ENOTSUP)
 			n->stats.quic_unknown++;
-		else if (rc == 1 &&
-			 tls_hello_sni_message(n->hello, hello, hello_len, name, sizeof(name)) == 0)
+		else if ((rc == 1 && tls_hello_sni_message(n->hello, hello, hello_len, name,
+							   sizeof(name)) == 0) ||
+			 (rc == 2 &&
+			  tls_hello_sni_prefix(hello, hello_len, name, sizeof(name)) == 0))
 			name_connection(n, &p, name);
 		break;
 	default:

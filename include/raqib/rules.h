@@ -264,7 +264,10 @@ void rules_app_foreach_server_name(const struct rules *rules,
 					      const char *pattern),
 				   void *ctx);
 
-/* Every address range of the channels: fn gets the family, 4 or 16 bytes and the prefix. */
+/*
+ * Every address range of the channels that holds for any port: fn gets the family, 4 or 16
+ * bytes and the prefix.
+ */
 void rules_app_foreach_range(const struct rules *rules,
 			     void (*fn)(void *ctx, const struct rules_app *app, int family,
 					const uint8_t *addr, unsigned bits),
@@ -273,8 +276,18 @@ void rules_app_foreach_range(const struct rules *rules,
 /* The app an nDPI protocol name belongs to ("WhatsApp", "TLS.WhatsAppFiles"), or NULL. */
 const struct rules_app *rules_app_by_ndpi(const struct rules *rules, const char *ndpi_name);
 
-/* The app an IP address belongs to (the catalog's ranges), or NULL. family: AF_INET(6). */
+/*
+ * The app an IP address belongs to (the catalog's ranges that hold for any port), or NULL.
+ * family: AF_INET(6).
+ */
 const struct rules_app *rules_app_by_ip(const struct rules *rules, int family, const void *addr);
+
+/*
+ * The app of a server at addr and port: its ranges for any port, and those written "CIDR port
+ * N" for that port (an operator's shared network, of which one service listens on one port).
+ */
+const struct rules_app *rules_app_by_endpoint(const struct rules *rules, int family,
+					      const void *addr, uint16_t port);
 
 /*
  * Policy (rules of kind `policy` and `exception`): given what was seen and the verdict on its

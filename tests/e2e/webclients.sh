@@ -50,6 +50,7 @@ install_playwright() {
 # drive_browser CASES.json: one Chromium launch for every case, in the client namespace.
 drive_browser() {
 	ip netns exec "$NS_CLI" env NODE_PATH="$TMP/node/node_modules" HOME="$TMP" \
+		CHROMIUM_ARGS="${CHROMIUM_ARGS:-}" \
 		node "$WEBCLIENTS/drive.js" "$SRV_IP" "$1" >"$TMP/drive.out" 2>"$TMP/drive.err" ||
 		fail "the browser failed: $(tail -5 "$TMP/drive.err")"
 }

@@ -52,6 +52,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	case 1:
 		if (tls_hello_sni_message(hello, data + 1, size - 1, name, sizeof(name)) == 0)
 			check_name(name);
+		if (tls_hello_sni_prefix(data + 1, size - 1, name, sizeof(name)) == 0)
+			check_name(name);
 		break;
 	case 2:
 		for (size_t off = 1; off + 2 <= size;) {

@@ -78,6 +78,27 @@ static void test_tls_hello(void **state)
 	tls_hello_free(h);
 }
 
+/* The name in a hello whose end never came: found when its bytes are there, else "more". */
+static void test_hello_prefix(void **state)
+{
+	uint8_t rec[4096];
+	char name[TLS_HELLO_NAME_MAX];
+	size_t n = client_hello("mega.nz", rec, sizeof(rec)) - 5, cut;
+
+	(void)state;
+	assert_int_equal(tls_hello_sni_prefix(rec + 5, n, name, sizeof(name)), 0);
+	assert_string_equal(name, "mega.nz");
+	/* the shortest prefix holding the name, then one byte less */
+	for (cut = 40; cut < n && tls_hello_sni_prefix(rec + 5, cut, name, sizeof(name)); cut++)
+		;
+	assert_true(cut < n);
+	assert_int_equal(tls_hello_sni_prefix(rec + 5, cut - 1, name, sizeof(name)), -EAGAIN);
+	n = client_hello(NULL, rec, sizeof(rec)) - 5;
+	assert_int_equal(tls_hello_sni_prefix(rec + 5, n, name, sizeof(name)), -ENOENT);
+	assert_int_equal(tls_hello_sni_prefix((const uint8_t *)"\2\0\0\4", 4, name, sizeof(name)),
+			 -EINVAL);
+}
+
 static void hex(const char *s, uint8_t *out)
 {
 	for (size_t i = 0; s[2 * i]; i++)
@@ -233,9 +254,9 @@ static void test_quic_not_initial(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_tls_hello),	 cmocka_unit_test(test_initial_keys),
-		cmocka_unit_test(test_quic_v1),		 cmocka_unit_test(test_quic_v2),
-		cmocka_unit_test(test_quic_not_initial),
+		cmocka_unit_test(test_tls_hello),    cmocka_unit_test(test_hello_prefix),
+		cmocka_unit_test(test_initial_keys), cmocka_unit_test(test_quic_v1),
+		cmocka_unit_test(test_quic_v2),	     cmocka_unit_test(test_quic_not_initial),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -10,7 +10,8 @@
  * https://ORIGIN/, the files are put in its file input as a user picking them would, and the page
  * uploads file number `which` as the service does (or submits its form). Every service name goes
  * to SERVER_IP (--host-resolver-rules), so the TLS server name is the real service's. Prints one
- * line per case ("case N ok"); exits 1 at the first failure.
+ * line per case ("case N ok"); exits 1 at the first failure. CHROMIUM_ARGS (space-separated)
+ * adds arguments to Chromium's (recording QUIC Initials: --origin-to-force-quic-on...).
  */
 "use strict";
 const fs = require("fs");
@@ -20,8 +21,12 @@ async function main() {
 	const [ip, casesFile] = process.argv.slice(2);
 	const cases = JSON.parse(fs.readFileSync(casesFile, "utf8"));
 	const browser = await chromium.launch({
-		executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
-		args: ["--no-sandbox", "--ignore-certificate-errors", `--host-resolver-rules=MAP * ${ip}`],
+		executablePath : process.env.CHROMIUM || "/usr/bin/chromium",
+		args : [
+			"--no-sandbox", "--ignore-certificate-errors",
+			`--host-resolver-rules=MAP * ${ip}`,
+			...(process.env.CHROMIUM_ARGS || "").split(" ").filter((a) => a)
+		],
 	});
 	const context = await browser.newContext({ ignoreHTTPSErrors: true });
 	try {
