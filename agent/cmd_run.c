@@ -261,6 +261,7 @@ static void run_heartbeat(void *ctx, struct heartbeat_fields *f)
 	heartbeat_set_u64(f, "host.alerts_failed", hs.alerts_failed);
 	heartbeat_set_u64(f, "host.shadow", hs.shadow);
 	heartbeat_set_u64(f, "host.names.connections", hs.names_connections);
+	heartbeat_set_u64(f, "host.watched_by_dest", hs.watched_by_dest);
 	heartbeat_set_u64(f, "bpf.drops.pkt_ringbuf", bs.drops_pkt_ringbuf);
 }
 

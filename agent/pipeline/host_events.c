@@ -631,12 +631,20 @@ static void upload_why(const struct staged_file *f, const struct rules_app *app,
 		       const struct corr_upload *up, char *out, size_t out_len)
 {
 	const struct rules_app *to = up->dest_app;
-	const char *who =
-		f->by_destination ?
-			"a program the catalog does not name, talking to the channel's servers," :
-		app && app->kind == RULES_APP_BROWSER ? "a web browser" :
-							"this app";
-	int n = snprintf(
+	char who[96];
+	int n;
+
+	if (f->by_destination)
+		snprintf(
+			who, sizeof(who),
+			"a program the catalog does not name (%s), talking to the channel's servers,",
+			f->comm);
+	else if (app && app->kind == RULES_APP_BROWSER)
+		snprintf(who, sizeof(who), "a web browser (%s)",
+			 f->inst_comm[0] ? f->inst_comm : f->comm);
+	else
+		snprintf(who, sizeof(who), "this app");
+	n = snprintf(
 		out, out_len,
 		"%s opened this file, then sent %s%s%s as many bytes as the file weighs once prepared for upload",
 		who, to ? "to " : "", to ? to->name : "", to ? "" : "out");
