@@ -46,15 +46,16 @@ struct version_info {
 
 static int version_info(uint32_t v, struct version_info *out)
 {
-	if (v == QUIC_V1 || v == 0xfaceb00eu) /* mvfst's experimental version follows v1 */
+	if (v == QUIC_V1 || v == 0xff000021u || v == 0xff000022u) /* v1; drafts 33, 34 */
 		*out = (struct version_info){ salt_v1, "quic ", 0, 3 };
 	else if (v == QUIC_V2)
 		*out = (struct version_info){ salt_v2, "quicv2 ", 1, 0 };
 	else if (v >= 0xff00001du && v <= 0xff000020u) /* drafts 29 to 32 */
 		*out = (struct version_info){ salt_d29, "quic ", 0, 3 };
-	else if ((v >= 0xff000017u && v <= 0xff00001cu) || v == 0xfaceb002u) /* drafts 23-28 */
+	else if ((v >= 0xff000017u && v <= 0xff00001cu) || v == 0xfaceb002u || v == 0xfaceb00eu)
+		/* drafts 23 to 28; mvfst on draft 27, and its experimental version */
 		*out = (struct version_info){ salt_d23, "quic ", 0, 3 };
-	else if (v == 0xfaceb001u) /* mvfst on draft 22 */
+	else if (v == 0xff000016u || v == 0xfaceb001u) /* draft 22; mvfst on it */
 		*out = (struct version_info){ salt_d22, "quic ", 0, 3 };
 	else
 		return -ENOTSUP;
