@@ -170,11 +170,12 @@ int tls_hello_sni_prefix(const uint8_t *m, size_t len, char *out, size_t out_len
 	ext_end = off + 2 + ((size_t)m[off] << 8 | m[off + 1]);
 	off += 2;
 	while (off + 4 <= ext_end) {
-		unsigned type = (unsigned)m[off] << 8 | m[off + 1];
+		unsigned type;
 		size_t elen;
 
 		if (off + 4 > len)
 			return -EAGAIN;
+		type = (unsigned)m[off] << 8 | m[off + 1];
 		elen = (size_t)m[off + 2] << 8 | m[off + 3];
 		if (type == TLSEXT_TYPE_server_name) {
 			size_t name;
