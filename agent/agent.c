@@ -6,11 +6,16 @@
 #include "agent.h"
 
 #include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "loop.h"
+#include "rules_follow.h"
+#include "raqib/schema.h"
 #include "outbox/heartbeat.h"
 #include "outbox/outbox.h"
 
@@ -31,6 +36,65 @@ static int64_t epoch_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+/* Per-rule counters in heartbeats: the largest first, at most this many. */
+#define HEARTBEAT_RULE_COUNTERS 48
+
+struct rule_counter {
+	char key[HEARTBEAT_KEY_MAX];
+	uint64_t value;
+};
+
+struct rule_counters {
+	struct rule_counter c[HEARTBEAT_RULE_COUNTERS];
+	size_t n;
+	uint64_t left_out;
+};
+
+/* Keeps the HEARTBEAT_RULE_COUNTERS largest counters (rules_counter_fn). */
+static void keep_counter(void *ctx, const char *counter, const char *rule_id, uint64_t value)
+{
+	struct rule_counters *rc = ctx;
+	size_t at = rc->n;
+
+	if (rc->n == HEARTBEAT_RULE_COUNTERS) {
+		at = 0;
+		for (size_t i = 1; i < rc->n; i++)
+			if (rc->c[i].value < rc->c[at].value)
+				at = i;
+		if (rc->c[at].value >= value) {
+			rc->left_out++;
+			return;
+		}
+		rc->left_out++;
+	} else {
+		rc->n++;
+	}
+	snprintf(rc->c[at].key, sizeof(rc->c[at].key), "rules.%s.%s", counter, rule_id);
+	rc->c[at].value = value;
+}
+
+/*
+ * What each rule did since the agent started (rules_counters()): "rules.alerts.<id>" of live
+ * policies, "rules.allowed.<id>" of live exceptions, "rules.shadow.<id>" of rules in shadow
+ * mode (what they would have done); the expired exceptions.
+ */
+static void rules_heartbeat(const struct rules *rules, struct heartbeat_fields *f)
+{
+	struct rule_counters *rc = calloc(1, sizeof(*rc));
+	struct rules_summary s;
+
+	rules_summarize(rules, &s);
+	heartbeat_set_u64(f, "rules.expired_exceptions", s.expired);
+	if (!rc)
+		return;
+	rules_counters(rules, keep_counter, rc);
+	for (size_t i = 0; i < rc->n; i++)
+		heartbeat_set_u64(f, rc->c[i].key, rc->c[i].value);
+	if (rc->left_out)
+		heartbeat_set_u64(f, "rules.counters_left_out", rc->left_out);
+	free(rc);
+}
+
 /* The agent's own heartbeat fields (heartbeat_provider_fn). */
 static void agent_heartbeat(void *ctx, struct heartbeat_fields *f)
 {
@@ -46,6 +110,19 @@ static void agent_heartbeat(void *ctx, struct heartbeat_fields *f)
 	heartbeat_set(f, "interval_ms", "%u", agent->heartbeat_ms);
 	heartbeat_set(f, "status", "running");
 	heartbeat_set(f, "rules_hash", "%s", agent->rules ? rules_hash(agent->rules) : "");
+	if (agent->rules)
+		rules_heartbeat(agent->rules, f);
+	if (agent->follow) {
+		char refused[200];
+
+		if (agent->pushed.version)
+			heartbeat_set(f, RAQIB_HB_RULES_VERSION, "%" PRIu64, agent->pushed.version);
+		else
+			heartbeat_set(f, RAQIB_HB_RULES_VERSION, "none");
+		rules_follow_refused(agent->follow, refused, sizeof(refused));
+		if (refused[0])
+			heartbeat_set(f, RAQIB_HB_RULES_REFUSED, "%s", refused);
+	}
 }
 
 int agent_open_outbox(struct agent *agent)
@@ -82,6 +159,8 @@ int agent_open_outbox(struct agent *agent)
 		log_error("agent", "%s", err);
 		return -EIO;
 	}
+	agent->sink = outbox_sink;
+	agent->sink_ctx = agent->outbox;
 	agent->heartbeat = heartbeat_new();
 	if (!agent->heartbeat || heartbeat_add_provider(agent->heartbeat, agent_heartbeat, agent) ||
 	    heartbeat_add_provider(agent->heartbeat, outbox_heartbeat, agent->outbox)) {
@@ -137,20 +216,87 @@ int agent_flush_outbox(struct agent *agent, unsigned timeout_ms)
 	return -ETIMEDOUT;
 }
 
+static void log_rules_error(const struct rules_error *rerr)
+{
+	if (rerr->line)
+		log_error("rules", "%s:%u:%u: %s", rerr->file, rerr->line, rerr->column,
+			  rerr->text);
+	else if (rerr->file[0])
+		log_error("rules", "%s: %s", rerr->file, rerr->text);
+	else
+		log_error("rules", "cannot build the rules: %s", rerr->text);
+}
+
+struct rules_packs *agent_rules_packs(const struct agent *agent,
+				      const struct raqib_rules_bundle *pushed,
+				      struct rules_error *rerr)
+{
+	struct rules_packs *packs = rules_packs_new();
+	char name[64];
+	int rc = packs ? 0 : -ENOMEM;
+
+	memset(rerr, 0, sizeof(*rerr));
+	if (!rc && (!agent->no_builtin_rules || !agent->rules_path)) {
+		rc = rules_packs_layer(packs, "built-in");
+		if (!rc)
+			rc = rules_packs_add_builtin(packs);
+	}
+	if (!rc && agent->rules_path) {
+		rc = rules_packs_layer(packs, agent->rules_path);
+		if (!rc)
+			rc = rules_packs_add_path(packs, agent->rules_path, rerr);
+	}
+	if (!rc && pushed && pushed->n_packs) {
+		snprintf(name, sizeof(name), "pushed version %" PRIu64, pushed->version);
+		rc = rules_packs_layer(packs, name);
+		for (size_t i = 0; !rc && i < pushed->n_packs; i++)
+			rc = rules_packs_add_text(packs, pushed->packs[i].name,
+						  pushed->packs[i].text, pushed->packs[i].len);
+	}
+	if (rc) {
+		if (!rerr->text[0])
+			snprintf(rerr->text, sizeof(rerr->text), "%s", strerror(-rc));
+		rules_packs_free(packs);
+		return NULL;
+	}
+	return packs;
+}
+
+struct rules *agent_build_rules(void *ctx, const struct raqib_rules_bundle *pushed, char *err,
+				size_t err_len)
+{
+	struct rules_packs *packs = agent_rules_packs(ctx, pushed, &(struct rules_error){ 0 });
+	struct rules_error rerr;
+	struct rules *rules;
+
+	if (!packs) {
+		snprintf(err, err_len, "cannot read the agent's own packs");
+		return NULL;
+	}
+	rules = rules_build(packs, &rerr);
+	rules_packs_free(packs);
+	if (!rules && rerr.line)
+		snprintf(err, err_len, "%s:%u:%u: %s", rerr.file, rerr.line, rerr.column,
+			 rerr.text);
+	else if (!rules)
+		snprintf(err, err_len, "%s%s%s", rerr.file, rerr.file[0] ? ": " : "", rerr.text);
+	return rules;
+}
+
 int agent_reload_rules(struct agent *agent, struct rules **fresh)
 {
 	struct rules_error rerr;
+	struct rules_packs *packs = agent_rules_packs(agent, &agent->pushed, &rerr);
 
-	*fresh = agent->rules_path ? rules_load(agent->rules_path, &rerr)
-				   : rules_new_builtin(&rerr);
+	*fresh = NULL;
+	if (!packs) {
+		log_rules_error(&rerr);
+		return -EINVAL;
+	}
+	*fresh = rules_build(packs, &rerr);
+	rules_packs_free(packs);
 	if (!*fresh) {
-		if (rerr.line)
-			log_error("rules", "%s:%u:%u: %s", rerr.file, rerr.line, rerr.column,
-				  rerr.text);
-		else if (rerr.file[0])
-			log_error("rules", "%s: %s", rerr.file, rerr.text);
-		else
-			log_error("rules", "cannot build the rules: %s", rerr.text);
+		log_rules_error(&rerr);
 		return -EINVAL;
 	}
 	return 0;
@@ -193,6 +339,7 @@ void agent_release(struct agent *agent)
 	agent->heartbeat = NULL;
 	rules_free(agent->rules);
 	agent->rules = NULL;
+	raqib_rules_bundle_release(&agent->pushed);
 }
 
 bool agent_is_limit_option(int opt)

@@ -16,11 +16,14 @@
 #include "raqib/log.h"
 #include "raqib/redis_conn.h"
 #include "raqib/rules.h"
+#include "raqib/rules_dist.h"
 #include "extract/extract.h"
+#include "outbox/alert.h"
 
 struct outbox;
 struct heartbeat;
 struct loop;
+struct rules_follow;
 
 #define AGENT_EXIT_OK 0
 #define AGENT_EXIT_ERROR 1
@@ -34,8 +37,17 @@ struct agent {
 	struct raqib_redis_addr redis;
 	char host_name[256];
 	char agent_id[65];
-	const char *rules_path; /* --rules or $RAQIB_RULES; NULL: the embedded default packs */
+	const char *rules_path; /* --rules or $RAQIB_RULES: packs layered on the built-in ones */
+	bool no_builtin_rules; /* --no-builtin-rules: rules_path alone */
 	struct rules *rules;
+	/* The version pushed through Redis the rules were built with (version 0: none), layered
+	 * on the others; and the thread that follows versions (run; NULL otherwise). */
+	struct raqib_rules_bundle pushed;
+	struct rules_follow *follow;
+	/* Where the pipeline hands alerts: the outbox, or (run --notify-socket) the awareness
+	 * notice's sink in front of it. Set by agent_open_outbox(). */
+	alert_sink_fn sink;
+	void *sink_ctx;
 	struct outbox *outbox;
 	/* Extraction limits of files and uploaded objects (AGENT_LIMIT_OPTIONS of run, replay, scan) */
 	struct extract_limits limits;
@@ -72,8 +84,21 @@ void agent_send_heartbeat(struct agent *agent, const char *status);
  */
 int agent_flush_outbox(struct agent *agent, unsigned timeout_ms);
 
-/* Loads the rules (agent->rules_path, else the embedded default packs); logs the file, line,
- * column and reason and returns -EINVAL on failure. */
+/*
+ * The layers of the agent's rules, as struct rules_packs: the built-in packs (unless
+ * --no-builtin-rules), then agent->rules_path, then the packs of pushed (NULL or a bundle of
+ * no packs: none). NULL with the reason in err on failure.
+ */
+struct rules_packs *agent_rules_packs(const struct agent *agent,
+				      const struct raqib_rules_bundle *pushed,
+				      struct rules_error *err);
+
+/* Builds the agent's rules with pushed on top (rules_follow_build_fn; any thread). */
+struct rules *agent_build_rules(void *agent, const struct raqib_rules_bundle *pushed, char *err,
+				size_t err_len);
+
+/* Loads the rules (the layers of agent_rules_packs()); logs the file, line, column and reason
+ * and returns -EINVAL on failure. */
 int agent_load_rules(struct agent *agent);
 
 /*
@@ -128,5 +153,6 @@ int cmd_run(struct agent *agent, int argc, char **argv);
 int cmd_replay(struct agent *agent, int argc, char **argv);
 int cmd_scan(struct agent *agent, int argc, char **argv);
 int cmd_check(struct agent *agent, int argc, char **argv);
+int cmd_test_rules(struct agent *agent, int argc, char **argv);
 
 #endif /* RAQIB_AGENT_AGENT_H */

@@ -14,16 +14,20 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <inttypes.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "raqib/keys.h"
 #include "loop.h"
 #include "outbox/heartbeat.h"
 #include "outbox/outbox.h"
 #include "pipeline/conn_table.h"
 #include "pipeline/host_events.h"
 #include "sensors/bpf_sensor.h"
+#include "notice.h"
+#include "rules_follow.h"
 #include "run_capture.h"
 #include "run_watch.h"
 
@@ -47,6 +51,12 @@ struct run_options {
 	uint64_t reopen_quiet_ms;
 	bool no_tls;
 	bool no_names;
+	/* Pushed rules (docs/rules.md, "Pushing rules") */
+	const char *site; /* --site: versions targeted at this site apply */
+	const char *rules_key; /* --rules-key: the administrator's public key */
+	const char *notify_socket; /* --notify-socket: the awareness notice's helpers connect */
+	uint64_t rules_poll_s; /* --rules-poll */
+	bool no_rules_updates; /* --no-rules-updates */
 };
 
 static int write_ready_file(const char *path)
@@ -73,6 +83,11 @@ static int parse_options(struct agent *agent, int argc, char **argv, struct run_
 		{ "no-tls", no_argument, NULL, 'N' },
 		{ "no-names", no_argument, NULL, 'M' },
 		{ "reopen-quiet-ms", required_argument, NULL, 'Q' },
+		{ "site", required_argument, NULL, 'S' },
+		{ "rules-key", required_argument, NULL, 'K' },
+		{ "rules-poll", required_argument, NULL, 'P' },
+		{ "no-rules-updates", no_argument, NULL, 'U' },
+		{ "notify-socket", required_argument, NULL, 'O' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -130,6 +145,27 @@ static int parse_options(struct agent *agent, int argc, char **argv, struct run_
 				return AGENT_EXIT_USAGE;
 			}
 			break;
+		case 'S':
+			opt->site = optarg;
+			break;
+		case 'K':
+			opt->rules_key = optarg;
+			break;
+		case 'P':
+			if (agent_parse_u64(optarg, &opt->rules_poll_s) ||
+			    opt->rules_poll_s > 86400) {
+				log_error("agent",
+					  "invalid --rules-poll '%s': expected 1 to 86400 seconds",
+					  optarg);
+				return AGENT_EXIT_USAGE;
+			}
+			break;
+		case 'U':
+			opt->no_rules_updates = true;
+			break;
+		case 'O':
+			opt->notify_socket = optarg;
+			break;
 		case 'h':
 			agent_usage(stdout);
 			return -1;
@@ -169,6 +205,7 @@ struct reload_ctx {
 	struct run_capture *capture; /* NULL without --interface */
 	struct run_watch *watch; /* what the kernel watches, from the rules */
 	char sensor_state[160]; /* heartbeat's sensor.bpf */
+	char pushed_path[4096]; /* where the version in use is kept for a restart ("": nowhere) */
 };
 
 /* CLOCK_BOOTTIME, the clock of the kernel's records. */
@@ -195,31 +232,26 @@ static int on_host_tick(void *ctx, uint64_t now_ms)
 	return 0;
 }
 
-/* SIGHUP: the rules are loaded again; packs that are refused leave the running rules in place. */
-static int on_reload_check(void *ctx, uint64_t now_ms)
+/*
+ * Puts fresh in place of the running rules, between two events of the loop: every stage
+ * switches, or none does (the old rules then stay and fresh is freed). Returns 0 or -ENOMEM.
+ */
+static int swap_rules(struct reload_ctx *rc, struct rules *fresh)
 {
-	struct reload_ctx *rc = ctx;
-	struct rules *fresh, *old = rc->agent->rules;
+	struct rules *old = rc->agent->rules;
 
-	(void)now_ms;
-	if (!*rc->agent->reload)
-		return 0;
-	*rc->agent->reload = 0;
-	if (agent_reload_rules(rc->agent, &fresh)) {
-		log_warn("run", "rules not reloaded: keeping rules %.12s", rules_hash(old));
-		return 0;
-	}
+	rules_carry_counters(fresh, old);
 	if (host_events_set_rules(rc->host, fresh)) {
 		log_error("run", "cannot switch to the new rules: out of memory; keeping the old ones");
 		rules_free(fresh);
-		return 0;
+		return -ENOMEM;
 	}
 	if (run_capture_set_rules(rc->capture, fresh)) {
 		log_error("run",
 			  "cannot switch to the new rules: out of memory; keeping the old ones");
 		host_events_set_rules(rc->host, old);
 		rules_free(fresh);
-		return 0;
+		return -ENOMEM;
 	}
 	if (run_watch_set_rules(rc->watch, fresh, rc->sensor)) {
 		log_error("run",
@@ -227,12 +259,192 @@ static int on_reload_check(void *ctx, uint64_t now_ms)
 		run_capture_set_rules(rc->capture, old);
 		host_events_set_rules(rc->host, old);
 		rules_free(fresh);
-		return 0;
+		return -ENOMEM;
 	}
 	rc->agent->rules = fresh;
+	outbox_set_rules_hash(rc->agent->outbox, rules_hash(fresh));
 	rules_free(old);
-	log_info("run", "reloaded rules %.12s (%zu app executables)", rules_hash(fresh),
+	log_info("run", "rules %.12s in use (%zu app executables)", rules_hash(fresh),
 		 run_watch_names(rc->watch));
+	return 0;
+}
+
+/* SIGHUP: the rules are loaded again; packs that are refused leave the running rules in place. */
+static int on_reload_check(void *ctx, uint64_t now_ms)
+{
+	struct reload_ctx *rc = ctx;
+	struct rules *fresh;
+
+	(void)now_ms;
+	if (!*rc->agent->reload)
+		return 0;
+	*rc->agent->reload = 0;
+	if (agent_reload_rules(rc->agent, &fresh)) {
+		log_warn("run", "rules not reloaded: keeping rules %.12s",
+			 rules_hash(rc->agent->rules));
+		return 0;
+	}
+	swap_rules(rc, fresh);
+	return 0;
+}
+
+/* A pushed version was verified and compiled by the follower's thread: swap it in. */
+static int on_rules_ready(void *ctx, int fd)
+{
+	struct reload_ctx *rc = ctx;
+	struct raqib_rules_bundle bundle;
+	char sig[RAQIB_RULES_SIG_HEX_BYTES], *json;
+	struct rules *fresh = rules_follow_take(rc->agent->follow, &bundle, &json, sig);
+
+	(void)fd;
+	if (fresh && swap_rules(rc, fresh) == 0) {
+		raqib_rules_bundle_release(&rc->agent->pushed);
+		rc->agent->pushed = bundle;
+		if (rc->pushed_path[0] && rules_follow_save(rc->pushed_path, json, sig))
+			log_warn("run", "cannot keep rules version %" PRIu64 " in '%s': a restart without redis runs the one before",
+				 bundle.version, rc->pushed_path);
+		if (bundle.version)
+			log_info("run", "running rules version %" PRIu64, bundle.version);
+		else
+			log_info("run",
+				 "no pushed rules version for this agent: running its own rules");
+		agent_send_heartbeat(rc->agent, "running"); /* the collector sees the version now */
+	} else {
+		raqib_rules_bundle_release(&bundle);
+	}
+	free(json);
+	return 0;
+}
+
+/* The administrator's public key: --rules-key, else KEYS/rules-signing.pub. */
+static const char *rules_key_path(const struct agent *agent, const struct run_options *opt,
+				  char *buf, size_t len)
+{
+	if (opt->rules_key)
+		return opt->rules_key;
+	snprintf(buf, len, "%s/%s", raqib_keys_dir(agent->keys_dir), RAQIB_RULES_VERIFY_KEY_FILE);
+	return buf;
+}
+
+/*
+ * The version this agent ran last, kept beside its spool: loaded before the rules are built,
+ * so that an agent restarted while Redis is away still runs it. Only a version the key
+ * verifies and meant for this agent is taken.
+ */
+static void load_kept_version(struct agent *agent, const struct run_options *opt,
+			      struct reload_ctx *rc)
+{
+	char dir[4096], key[4096], err[512];
+	int ret;
+
+	if (opt->no_rules_updates || (!opt->rules_key && access(rules_key_path(agent, opt, key,
+								      sizeof(key)), F_OK)) ||
+	    outbox_spool_dir(agent->spool_dir, agent->agent_id, dir, sizeof(dir)) ||
+	    (size_t)snprintf(rc->pushed_path, sizeof(rc->pushed_path), "%s/rules-pushed", dir) >=
+		    sizeof(rc->pushed_path)) {
+		rc->pushed_path[0] = '\0';
+		return;
+	}
+	ret = rules_follow_load_saved(rc->pushed_path, rules_key_path(agent, opt, key, sizeof(key)),
+				      opt->site, agent->agent_id, agent->host_name,
+				      &agent->pushed, err, sizeof(err));
+	if (ret == 0)
+		log_info("run", "starting with rules version %" PRIu64 " (kept from the last run)",
+			 agent->pushed.version);
+	else if (ret != -ENOENT)
+		log_warn("run", "not starting with the rules version kept: %s", err);
+}
+
+/*
+ * Follows the versions pushed through Redis when the administrator's public key is there
+ * (--rules-key, default KEYS/rules-signing.pub). Returns 0, or -EINVAL when --rules-key was
+ * given and cannot be used.
+ */
+static int follow_rules(struct agent *agent, struct loop *loop, const struct run_options *opt,
+			struct reload_ctx *rc)
+{
+	struct rules_follow_config cfg = {
+		.redis = agent->redis,
+		.agent_id = agent->agent_id,
+		.host_name = agent->host_name,
+		.site = opt->site,
+		.keys_dir = agent->keys_dir,
+		.poll_ms = (unsigned)(opt->rules_poll_s ? opt->rules_poll_s : 60) * 1000,
+		.current_version = agent->pushed.version,
+		.build = agent_build_rules,
+		.build_ctx = agent,
+	};
+	char path[4096], err[512];
+
+	if (opt->no_rules_updates)
+		return 0;
+	cfg.verify_key_path = rules_key_path(agent, opt, path, sizeof(path));
+	if (!opt->rules_key && access(path, F_OK) != 0) {
+		log_info("run", "no rules key '%s': pushed rules are not followed (docs/rules.md)",
+			 path);
+		return 0;
+	}
+	agent->follow = rules_follow_start(&cfg, err, sizeof(err));
+	if (!agent->follow) {
+		log_error("run", "%s", err);
+		return opt->rules_key ? -EINVAL : 0;
+	}
+	if (loop_add_fd(loop, rules_follow_fd(agent->follow), on_rules_ready, rc)) {
+		rules_follow_stop(agent->follow);
+		agent->follow = NULL;
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+static const char *notice_guidance(void *ctx)
+{
+	const struct agent *agent = ctx;
+
+	return rules_notice_guidance(agent->rules);
+}
+
+/* The awareness notice's counters (heartbeat_provider_fn). */
+static void notice_heartbeat(void *ctx, struct heartbeat_fields *f)
+{
+	struct notice_stats s;
+
+	notice_server_get_stats(ctx, &s);
+	heartbeat_set_u64(f, "notice.clients", s.clients);
+	heartbeat_set_u64(f, "notice.sent", s.sent);
+	heartbeat_set_u64(f, "notice.drops.no_helper", s.no_helper);
+	heartbeat_set_u64(f, "notice.drops.not_reading", s.dropped);
+}
+
+/*
+ * With --notify-socket, the users' raqib-notify helpers connect there, and alerts go through
+ * the notice's sink on their way to the outbox. Returns 0 or -EIO (logged).
+ */
+static int start_notices(struct agent *agent, struct loop *loop, const char *path,
+			 struct notice_server **server, struct notice_sink *sink)
+{
+	char err[512];
+
+	if (!path)
+		return 0;
+	*server = notice_server_new(path, err, sizeof(err));
+	if (!*server) {
+		log_error("run", "%s", err);
+		return -EIO;
+	}
+	*sink = (struct notice_sink){ .next = agent->sink,
+				      .next_ctx = agent->sink_ctx,
+				      .server = *server,
+				      .guidance = notice_guidance,
+				      .guidance_ctx = agent };
+	agent->sink = notice_sink;
+	agent->sink_ctx = sink;
+	if (loop_add_fd(loop, notice_server_fd(*server), notice_server_accept, *server) ||
+	    heartbeat_add_provider(agent->heartbeat, notice_heartbeat, *server)) {
+		log_error("run", "cannot listen for notice helpers: out of memory");
+		return -EIO;
+	}
+	log_info("run", "awareness notices to the helpers on '%s'", path);
 	return 0;
 }
 
@@ -320,6 +532,8 @@ int cmd_run(struct agent *agent, int argc, char **argv)
 	struct host_events_stats hs;
 	struct reload_ctx reload = { 0 };
 	struct run_capture *capture = NULL;
+	struct notice_server *notices = NULL;
+	struct notice_sink notice_sink_ctx;
 	struct loop *loop = NULL;
 	struct run_watch *watch = NULL;
 	char err[512], host_err[512] = "";
@@ -339,8 +553,19 @@ int cmd_run(struct agent *agent, int argc, char **argv)
 		}
 		snprintf(host_err, sizeof(host_err), "%s", err);
 	}
-	if (agent_open_outbox(agent) || agent_load_rules(agent))
+	if (agent_open_outbox(agent))
 		return AGENT_EXIT_ERROR;
+	load_kept_version(agent, &opt, &reload);
+	if (agent_load_rules(agent) && agent->pushed.version) {
+		/* the version kept no longer compiles with this agent's own packs: without it */
+		log_warn("run", "rules version %" PRIu64 " kept from the last run does not compile: starting without it",
+			 agent->pushed.version);
+		raqib_rules_bundle_release(&agent->pushed);
+		if (agent_load_rules(agent))
+			return AGENT_EXIT_ERROR;
+	} else if (!agent->rules) {
+		return AGENT_EXIT_ERROR;
+	}
 
 	/* The host path: connection owners (also read by the network path), host_events. */
 	host_events_config_default(&cfg);
@@ -351,8 +576,10 @@ int cmd_run(struct agent *agent, int argc, char **argv)
 	cfg.corr.name_ctx = &capture;
 	conns = conn_table_new(CONN_TABLE_MAX);
 	cfg.conns = conns;
-	host = conns ? host_events_new(agent->rules, outbox_sink, agent->outbox, &cfg) : NULL;
 	loop = loop_new();
+	if (loop && start_notices(agent, loop, opt.notify_socket, &notices, &notice_sink_ctx))
+		goto out;
+	host = conns ? host_events_new(agent->rules, agent->sink, agent->sink_ctx, &cfg) : NULL;
 	if (!host || !loop) {
 		log_error("run", "cannot start the host path: %s", strerror(errno));
 		goto out;
@@ -382,9 +609,10 @@ int cmd_run(struct agent *agent, int argc, char **argv)
 		if (!sensor)
 			snprintf(host_err, sizeof(host_err), "%s", err);
 	}
-	reload = (struct reload_ctx){
-		.agent = agent, .host = host, .sensor = sensor, .watch = watch
-	};
+	reload.agent = agent; /* pushed_path is set already */
+	reload.host = host;
+	reload.sensor = sensor;
+	reload.watch = watch;
 	if (sensor) {
 		snprintf(reload.sensor_state, sizeof(reload.sensor_state), "%s",
 			 HEARTBEAT_SENSOR_ATTACHED);
@@ -402,6 +630,8 @@ int cmd_run(struct agent *agent, int argc, char **argv)
 		rc = loop_add_timer(loop, HOST_TICK_MS, on_host_tick, &reload);
 	if (!rc)
 		rc = loop_add_timer(loop, RELOAD_CHECK_MS, on_reload_check, &reload);
+	if (!rc && follow_rules(agent, loop, &opt, &reload))
+		goto out;
 	/* heartbeats (issue 7) */
 	agent->mode = "run";
 	if (!rc)
@@ -456,6 +686,13 @@ out:
 		if (sensor)
 			log_counters(sensor, host);
 	}
+	rules_follow_stop(agent->follow); /* before the rules it builds on go */
+	agent->follow = NULL;
+	if (notices)
+		heartbeat_remove_provider(agent->heartbeat, notices);
+	notice_server_free(notices);
+	agent->sink = outbox_sink; /* notice_sink_ctx goes with this function */
+	agent->sink_ctx = agent->outbox;
 	bpf_sensor_free(sensor);
 	run_capture_stop(capture);
 	capture = NULL; /* the correlator's name_of hook sees no network sensor any more */

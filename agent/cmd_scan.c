@@ -109,12 +109,30 @@ static json_t *decision_json(const struct scan_run *run, const char *path, const
 		.is_encrypted_container = x->status == EXTRACT_ENCRYPTED,
 	};
 	struct rules_decision d;
+	json_t *doc, *shadow;
 
-	if (rules_decide(run->agent->rules, v, &info, &d) || !d.matched)
+	if (rules_decide(run->agent->rules, v, &info, &d) || !rules_decision_is_relevant(&d))
 		return json_null();
-	return json_pack("{s:s, s:i, s:s, s:s}", "rule_id", d.rule_id, "severity", d.severity,
-			 "confidence", d.confidence, "mode",
-			 d.mode == RULES_MODE_SHADOW ? "shadow" : "alert");
+	doc = json_pack("{s:s, s:b}", "outcome",
+			d.matched ? "alert" :
+			d.allowed ? "allowed" :
+				    "none",
+			"notify", d.notify);
+	if (doc && (d.matched || d.allowed))
+		json_object_update_new(doc, json_pack("{s:s, s:i, s:s}", "rule_id", d.rule_id,
+						      "severity", d.severity, "confidence",
+						      d.confidence));
+	if (doc && d.exception_id[0])
+		json_object_set_new(doc, "exception_id", json_string(d.exception_id));
+	shadow = json_array();
+	for (size_t i = 0; shadow && i < d.n_shadow; i++)
+		json_array_append_new(shadow,
+				      json_string(rules_rule_id(run->agent->rules, d.shadow[i])));
+	if (doc)
+		json_object_set_new(doc, "shadow", shadow);
+	else
+		json_decref(shadow);
+	return doc;
 }
 
 static void print_json(const struct scan_run *run, const char *path,

@@ -36,14 +36,21 @@ static const char usage_text[] =
 	"  run                  watch live: messaging apps opening sensitive files (eBPF; root)\n"
 	"  replay FILE          inspect a capture file (pcap or pcapng) offline\n"
 	"  scan PATH...         inspect files and directories at rest with the rules\n"
-	"  check [PATH]         validate rule packs (PATH, --rules, or the built-in ones)\n"
+	"  check [PATH]         validate rule packs (the built-in ones, with PATH or --rules on\n"
+	"                       top); --effective prints the effective rule set and where each\n"
+	"                       field came from, --rule ID one rule of it\n"
+	"  test-rules CASES.yml run an administrator's policy tests: each case's event against\n"
+	"                       the expected decision, explaining every decision (-v: all cases)\n"
 	"\n"
 	"Options (before the command):\n"
 	"  -r, --redis HOST:PORT     Redis to send alerts to (default: $RAQIB_REDIS, else\n"
 	"                            127.0.0.1:6379)\n"
 	"      --agent-id ID         agent id in alerts (default: the host name)\n"
-	"      --rules PATH          rule packs: a directory of .yml packs or one pack (default:\n"
-	"                            $RAQIB_RULES, else the packs built in)\n"
+	"      --rules PATH          the administrator's rule packs (a directory of .yml packs, or\n"
+	"                            one pack), layered on the built-in packs: they add rules,\n"
+	"                            override fields of a rule by id, disable one, or replace a\n"
+	"                            built-in pack of the same name (default: $RAQIB_RULES)\n"
+	"      --no-builtin-rules    load the packs of --rules alone, without the built-in ones\n"
 	"  -v, --verbose             log debug messages (twice: library internals too)\n"
 	"  -q, --quiet               log errors only\n"
 	"  -h, --help                show this help and exit\n"
@@ -77,6 +84,16 @@ static const char usage_text[] =
 	"                            process (browsers' servers then named with --interface only)\n"
 	"      --reopen-quiet-ms N   a file a process reopens within N ms is not reported again\n"
 	"                            (default: 1000; 0: every open)\n"
+	"      --rules-key FILE      follow the rule versions pushed through Redis (raqibctl rules\n"
+	"                            push), loading only those this public key verifies (default:\n"
+	"                            KEYS/rules-signing.pub when it exists; otherwise none)\n"
+	"      --site NAME           this agent's site: versions pushed for it apply\n"
+	"      --rules-poll SECONDS  ask Redis for versions this often besides the announcements\n"
+	"                            (default: 60)\n"
+	"      --no-rules-updates    do not follow pushed versions\n"
+	"      --notify-socket PATH  listen on PATH for the users' raqib-notify helpers: an alert\n"
+	"                            whose policy says notify: true is also shown to its user\n"
+	"                            (the awareness notice; off without this option)\n"
 	"\n"
 	"Options of replay:\n"
 	"      --flows               print each flow as a JSON line on stdout when it ends:\n"
@@ -113,6 +130,10 @@ static const char usage_text[] =
 	"  raqib-agent scan --explain ~/Documents\n"
 	"      list the files holding personal data or official documents, and why\n"
 	"  raqib-agent --rules ./my-packs scan --format score corpus/ > predictions.jsonl\n"
+	"  raqib-agent --rules /etc/raqib/rules check --rule policy.upload.sensitive\n"
+	"      the policy as the packs leave it, each field with the file and line it is from\n"
+	"  raqib-agent --rules /etc/raqib/rules test-rules /etc/raqib/rules-tests.yml\n"
+	"      check the packs against the administrator's cases; why each decision was taken\n"
 	"  sudo raqib-agent --spool-fsync 200 --spool-max-bytes 1073741824 run\n"
 	"      a 1 GiB spool synced to disk at most 200 ms after each alert\n"
 	"\n"
@@ -126,6 +147,7 @@ enum {
 	OPT_SPOOL_FSYNC,
 	OPT_KEYS,
 	OPT_HEARTBEAT,
+	OPT_NO_BUILTIN,
 };
 
 static int parse_outbox_option(struct agent *agent, int c, const char *arg)
@@ -218,10 +240,8 @@ static const struct {
 	const char *name;
 	int (*run)(struct agent *agent, int argc, char **argv);
 } commands[] = {
-	{ "run", cmd_run },
-	{ "replay", cmd_replay },
-	{ "scan", cmd_scan },
-	{ "check", cmd_check },
+	{ "run", cmd_run },	{ "replay", cmd_replay },	  { "scan", cmd_scan },
+	{ "check", cmd_check }, { "test-rules", cmd_test_rules },
 };
 
 int main(int argc, char **argv)
@@ -230,6 +250,7 @@ int main(int argc, char **argv)
 		{ "redis", required_argument, NULL, 'r' },
 		{ "agent-id", required_argument, NULL, 'A' },
 		{ "rules", required_argument, NULL, 'R' },
+		{ "no-builtin-rules", no_argument, NULL, OPT_NO_BUILTIN },
 		{ "spool-dir", required_argument, NULL, OPT_SPOOL_DIR },
 		{ "spool-max-bytes", required_argument, NULL, OPT_SPOOL_MAX_BYTES },
 		{ "spool-fsync", required_argument, NULL, OPT_SPOOL_FSYNC },
@@ -259,6 +280,9 @@ int main(int argc, char **argv)
 			break;
 		case 'R':
 			agent.rules_path = optarg;
+			break;
+		case OPT_NO_BUILTIN:
+			agent.no_builtin_rules = true;
 			break;
 		case OPT_SPOOL_DIR:
 		case OPT_SPOOL_MAX_BYTES:
@@ -293,7 +317,7 @@ int main(int argc, char **argv)
 		agent.rules_path = env && *env ? env : NULL;
 	}
 	if (optind >= argc) {
-		log_error("agent", "no command given (run, replay, scan, check)");
+		log_error("agent", "no command given (run, replay, scan, check, test-rules)");
 		fputs("Try 'raqib-agent --help' for more information.\n", stderr);
 		return AGENT_EXIT_USAGE;
 	}
@@ -318,6 +342,7 @@ int main(int argc, char **argv)
 			return ret;
 		}
 	}
-	log_error("agent", "unknown command '%s' (run, replay, scan, check)", argv[optind]);
+	log_error("agent", "unknown command '%s' (run, replay, scan, check, test-rules)",
+		  argv[optind]);
 	return AGENT_EXIT_USAGE;
 }

@@ -144,7 +144,7 @@ struct run_capture *run_capture_start(struct agent *agent, struct loop *loop,
 		return NULL;
 	}
 	cap->loop = loop;
-	cap->net = net_inspect_new(agent->rules, outbox_sink, agent->outbox, &ncfg);
+	cap->net = net_inspect_new(agent->rules, agent->sink, agent->sink_ctx, &ncfg);
 	if (!cap->net) {
 		log_error("capture", "cannot start the network path: %s", strerror(errno));
 		goto err_free;

@@ -28,13 +28,14 @@ int agent_acl_setuser(const char *agent_id, const char *password, char *out, siz
 		snprintf(hash + 2 * i, 3, "%02x", digest[i]);
 	/*
 	 * reset first: an agent added again gets exactly these rights. Keyless commands in the
-	 * root permissions; the stream write-only; each selector pairs commands with the only
-	 * keys they may touch.
+	 * root permissions (subscribing to the announcements of rule versions only); the stream
+	 * write-only; each selector pairs commands with the only keys they may touch (rule
+	 * versions: read-only).
 	 */
 	n = snprintf(
 		out, out_len,
-		"ACL SETUSER %s%s reset on \"#%s\" resetchannels -@all +ping +multi +exec +discard +xadd \"%%W~%s\" \"(+hset +del ~%s%s)\" \"(+get +hget +hgetall +exists +type %%R~%s*)\"",
-		RAQIB_AGENT_USER_PREFIX, agent_id, hash, RAQIB_STREAM_EVENTS,
+		"ACL SETUSER %s%s reset on \"#%s\" resetchannels \"&%s\" -@all +ping +multi +exec +discard +subscribe +xadd \"%%W~%s\" \"(+hset +del ~%s%s)\" \"(+get +hget +hmget +hgetall +exists +type +zrevrange %%R~%s*)\"",
+		RAQIB_AGENT_USER_PREFIX, agent_id, hash, RAQIB_CHANNEL_RULES, RAQIB_STREAM_EVENTS,
 		RAQIB_KEY_AGENT_PREFIX, agent_id, RAQIB_KEY_RULES_PREFIX);
 	return n < 0 || (size_t)n >= out_len ? -ENAMETOOLONG : 0;
 }

@@ -22,6 +22,7 @@
 #include "agent_acl.h"
 #include "agent_view.h"
 #include "alert_view.h"
+#include "ctl_rules.h"
 #include "store.h"
 #include "value_search.h"
 
@@ -45,17 +46,20 @@ static const char usage_text[] =
 	"  find VALUE           the alerts about one value (a CIN, phone, RIB, IBAN...) typed in\n"
 	"                       any usual form: its hash with the deployment key (keys\n"
 	"                       directory) is looked for among the stored alerts' findings\n"
+	"  rules ...            rule versions pushed to the agents (below)\n"
 	"\n"
 	"Options:\n"
 	"  -r, --redis HOST:PORT   Redis the collector stores into (default: $RAQIB_REDIS, else\n"
 	"                          127.0.0.1:6379)\n"
 	"  -n, --limit N           alerts: show at most N alerts (default: 20); find: look\n"
 	"                          through the N most recent (default: 100000)\n"
-	"      --json              alerts, agents, find: print one JSON document per line\n"
-	"      --keys DIR          agent-add, find: the keys directory (default: $RAQIB_KEYS,\n"
+	"      --json              alerts, agents, find, rules list: one JSON document per line\n"
+	"      --keys DIR          agent-add, find, rules: the keys directory (default: $RAQIB_KEYS,\n"
 	"                          else /etc/raqib/keys)\n"
 	"  -h, --help              show this help and exit\n"
 	"  -V, --version           show the version and exit\n"
+	"\n"
+	"%s"
 	"\n"
 	"Examples:\n"
 	"  raqibctl alerts\n"
@@ -65,6 +69,12 @@ static const char usage_text[] =
 	"  raqibctl find 'BK 734021'\n"
 	"  raqibctl agent-add ws-042 | redis-cli --user admin --askpass\n"
 	"      create /etc/raqib/keys/ws-042.key and the ACL user raqib-agent-ws-042\n"
+	"  raqibctl rules push /etc/raqib/rules --comment 'allow the ministry mail'\n"
+	"  raqibctl rules push ./tangier-rules --site tangier\n"
+	"  raqibctl rules diff 7 /etc/raqib/rules\n"
+	"      what a push of the directory would change from version 7\n"
+	"  raqibctl rules list\n"
+	"  raqibctl rules rollback\n"
 	"\n"
 	"Exit status: 0 on success, 1 on an error (Redis unreachable, keys directory unusable),\n"
 	"2 on a usage error.\n";
@@ -264,6 +274,25 @@ out:
 	return ret;
 }
 
+/* Where "rules" is, when it is the command (the first word that is not an option or an
+ * option's value); 0 otherwise. */
+static int rules_command_at(int argc, char **argv)
+{
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+
+		if (!strcmp(a, "-r") || !strcmp(a, "--redis") || !strcmp(a, "-n") ||
+		    !strcmp(a, "--limit") || !strcmp(a, "--keys")) {
+			i++;
+			continue;
+		}
+		if (a[0] == '-')
+			continue;
+		return strcmp(a, "rules") ? 0 : i;
+	}
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option long_options[] = {
@@ -281,10 +310,13 @@ int main(int argc, char **argv)
 	size_t limit = 0; /* default per command */
 	struct store *store;
 	char err[512];
-	int opt, n;
+	int opt, n, rules_at;
 
 	log_init("raqibctl", RAQIB_LOG_INFO);
-	while ((opt = getopt_long(argc, argv, "r:n:hV", long_options, NULL)) != -1) {
+	/* rules takes options of its own: global options are those before it */
+	rules_at = rules_command_at(argc, argv);
+	while ((opt = getopt_long(rules_at ? rules_at : argc, argv, "r:n:hV", long_options,
+				  NULL)) != -1) {
 		switch (opt) {
 		case 'r':
 			redis = optarg;
@@ -302,7 +334,7 @@ int main(int argc, char **argv)
 			keys_dir = optarg;
 			break;
 		case 'h':
-			fputs(usage_text, stdout);
+			printf(usage_text, ctl_rules_usage);
 			return 0;
 		case 'V':
 			printf("raqibctl %s\n", RAQIB_VERSION);
@@ -312,8 +344,18 @@ int main(int argc, char **argv)
 			return EXIT_USAGE;
 		}
 	}
+	if (rules_at) {
+		struct ctl_globals g = { .keys_dir = keys_dir, .json = list.json };
+
+		if (raqib_redis_addr_select(redis, &g.redis, &source)) {
+			log_error("ctl", "invalid redis address from %s: expected HOST:PORT",
+				  source);
+			return EXIT_USAGE;
+		}
+		return ctl_rules(argc - rules_at, argv + rules_at, &g);
+	}
 	if (optind >= argc) {
-		log_error("ctl", "no command given (alerts, agents, agent-add, find)");
+		log_error("ctl", "no command given (alerts, agents, agent-add, find, rules)");
 		fputs("Try 'raqibctl --help' for more information.\n", stderr);
 		return EXIT_USAGE;
 	}

@@ -14,19 +14,26 @@
 
 #include "raqib/events.h"
 
+static const char *const kind_names[] = {
+	[RULES_APP_MESSAGING] = "messaging",
+	[RULES_APP_BROWSER] = "browser",
+	[RULES_APP_WEBMAIL] = "webmail",
+	[RULES_APP_FILE_TRANSFER] = "file_transfer",
+};
+
 const char *rules_app_kind_name(enum rules_app_kind kind)
 {
-	switch (kind) {
-	case RULES_APP_MESSAGING:
-		return "messaging";
-	case RULES_APP_BROWSER:
-		return "browser";
-	case RULES_APP_WEBMAIL:
-		return "webmail";
-	case RULES_APP_FILE_TRANSFER:
-		return "file_transfer";
-	}
-	return "unknown";
+	return (size_t)kind < sizeof(kind_names) / sizeof(kind_names[0]) && kind_names[kind] ?
+		       kind_names[kind] :
+		       "?";
+}
+
+int rules_app_kind_from_name(const char *name)
+{
+	for (size_t k = 0; k < sizeof(kind_names) / sizeof(kind_names[0]); k++)
+		if (kind_names[k] && !strcmp(kind_names[k], name))
+			return (int)k;
+	return -1;
 }
 
 bool rules_app_is_channel(const struct rules_app *app)
@@ -152,7 +159,7 @@ const struct rules_app *rules_app_by_ndpi(const struct rules *r, const char *ndp
 	return NULL;
 }
 
-static bool in_cidr(const struct cidr *c, int family, const uint8_t *addr)
+bool cidr_contains(const struct cidr *c, int family, const uint8_t *addr)
 {
 	unsigned full = c->bits / 8, rest = c->bits % 8;
 
@@ -175,7 +182,7 @@ const struct rules_app *rules_app_by_endpoint(const struct rules *r, int family,
 		for (size_t k = 0; a->meta.enabled && k < a->n_ranges; k++) {
 			const struct cidr *c = &a->ranges[k];
 
-			if ((c->port == 0 || c->port == port) && in_cidr(c, family, addr))
+			if ((c->port == 0 || c->port == port) && cidr_contains(c, family, addr))
 				return &a->app;
 		}
 	}

@@ -1,31 +1,30 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * Rule-set construction: loading packs (from a directory, a file, or the packs embedded in the
- * binary), the checks that span packs, and compilation of every pattern into one Hyperscan
- * database with a map from pattern id back to the rule and role it serves. A rule set is
- * built whole or not at all: on any error the caller keeps the rules it had.
+ * Rule-set construction: the layered packs merged (pack_merge.c) and typed (pack_load.c), the
+ * checks that span rules, and compilation of every pattern into one Hyperscan database with a
+ * map from pattern id back to the rule and role it serves. A rule set is built whole or not at
+ * all: on any error the caller keeps the rules it had.
  */
 #include "engine.h"
 
 #include <ctype.h>
-#include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <fnmatch.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include <openssl/evp.h>
 
 #include "raqib/schema.h"
 #include "normalize.h"
-#include "packs_embedded.h"
+#include "pack_merge.h"
+#include "packs.h"
 
-#define MAX_PACK_BYTES (4u << 20)
-#define MAX_PACKS 256
+/* What the awareness notice points to when the packs name nothing else. */
+#define NOTICE_GUIDANCE_DEFAULT                                                                    \
+	"Circulaire du Ministère de l'Intérieur (avril 2019) : les documents administratifs ne " \
+	"s'échangent pas par les applications de messagerie."
 
 static const struct rules_settings default_settings = {
 	.official_threshold = 6,
@@ -33,6 +32,7 @@ static const struct rules_settings default_settings = {
 	.bottom_lines = 10,
 	.bulk_threshold = 5,
 	.max_findings = 100000,
+	.notice_guidance = NOTICE_GUIDANCE_DEFAULT,
 };
 
 int severity_from_name(const char *name)
@@ -105,68 +105,14 @@ size_t mark_key(const char *line, size_t len, char *out, size_t out_len)
 	return o;
 }
 
-static int error_at(struct rules_error *err, const struct rule_meta *m, unsigned line,
-		    unsigned column, const char *text)
+static int error_at(struct rules_error *err, const struct rule_meta *m, const char *file,
+		    unsigned line, unsigned column, const char *text)
 {
-	snprintf(err->file, sizeof(err->file), "%s", m->file);
+	snprintf(err->file, sizeof(err->file), "%s", file ? file : m->file);
 	err->line = line ? line : m->line;
 	err->column = line ? column : m->column;
 	snprintf(err->text, sizeof(err->text), "rule '%.60s': %.180s", m->id, text);
 	return -EINVAL;
-}
-
-struct id_ref {
-	const char *id;
-	const struct rule_meta *meta;
-	size_t order;
-};
-
-static int cmp_id_ref(const void *a, const void *b)
-{
-	const struct id_ref *x = a, *y = b;
-	int c = strcmp(x->id, y->id);
-
-	return c ? c : (x->order < y->order ? -1 : x->order > y->order);
-}
-
-static int check_duplicate_ids(struct rules *r, struct rules_error *err)
-{
-	size_t n = r->n_detectors + r->n_markers + r->n_apps + r->n_fingerprints + r->n_policies +
-		   r->n_exceptions;
-	struct id_ref *refs = calloc(n ? n : 1, sizeof(*refs));
-	size_t k = 0;
-	int rc = 0;
-
-	if (!refs)
-		return -ENOMEM;
-#define ADD_IDS(arr, cnt)                                                                     \
-	for (size_t i = 0; i < (cnt); i++, k++)                                               \
-		refs[k] = (struct id_ref){ (arr)[i].meta.id, &(arr)[i].meta, k };
-	ADD_IDS(r->detectors, r->n_detectors);
-	ADD_IDS(r->markers, r->n_markers);
-	ADD_IDS(r->apps, r->n_apps);
-	ADD_IDS(r->fingerprints, r->n_fingerprints);
-	ADD_IDS(r->policies, r->n_policies);
-	ADD_IDS(r->exceptions, r->n_exceptions);
-#undef ADD_IDS
-	qsort(refs, n, sizeof(*refs), cmp_id_ref);
-	for (size_t i = 1; i < n && !rc; i++) {
-		if (strcmp(refs[i].id, refs[i - 1].id) == 0) {
-			char text[200];
-			/* report the one defined later, in load order */
-			const struct id_ref *later = refs[i].meta->file == refs[i - 1].meta->file &&
-							     refs[i].meta->line < refs[i - 1].meta->line
-							     ? &refs[i - 1]
-							     : &refs[i];
-			const struct id_ref *first = later == &refs[i] ? &refs[i - 1] : &refs[i];
-
-			snprintf(text, sizeof(text), "duplicate id, first defined at %.80s:%u",
-				 first->meta->file, first->meta->line);
-			rc = error_at(err, later->meta, 0, 0, text);
-		}
-	}
-	free(refs);
-	return rc;
 }
 
 static bool has_entity(const struct rules *r, const char *entity)
@@ -185,11 +131,27 @@ static bool has_app(const struct rules *r, const char *id)
 	return false;
 }
 
-static int check_references(struct rules *r, struct rules_error *err)
+/* Every app of list names an app rule (by its id, or its rule id app.<id>). */
+static int check_apps(const struct rules *r, const struct str_list *list,
+		      const struct rule_meta *meta, const char *what, struct rules_error *err)
 {
 	char text[160];
 
-	for (size_t i = 0; i < r->n_policies; i++) {
+	for (size_t k = 0; k < list->n; k++)
+		if (!has_app(r, list->items[k])) {
+			snprintf(text, sizeof(text), "%s names '%.30s', which no app rule defines",
+				 what, list->items[k]);
+			return error_at(err, meta, NULL, 0, 0, text);
+		}
+	return 0;
+}
+
+static int check_references(struct rules *r, struct rules_error *err)
+{
+	char text[160];
+	int rc = 0;
+
+	for (size_t i = 0; i < r->n_policies && !rc; i++) {
 		const struct policy_rule *p = &r->policies[i];
 
 		for (size_t k = 0; k < p->entities_any.n; k++)
@@ -197,32 +159,27 @@ static int check_references(struct rules *r, struct rules_error *err)
 				snprintf(text, sizeof(text),
 					 "entities_any names '%.30s', which no detector defines",
 					 p->entities_any.items[k]);
-				return error_at(err, &p->meta, 0, 0, text);
+				return error_at(err, &p->meta, NULL, 0, 0, text);
 			}
-		for (size_t k = 0; k < p->apps_any.n; k++)
-			if (!has_app(r, p->apps_any.items[k])) {
-				snprintf(text, sizeof(text),
-					 "apps_any names '%.30s', which no app rule defines",
-					 p->apps_any.items[k]);
-				return error_at(err, &p->meta, 0, 0, text);
-			}
+		rc = check_apps(r, &p->apps_any, &p->meta, "apps_any", err);
+		if (!rc)
+			rc = check_apps(r, &p->dest.apps, &p->meta, "destination.apps", err);
 	}
-	for (size_t i = 0; i < r->n_exceptions; i++) {
+	for (size_t i = 0; i < r->n_exceptions && !rc; i++) {
 		const struct exception_rule *e = &r->exceptions[i];
 
-		for (size_t k = 0; k < e->apps.n; k++)
-			if (!has_app(r, e->apps.items[k])) {
-				snprintf(text, sizeof(text),
-					 "match.apps names '%.30s', which no app rule defines",
-					 e->apps.items[k]);
-				return error_at(err, &e->meta, 0, 0, text);
-			}
+		rc = check_apps(r, &e->apps, &e->meta, "match.apps", err);
+		if (!rc)
+			rc = check_apps(r, &e->dest.apps, &e->meta, "destination.apps", err);
 	}
+	if (rc)
+		return rc;
 	if (r->n_detectors > MAX_COLUMN_DETECTORS)
 		for (size_t i = MAX_COLUMN_DETECTORS; i < r->n_detectors; i++)
 			if (r->detectors[i].ctx_words.n)
-				return error_at(err, &r->detectors[i].meta, 0, 0,
-						"too many detectors with context words (64 at most)");
+				return error_at(
+					err, &r->detectors[i].meta, NULL, 0, 0,
+					"too many detectors with context words (64 at most)");
 	return 0;
 }
 
@@ -233,13 +190,15 @@ struct pattern_build {
 	unsigned *ids;
 	struct pattern_ref *refs;
 	const struct rule_meta **metas;
+	const char **files;
 	unsigned *lines, *columns;
 	size_t n, cap;
 	struct arena *arena;
 };
 
 static int add_pattern(struct pattern_build *b, char *expr, unsigned flags, struct pattern_ref ref,
-		       const struct rule_meta *meta, unsigned line, unsigned column)
+		       const struct rule_meta *meta, const char *file, unsigned line,
+		       unsigned column)
 {
 	if (b->n == b->cap) {
 		size_t cap = b->cap ? b->cap * 2 : 256;
@@ -258,6 +217,7 @@ static int add_pattern(struct pattern_build *b, char *expr, unsigned flags, stru
 		GROW(ids);
 		GROW(refs);
 		GROW(metas);
+		GROW(files);
 		GROW(lines);
 		GROW(columns);
 #undef GROW
@@ -268,6 +228,7 @@ static int add_pattern(struct pattern_build *b, char *expr, unsigned flags, stru
 	b->ids[b->n] = (unsigned)b->n;
 	b->refs[b->n] = ref;
 	b->metas[b->n] = meta;
+	b->files[b->n] = file;
 	b->lines[b->n] = line;
 	b->columns[b->n] = column;
 	b->n++;
@@ -280,6 +241,7 @@ static void free_build(struct pattern_build *b)
 	free(b->flags);
 	free(b->ids);
 	free(b->metas);
+	free(b->files);
 	free(b->lines);
 	free(b->columns);
 	/* refs moves into the rules */
@@ -351,12 +313,12 @@ static int add_words(struct pattern_build *b, const struct str_list *words, uint
 
 			snprintf(text, sizeof(text), "word '%.60s' is empty once normalised",
 				 words->items[i]);
-			return error_at(err_out, meta, 0, 0, text);
+			return error_at(err_out, meta, NULL, 0, 0, text);
 		}
 		/* a literal's start is its end minus its length: no start-of-match tracking, which
 		 * costs Hyperscan much */
 		ref.flags |= PAT_LITERAL;
-		err = add_pattern(b, expr, HS_FLAG_CASELESS, ref, meta, 0, 0);
+		err = add_pattern(b, expr, HS_FLAG_CASELESS, ref, meta, NULL, 0, 0);
 		if (err)
 			return err;
 	}
@@ -388,8 +350,9 @@ static int collect_patterns(struct rules *r, struct pattern_build *b, struct rul
 			unsigned flags;
 
 			if (!expr)
-				return error_at(e, &det->meta, det->patterns[p].line,
-						det->patterns[p].column, "pattern is empty once normalised");
+				return error_at(e, &det->meta, det->patterns[p].file,
+						det->patterns[p].line, det->patterns[p].column,
+						"pattern is empty once normalised");
 			flags = multiline_flag(expr);
 			/* an address is delimited by its own characters around the @: the start is
 			 * found from the end (detect.c), sparing Hyperscan the costly tracking */
@@ -397,8 +360,8 @@ static int collect_patterns(struct rules *r, struct pattern_build *b, struct rul
 				ref.flags |= PAT_NO_SOM;
 			else
 				flags |= HS_FLAG_SOM_LEFTMOST;
-			err = add_pattern(b, expr, flags, ref, &det->meta, det->patterns[p].line,
-					  det->patterns[p].column);
+			err = add_pattern(b, expr, flags, ref, &det->meta, det->patterns[p].file,
+					  det->patterns[p].line, det->patterns[p].column);
 		}
 		if (!err)
 			err = add_words(b, &det->ctx_words, ROLE_CONTEXT, d, &det->meta, e);
@@ -420,9 +383,10 @@ static int collect_patterns(struct rules *r, struct pattern_build *b, struct rul
 			char *expr = regex_expr(&r->arena, mk->regexes.items[i]);
 
 			if (!expr)
-				return error_at(e, &mk->meta, 0, 0, "regex is empty once normalised");
+				return error_at(e, &mk->meta, NULL, 0, 0,
+						"regex is empty once normalised");
 			err = add_pattern(b, expr, HS_FLAG_CASELESS | multiline_flag(expr), ref,
-					  &mk->meta, 0, 0);
+					  &mk->meta, NULL, 0, 0);
 		}
 	}
 	return err;
@@ -442,7 +406,8 @@ static int compile_one(struct rules *r, struct pattern_build *b, hs_database_t *
 
 		snprintf(text, sizeof(text), "pattern refused by Hyperscan: %.120s", cerr->message);
 		if (i >= 0 && (size_t)i < b->n)
-			rc = error_at(err, b->metas[i], b->lines[i], b->columns[i], text);
+			rc = error_at(err, b->metas[i], b->files[i], b->lines[i], b->columns[i],
+				      text);
 		else
 			snprintf(err->text, sizeof(err->text), "%s", text);
 		hs_free_compile_error(cerr);
@@ -485,6 +450,7 @@ static int compile_database(struct rules *r, struct rules_error *err)
 		zone.flags += n_main;
 		zone.ids += n_main;
 		zone.metas += n_main;
+		zone.files += n_main;
 		zone.lines += n_main;
 		zone.columns += n_main;
 		zone.n -= n_main;
@@ -545,13 +511,38 @@ static int collect_exe_names(struct rules *r)
 	return 0;
 }
 
+/* Every rule in one table (rule_meta.index), with a counter each. */
+static int index_rules(struct rules *r)
+{
+	size_t n = r->n_detectors + r->n_markers + r->n_apps + r->n_fingerprints + r->n_policies +
+		   r->n_exceptions,
+	       k = 0;
+
+	r->all = calloc(n ? n : 1, sizeof(*r->all));
+	r->counts = calloc(n ? n : 1, sizeof(*r->counts));
+	if (!r->all || !r->counts)
+		return -ENOMEM;
+#define INDEX(arr, cnt)                            \
+	for (size_t i = 0; i < (cnt); i++, k++) {  \
+		(arr)[i].meta.index = (unsigned)k; \
+		r->all[k] = &(arr)[i].meta;        \
+	}
+	INDEX(r->detectors, r->n_detectors);
+	INDEX(r->markers, r->n_markers);
+	INDEX(r->apps, r->n_apps);
+	INDEX(r->fingerprints, r->n_fingerprints);
+	INDEX(r->policies, r->n_policies);
+	INDEX(r->exceptions, r->n_exceptions);
+#undef INDEX
+	r->n_all = n;
+	return 0;
+}
+
 int rules_compile(struct rules *r, struct rules_error *err)
 {
-	int rc = check_duplicate_ids(r, err);
+	int rc = check_references(r, err);
 
-	if (!rc)
-		rc = check_references(r, err);
-	if (!rc && (build_mark_keys(r) || collect_exe_names(r))) {
+	if (!rc && (build_mark_keys(r) || collect_exe_names(r) || index_rules(r))) {
 		snprintf(err->text, sizeof(err->text), "out of memory");
 		rc = -ENOMEM;
 	}
@@ -576,6 +567,8 @@ void rules_free(struct rules *r)
 	free(r->fingerprints);
 	free(r->policies);
 	free(r->exceptions);
+	free(r->all);
+	free(r->counts);
 	arena_release(&r->arena);
 	free(r);
 }
@@ -585,8 +578,15 @@ const char *rules_hash(const struct rules *r)
 	return r->hash;
 }
 
+const char *rules_notice_guidance(const struct rules *r)
+{
+	return r->settings.notice_guidance;
+}
+
 void rules_summarize(const struct rules *r, struct rules_summary *out)
 {
+	time_t now = time(NULL);
+
 	memset(out, 0, sizeof(*out));
 	out->detectors = r->n_detectors;
 	out->markers = r->n_markers;
@@ -595,43 +595,43 @@ void rules_summarize(const struct rules *r, struct rules_summary *out)
 	out->policies = r->n_policies;
 	out->exceptions = r->n_exceptions;
 	out->patterns = r->n_patterns;
-#define COUNT_MODES(arr, cnt)                                                                 \
-	for (size_t i = 0; i < (cnt); i++) {                                                  \
-		out->disabled += !(arr)[i].meta.enabled;                                      \
-		out->shadow += (arr)[i].meta.mode == RULES_MODE_SHADOW;                        \
+	for (size_t i = 0; i < r->n_all; i++) {
+		out->disabled += !r->all[i]->enabled;
+		out->shadow += r->all[i]->mode == RULES_MODE_SHADOW;
 	}
-	COUNT_MODES(r->detectors, r->n_detectors);
-	COUNT_MODES(r->markers, r->n_markers);
-	COUNT_MODES(r->apps, r->n_apps);
-	COUNT_MODES(r->fingerprints, r->n_fingerprints);
-	COUNT_MODES(r->policies, r->n_policies);
-	COUNT_MODES(r->exceptions, r->n_exceptions);
-#undef COUNT_MODES
+	out->expired = rules_expired(r, now, NULL, NULL);
 }
 
-/* Loads sources in order, hashing them, then compiles. Frees and returns NULL on error. */
-static struct rules *build(const struct pack_source *src, size_t n, struct rules_error *err)
+/* Merges, types and compiles the packs, hashing them. Frees and returns NULL on error. */
+struct rules *rules_build_sources(const struct pack_source *src, size_t n, struct rules_error *err)
 {
 	struct rules *r = calloc(1, sizeof(*r));
+	struct merged_packs merged;
 	unsigned char md[32];
 	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
 	int rc = 0;
 
+	memset(err, 0, sizeof(*err));
+	memset(&merged, 0, sizeof(merged));
 	if (!r || !ctx || !EVP_DigestInit_ex(ctx, EVP_sha256(), NULL)) {
 		snprintf(err->text, sizeof(err->text), "out of memory");
 		rc = -ENOMEM;
 		goto out;
 	}
 	r->settings = default_settings;
+	rc = packs_merge(src, n, &merged, err);
+	if (!rc)
+		rc = pack_load(r, &merged, err);
 	for (size_t i = 0; i < n && !rc; i++) {
-		rc = pack_load(r, &src[i], err);
 		/* file names without their directory: the same packs hash the same wherever they
 		 * were loaded from (built in, or a copy under /etc) */
 		const char *base = strrchr(src[i].name, '/') ? strrchr(src[i].name, '/') + 1
 							      : src[i].name;
 
-		if (!rc && (!EVP_DigestUpdate(ctx, base, strlen(base) + 1) ||
-			    !EVP_DigestUpdate(ctx, src[i].text, src[i].len)))
+		if (merged.replaced[i])
+			continue;
+		if (!EVP_DigestUpdate(ctx, base, strlen(base) + 1) ||
+		    !EVP_DigestUpdate(ctx, src[i].text, src[i].len))
 			rc = -ENOMEM;
 	}
 	if (!rc)
@@ -642,6 +642,7 @@ static struct rules *build(const struct pack_source *src, size_t n, struct rules
 		for (int i = 0; i < 32; i++)
 			snprintf(r->hash + 2 * i, 3, "%02x", md[i]);
 out:
+	merged_packs_release(&merged);
 	EVP_MD_CTX_free(ctx);
 	if (rc) {
 		rules_free(r);
@@ -649,163 +650,4 @@ out:
 		return NULL;
 	}
 	return r;
-}
-
-struct rules *rules_load_text(const char *name, const char *text, size_t len,
-			      struct rules_error *err)
-{
-	struct pack_source src = { name, text, len };
-
-	memset(err, 0, sizeof(*err));
-	return build(&src, 1, err);
-}
-
-struct rules *rules_new_builtin(struct rules_error *err)
-{
-	struct pack_source src[16];
-	size_t n = 0;
-
-	memset(err, 0, sizeof(*err));
-	for (size_t i = 0; i < embedded_pack_count && n < 16; i++, n++)
-		src[n] = (struct pack_source){ embedded_packs[i].name, embedded_packs[i].text,
-					       embedded_packs[i].len };
-	return build(src, n, err);
-}
-
-static int read_file(const char *path, char **text, size_t *len, struct rules_error *err)
-{
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	struct stat st;
-	ssize_t got;
-
-	snprintf(err->file, sizeof(err->file), "%s", path);
-	if (fd < 0) {
-		snprintf(err->text, sizeof(err->text), "cannot open: %s", strerror(errno));
-		return -errno;
-	}
-	if (fstat(fd, &st) || !S_ISREG(st.st_mode) || st.st_size > MAX_PACK_BYTES) {
-		snprintf(err->text, sizeof(err->text), "not a regular file of at most %u bytes",
-			 MAX_PACK_BYTES);
-		close(fd);
-		return -EINVAL;
-	}
-	*text = malloc((size_t)st.st_size + 1);
-	if (!*text) {
-		close(fd);
-		return -ENOMEM;
-	}
-	got = read(fd, *text, (size_t)st.st_size);
-	close(fd);
-	if (got != st.st_size) {
-		snprintf(err->text, sizeof(err->text), "cannot read: %s",
-			 got < 0 ? strerror(errno) : "short read");
-		free(*text);
-		return -EIO;
-	}
-	(*text)[got] = '\0';
-	*len = (size_t)got;
-	return 0;
-}
-
-static int cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-static bool is_pack_name(const char *name)
-{
-	size_t len = strlen(name);
-
-	return name[0] != '.' && ((len > 4 && !strcmp(name + len - 4, ".yml")) ||
-				  (len > 5 && !strcmp(name + len - 5, ".yaml")));
-}
-
-/* The pack files of path: a directory's .yml and .yaml files in name order, or the file. */
-static int list_packs(const char *path, char ***files, size_t *n, struct rules_error *err)
-{
-	struct stat st;
-	struct dirent *de;
-	DIR *d;
-
-	*n = 0;
-	snprintf(err->file, sizeof(err->file), "%s", path);
-	if (stat(path, &st) != 0) {
-		snprintf(err->text, sizeof(err->text), "cannot open: %s", strerror(errno));
-		return -errno;
-	}
-	*files = calloc(MAX_PACKS, sizeof(**files));
-	if (!*files)
-		return -ENOMEM;
-	if (!S_ISDIR(st.st_mode)) {
-		(*files)[(*n)++] = strdup(path);
-		return (*files)[0] ? 0 : -ENOMEM;
-	}
-	d = opendir(path);
-	if (!d) {
-		snprintf(err->text, sizeof(err->text), "cannot list: %s", strerror(errno));
-		return -errno;
-	}
-	while ((de = readdir(d))) {
-		char full[4096];
-
-		if (!is_pack_name(de->d_name))
-			continue;
-		if (*n == MAX_PACKS) {
-			snprintf(err->text, sizeof(err->text), "more than %d packs", MAX_PACKS);
-			closedir(d);
-			return -E2BIG;
-		}
-		snprintf(full, sizeof(full), "%s/%s", path, de->d_name);
-		(*files)[*n] = strdup(full);
-		if (!(*files)[(*n)++]) {
-			closedir(d);
-			return -ENOMEM;
-		}
-	}
-	closedir(d);
-	if (*n == 0) {
-		snprintf(err->text, sizeof(err->text), "no *.yml pack in this directory");
-		return -ENOENT;
-	}
-	qsort(*files, *n, sizeof(**files), cmp_str);
-	return 0;
-}
-
-struct rules *rules_load(const char *path, struct rules_error *err)
-{
-	struct pack_source *src = NULL;
-	struct rules *rules = NULL;
-	char **files = NULL;
-	size_t n = 0, loaded = 0;
-	int rc;
-
-	memset(err, 0, sizeof(*err));
-	rc = list_packs(path, &files, &n, err);
-	if (!rc) {
-		src = calloc(n, sizeof(*src));
-		rc = src ? 0 : -ENOMEM;
-	}
-	for (; !rc && loaded < n; loaded++) {
-		char *text = NULL;
-		size_t len = 0;
-
-		rc = read_file(files[loaded], &text, &len, err);
-		if (!rc)
-			src[loaded] = (struct pack_source){ files[loaded], text, len };
-	}
-	if (!rc) {
-		memset(err, 0, sizeof(*err));
-		rules = build(src, n, err);
-	} else if (rc == -ENOMEM) {
-		snprintf(err->text, sizeof(err->text), "out of memory");
-	}
-	for (size_t i = 0; src && i < n; i++)
-		free((char *)src[i].text);
-	for (size_t i = 0; files && i < n; i++)
-		free(files[i]);
-	free(files);
-	free(src);
-	if (rc)
-		errno = -rc;
-	return rules;
 }

@@ -10,8 +10,10 @@
 #ifndef RAQIB_RULES_ENGINE_H
 #define RAQIB_RULES_ENGINE_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <time.h>
 
 #include <hs/hs.h>
 
@@ -33,6 +35,7 @@ struct rule_meta {
 	unsigned version;
 	const char *file; /* arena string shared by the rules of one pack */
 	unsigned line, column;
+	unsigned index; /* in rules->all (counters, decisions) */
 };
 
 enum validator_kind {
@@ -52,6 +55,7 @@ enum validator_kind {
 struct det_pattern {
 	char *regex;
 	bool column_only; /* counts only in a column whose header names the detector */
+	const char *file; /* where it was written (an override may be in another file) */
 	unsigned line, column;
 };
 
@@ -144,6 +148,22 @@ struct fingerprint_rule {
 /* A tri-state condition: unset, or required false/true. */
 #define COND_UNSET -1
 
+/*
+ * A condition on where content went (policies' when.destination, exceptions'
+ * match.destination): it holds when any of its criteria matches what is known of the
+ * destination. mail_domains holds only when every recipient's domain is in it.
+ */
+struct dest_cond {
+	struct str_list apps; /* app ids */
+	struct str_list app_kinds; /* "messaging", "browser"... */
+	struct str_list server_names; /* shell patterns; "*.x" also matches x */
+	struct str_list mail_domains; /* same patterns, on each recipient's domain */
+	struct str_list urls; /* shell patterns on "host/path" */
+	struct cidr *ranges;
+	size_t n_ranges;
+	bool is_set;
+};
+
 struct policy_rule {
 	struct rule_meta meta;
 	char *name;
@@ -152,13 +172,22 @@ struct policy_rule {
 	enum rules_level level_at_least; /* RULES_LEVEL_NONE: unset */
 	struct str_list entities_any;
 	struct str_list apps_any;
+	struct dest_cond dest;
 	int severity;
 	char confidence[8];
+	bool notify; /* the employee's awareness notice */
 };
 
 struct exception_rule {
 	struct rule_meta meta;
 	struct str_list hosts, users, paths, apps, sha256, rules;
+	uint32_t events; /* bit per enum rules_event; 0: every event */
+	struct dest_cond dest;
+	char *owner; /* who asked for it and answers for it */
+	char *reason;
+	time_t expires; /* first second it no longer applies (the day after its date, UTC); 0 never */
+	char expires_text[16]; /* "2026-12-31" or "never" */
+	bool record; /* the event is recorded as allowed (true), or dropped silently */
 };
 
 struct rules_settings {
@@ -167,6 +196,7 @@ struct rules_settings {
 	unsigned bottom_lines;
 	unsigned bulk_threshold;
 	unsigned max_findings; /* distinct values kept per stream */
+	const char *notice_guidance; /* what the awareness notice points to (arena) */
 };
 
 enum pattern_role {
@@ -216,6 +246,12 @@ struct rules {
 	size_t n_exe_names;
 	bool has_ssdeep; /* a fingerprint rule needs the similarity digest of the text */
 	char hash[65]; /* hex SHA-256 of the packs, in load order */
+
+	/* Every rule, by rule_meta.index, and its counter (the only state that changes once the
+	 * rules are built: atomic, see rules_count()). */
+	struct rule_meta **all;
+	size_t n_all;
+	_Atomic uint64_t *counts;
 };
 
 /* One pack's text, as read from a file or embedded in the binary. */
@@ -223,13 +259,22 @@ struct pack_source {
 	const char *name; /* file name, for errors */
 	const char *text;
 	size_t len;
+	unsigned layer; /* 0 for the first layer */
 };
 
+struct merged_packs;
+
 /*
- * Parses a pack into rules (appending to its arrays) with full validation of its own content.
- * Returns 0, or a negative errno with err filled (file, line, column, reason).
+ * Parses the merged rule set (pack_merge.h) into typed rules with full validation of each
+ * rule. Returns 0, or a negative errno with err filled (file, line, column, reason).
  */
-int pack_load(struct rules *rules, const struct pack_source *src, struct rules_error *err);
+int pack_load(struct rules *rules, struct merged_packs *merged, struct rules_error *err);
+
+/* Parses a CIDR range "addr/bits". Returns 0 or -EINVAL. */
+int cidr_parse(const char *text, struct cidr *out);
+
+/* True when addr (family AF_INET or AF_INET6) is in the range. */
+bool cidr_contains(const struct cidr *c, int family, const uint8_t *addr);
 
 /*
  * Checks what spans packs (duplicate ids, policies naming unknown entities or apps) and builds

@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * Rule-pack loader: one YAML pack (libyaml's document API) into typed rules, refusing anything
- * it does not understand with the file, line, column and reason: an unknown key, a missing
- * field, a value of the wrong type or out of range. What spans packs (duplicate ids, references
- * between rules, patterns Hyperscan refuses) is checked by rules_compile().
+ * Rule loader: the merged rule set (pack_merge.c: every pack's rules, overrides applied) into
+ * typed rules, refusing anything it does not understand with the file, line, column and
+ * reason: an unknown key, a missing field, a value of the wrong type or out of range. What
+ * spans rules (references between rules, patterns Hyperscan refuses) is checked by
+ * rules_compile().
  *
  * Packs are written by administrators and may come from elsewhere: every count and size is
  * bounded, and the walk over the document is limited so that YAML aliases cannot make it
@@ -19,10 +20,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 
 #include <yaml.h>
 
 #include "raqib/schema.h"
+#include "pack_merge.h"
 
 #define MAX_RULES 10000
 #define MAX_LIST_ITEMS 4096
@@ -31,12 +34,29 @@
 
 struct yctx {
 	yaml_document_t *doc;
-	const char *file; /* arena copy */
+	struct merged_packs *merged;
+	const char **files; /* arena copies of the sources' names, by source */
 	struct rules_error *err;
 	struct rules *rules;
 	size_t visits;
 	const char *rule_id; /* the rule being read, for messages */
+	const yaml_node_t *rule; /* its mapping */
 };
+
+/* The file a node was written in (an arena string, valid as long as the rules). */
+static const char *file_of(struct yctx *y, const yaml_node_t *n)
+{
+	size_t id;
+
+	if (!n)
+		n = y->rule;
+	if (!n)
+		return "";
+	id = (size_t)(n - y->doc->nodes.start);
+	if (id >= y->merged->node_src_cap || y->merged->node_src[id] >= y->merged->n_src)
+		return "";
+	return y->files[y->merged->node_src[id]];
+}
 
 static int fail(struct yctx *y, const yaml_node_t *n, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
@@ -49,7 +69,7 @@ static int fail(struct yctx *y, const yaml_node_t *n, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(text, sizeof(text), fmt, ap);
 	va_end(ap);
-	snprintf(y->err->file, sizeof(y->err->file), "%s", y->file ? y->file : "");
+	snprintf(y->err->file, sizeof(y->err->file), "%s", file_of(y, n));
 	y->err->line = n ? (unsigned)n->start_mark.line + 1 : 0;
 	y->err->column = n ? (unsigned)n->start_mark.column + 1 : 0;
 	if (y->rule_id)
@@ -61,7 +81,7 @@ static int fail(struct yctx *y, const yaml_node_t *n, const char *fmt, ...)
 
 static int oom(struct yctx *y)
 {
-	snprintf(y->err->file, sizeof(y->err->file), "%s", y->file ? y->file : "");
+	y->err->file[0] = '\0';
 	snprintf(y->err->text, sizeof(y->err->text), "out of memory");
 	return -ENOMEM;
 }
@@ -272,18 +292,8 @@ static void *grow(void **array, size_t *n, size_t elem)
 	return (char *)p + (*n)++ * elem;
 }
 
-#define COMMON_KEYS "id", "kind", "description", "tags", "enabled", "mode", "version"
-
-static bool is_valid_id(const char *id)
-{
-	if (!*id || strlen(id) >= RULES_ID_MAX)
-		return false;
-	for (const char *p = id; *p; p++)
-		if (!(islower((unsigned char)*p) || isdigit((unsigned char)*p) || *p == '.' ||
-		      *p == '_' || *p == '-'))
-			return false;
-	return true;
-}
+/* override: only an overlay's entries say true, and pack_merge.c has applied them */
+#define COMMON_KEYS "id", "kind", "description", "tags", "enabled", "mode", "version", "override"
 
 static int parse_meta(struct yctx *y, yaml_node_t *m, struct rule_meta *meta)
 {
@@ -291,7 +301,7 @@ static int parse_meta(struct yctx *y, yaml_node_t *m, struct rule_meta *meta)
 	long version = 1;
 	int err;
 
-	meta->file = y->file;
+	meta->file = file_of(y, m);
 	meta->line = (unsigned)m->start_mark.line + 1;
 	meta->column = (unsigned)m->start_mark.column + 1;
 	meta->id = (char *)y->rule_id;
@@ -350,6 +360,7 @@ static int parse_patterns(struct yctx *y, yaml_node_t *m, struct detector *d)
 
 		if (!p)
 			return fail(y, n, "document too complex");
+		dp->file = file_of(y, p);
 		dp->line = (unsigned)p->start_mark.line + 1;
 		dp->column = (unsigned)p->start_mark.column + 1;
 		if (is_scalar(p)) {
@@ -558,7 +569,7 @@ static int parse_marker(struct yctx *y, yaml_node_t *m)
 	return 0;
 }
 
-static int parse_cidr(struct yctx *y, yaml_node_t *at, const char *text, struct cidr *out)
+int cidr_parse(const char *text, struct cidr *out)
 {
 	char addr[64];
 	const char *slash = strchr(text, '/');
@@ -566,7 +577,7 @@ static int parse_cidr(struct yctx *y, yaml_node_t *at, const char *text, struct 
 	char *end;
 
 	if (!slash || (size_t)(slash - text) >= sizeof(addr))
-		return fail(y, at, "'%.60s' is not a CIDR range (address/bits)", text);
+		return -EINVAL;
 	memcpy(addr, text, (size_t)(slash - text));
 	addr[slash - text] = '\0';
 	memset(out, 0, sizeof(*out));
@@ -575,26 +586,81 @@ static int parse_cidr(struct yctx *y, yaml_node_t *at, const char *text, struct 
 	else if (inet_pton(AF_INET6, addr, out->addr) == 1)
 		out->family = AF_INET6;
 	else
-		return fail(y, at, "'%.60s' is not an IPv4 or IPv6 address", addr);
+		return -EINVAL;
 	errno = 0;
 	bits = strtol(slash + 1, &end, 10);
-	if (errno || end == slash + 1 || bits < 0 || bits > (out->family == AF_INET ? 32 : 128) ||
-	    (*end && *end != ' '))
-		return fail(y, at, "'%.60s' has a bad prefix length", text);
+	if (errno || *end || end == slash + 1 || bits < 0 ||
+	    bits > (out->family == AF_INET ? 32 : 128))
+		return -EINVAL;
 	out->bits = (uint8_t)bits;
-	/* "CIDR port N": the range counts only for servers on that port */
-	if (*end) {
-		long port;
-		char *pend;
+	return 0;
+}
 
-		if (strncmp(end, " port ", 6) != 0)
-			return fail(y, at, "'%.60s': expected 'port N' after the range", text);
-		errno = 0;
-		port = strtol(end + 6, &pend, 10);
-		if (errno || *pend || pend == end + 6 || port < 1 || port > 65535)
-			return fail(y, at, "'%.60s' has a bad port", text);
-		out->port = (uint16_t)port;
-	}
+/*
+ * An app's range: a CIDR range, or "CIDR port N" -- the range counts only for servers on that
+ * port (an operator's shared network where one service listens on one port). 0 or -EINVAL.
+ */
+static int app_range_parse(const char *text, struct cidr *out)
+{
+	const char *sp = strstr(text, " port ");
+	char cidr[64];
+	long port;
+	char *end;
+
+	if (!sp)
+		return cidr_parse(text, out);
+	if ((size_t)(sp - text) >= sizeof(cidr))
+		return -EINVAL;
+	memcpy(cidr, text, (size_t)(sp - text));
+	cidr[sp - text] = '\0';
+	if (cidr_parse(cidr, out))
+		return -EINVAL;
+	errno = 0;
+	port = strtol(sp + 6, &end, 10);
+	if (errno || *end || end == sp + 6 || port < 1 || port > 65535)
+		return -EINVAL;
+	out->port = (uint16_t)port;
+	return 0;
+}
+
+/* The ranges of an app's ip_ranges into *out (arena). */
+static int get_app_ranges(struct yctx *y, yaml_node_t *m, struct cidr **out, size_t *n_out)
+{
+	struct str_list ranges = { 0 };
+	int err = get_list(y, m, "ip_ranges", false, &ranges);
+
+	if (err || !ranges.n)
+		return err;
+	*out = arena_alloc(&y->rules->arena, ranges.n * sizeof(**out));
+	if (!*out)
+		return oom(y);
+	for (size_t i = 0; i < ranges.n; i++)
+		if (app_range_parse(ranges.items[i], &(*out)[i]))
+			return fail(y, map_get(y, m, "ip_ranges"),
+				    "'%.60s' is not a CIDR range (IPv4 or IPv6 address/bits, then 'port N' or nothing)",
+				    ranges.items[i]);
+	*n_out = ranges.n;
+	return 0;
+}
+
+/* The CIDR ranges of list key of m into *out (arena). */
+static int get_ranges(struct yctx *y, yaml_node_t *m, const char *key, struct cidr **out,
+		      size_t *n_out)
+{
+	struct str_list ranges = { 0 };
+	int err = get_list(y, m, key, false, &ranges);
+
+	if (err || !ranges.n)
+		return err;
+	*out = arena_alloc(&y->rules->arena, ranges.n * sizeof(**out));
+	if (!*out)
+		return oom(y);
+	for (size_t i = 0; i < ranges.n; i++)
+		if (cidr_parse(ranges.items[i], &(*out)[i]))
+			return fail(y, map_get(y, m, key),
+				    "'%.60s' is not a CIDR range (IPv4 or IPv6 address/bits)",
+				    ranges.items[i]);
+	*n_out = ranges.n;
 	return 0;
 }
 
@@ -604,25 +670,14 @@ static int parse_app(struct yctx *y, yaml_node_t *m)
 		COMMON_KEYS,	"name", "app_kind",  "executables", "paths",	       "origins",
 		"server_names", "ndpi", "ip_ranges", "upload",	    "profile_options", NULL
 	};
-	static const struct {
-		const char *name;
-		enum rules_app_kind kind;
-	} kinds[] = {
-		{ "messaging", RULES_APP_MESSAGING },
-		{ "browser", RULES_APP_BROWSER },
-		{ "webmail", RULES_APP_WEBMAIL },
-		{ "file_transfer", RULES_APP_FILE_TRANSFER },
-	};
-	size_t k;
 	static const char *const upload_keys[] = { "overhead_ratio", "overhead_bytes", "tolerance",
 						   "spans_flows", NULL };
 	struct app_rule *a = grow((void **)&y->rules->apps, &y->rules->n_apps, sizeof(*a));
-	struct str_list ranges = { 0 };
 	char *name = NULL, *kind = "messaging";
 	yaml_node_t *upload;
 	float ratio = 0, tolerance = 0.1f;
 	long bytes = 0;
-	int err;
+	int err, k;
 
 	if (!a)
 		return oom(y);
@@ -644,17 +699,16 @@ static int parse_app(struct yctx *y, yaml_node_t *m)
 	if (!err)
 		err = get_list(y, m, "ndpi", false, &a->ndpi);
 	if (!err)
-		err = get_list(y, m, "ip_ranges", false, &ranges);
+		err = get_app_ranges(y, m, &a->ranges, &a->n_ranges);
 	if (!err)
 		err = get_list(y, m, "profile_options", false, &a->profile_options);
 	if (err)
 		return err;
-	for (k = 0; k < sizeof(kinds) / sizeof(kinds[0]) && strcmp(kind, kinds[k].name); k++)
-		;
-	if (k == sizeof(kinds) / sizeof(kinds[0]))
+	k = rules_app_kind_from_name(kind);
+	if (k < 0)
 		return fail(y, map_get(y, m, "app_kind"),
 			    "app_kind must be messaging, browser, webmail or file_transfer");
-	a->app.kind = kinds[k].kind;
+	a->app.kind = (enum rules_app_kind)k;
 	a->app.profile_options = (const char *const *)a->profile_options.items;
 	a->app.n_profile_options = a->profile_options.n;
 	upload = map_get(y, m, "upload");
@@ -679,18 +733,6 @@ static int parse_app(struct yctx *y, yaml_node_t *m)
 	/* the app's id is its rule id without the "app." prefix: app.whatsapp -> whatsapp */
 	a->app.id = strncmp(a->meta.id, "app.", 4) == 0 ? a->meta.id + 4 : a->meta.id;
 	a->app.name = name;
-	if (ranges.n) {
-		a->ranges = arena_alloc(&y->rules->arena, ranges.n * sizeof(*a->ranges));
-		if (!a->ranges)
-			return oom(y);
-		for (size_t i = 0; i < ranges.n; i++) {
-			err = parse_cidr(y, map_get(y, m, "ip_ranges"), ranges.items[i],
-					 &a->ranges[i]);
-			if (err)
-				return err;
-		}
-		a->n_ranges = ranges.n;
-	}
 	return 0;
 }
 
@@ -747,6 +789,40 @@ static const char *const event_names[] = {
 	[RULES_EVENT_DATA_AT_REST] = "data_at_rest",
 };
 
+const char *rules_event_name(enum rules_event event)
+{
+	return (size_t)event < sizeof(event_names) / sizeof(event_names[0]) ? event_names[event] :
+									      "?";
+}
+
+int rules_event_from_name(const char *name)
+{
+	for (size_t e = 0; e < sizeof(event_names) / sizeof(event_names[0]); e++)
+		if (!strcmp(event_names[e], name))
+			return (int)e;
+	return -1;
+}
+
+/* The events of list key of m as bits; *bits untouched when the key is absent. */
+static int get_events(struct yctx *y, yaml_node_t *m, const char *key, bool required,
+		      uint32_t *bits)
+{
+	struct str_list events = { 0 };
+	int err = get_list(y, m, key, required, &events);
+
+	for (size_t i = 0; !err && i < events.n; i++) {
+		int e = rules_event_from_name(events.items[i]);
+
+		if (e < 0)
+			return fail(
+				y, map_get(y, m, key),
+				"unknown event '%.30s' (file_read, file_upload, cleartext, tls_plaintext, data_at_rest)",
+				events.items[i]);
+		*bits |= 1u << e;
+	}
+	return err;
+}
+
 static int get_cond(struct yctx *y, yaml_node_t *when, const char *key, int *out)
 {
 	yaml_node_t *n = map_get(y, when, key);
@@ -761,16 +837,57 @@ static int get_cond(struct yctx *y, yaml_node_t *when, const char *key, int *out
 	return err;
 }
 
+/* A destination condition (when.destination, match.destination): see struct dest_cond. */
+static int parse_destination(struct yctx *y, yaml_node_t *parent, struct dest_cond *d)
+{
+	static const char *const keys[] = {
+		"apps", "app_kinds", "server_names", "mail_domains", "urls", "ip_ranges", NULL
+	};
+	yaml_node_t *m = map_get(y, parent, "destination");
+	int err;
+
+	if (!m)
+		return 0;
+	if (m->type != YAML_MAPPING_NODE)
+		return fail(y, m, "'destination' must be a mapping");
+	err = check_keys(y, m, keys, "destination");
+	if (!err)
+		err = get_list(y, m, "apps", false, &d->apps);
+	if (!err)
+		err = get_list(y, m, "app_kinds", false, &d->app_kinds);
+	if (!err)
+		err = get_list(y, m, "server_names", false, &d->server_names);
+	if (!err)
+		err = get_list(y, m, "mail_domains", false, &d->mail_domains);
+	if (!err)
+		err = get_list(y, m, "urls", false, &d->urls);
+	if (!err)
+		err = get_ranges(y, m, "ip_ranges", &d->ranges, &d->n_ranges);
+	if (err)
+		return err;
+	for (size_t i = 0; i < d->app_kinds.n; i++)
+		if (rules_app_kind_from_name(d->app_kinds.items[i]) < 0)
+			return fail(y, map_get(y, m, "app_kinds"), "unknown app kind '%.30s'",
+				    d->app_kinds.items[i]);
+	d->is_set = d->apps.n || d->app_kinds.n || d->server_names.n || d->mail_domains.n ||
+		    d->urls.n || d->n_ranges;
+	if (!d->is_set)
+		return fail(
+			y, m,
+			"a destination must name apps, app_kinds, server_names, mail_domains, urls or ip_ranges");
+	return 0;
+}
+
 static int parse_policy(struct yctx *y, yaml_node_t *m)
 {
-	static const char *const keys[] = { COMMON_KEYS, "name", "events", "when", "severity",
-					    "confidence", NULL };
-	static const char *const when_keys[] = { "sensitive", "official", "bulk", "fingerprint",
-						 "encrypted_container", "level_at_least",
-						 "entities_any", "apps_any", NULL };
-	struct policy_rule *p = grow((void **)&y->rules->policies, &y->rules->n_policies,
-				     sizeof(*p));
-	struct str_list events = { 0 };
+	static const char *const keys[] = { COMMON_KEYS, "name",       "events", "when",
+					    "severity",	 "confidence", "notify", NULL };
+	static const char *const when_keys[] = {
+		"sensitive",	  "official",	  "bulk",     "fingerprint", "encrypted_container",
+		"level_at_least", "entities_any", "apps_any", "destination", NULL
+	};
+	struct policy_rule *p =
+		grow((void **)&y->rules->policies, &y->rules->n_policies, sizeof(*p));
 	char *severity = NULL, *confidence = NULL, *level = NULL;
 	yaml_node_t *when;
 	int err;
@@ -783,24 +900,15 @@ static int parse_policy(struct yctx *y, yaml_node_t *m)
 	if (!err)
 		err = get_string(y, m, "name", true, &p->name);
 	if (!err)
-		err = get_list(y, m, "events", true, &events);
+		err = get_events(y, m, "events", true, &p->events);
 	if (!err)
 		err = get_string(y, m, "severity", true, &severity);
 	if (!err)
 		err = get_string(y, m, "confidence", true, &confidence);
+	if (!err)
+		err = get_bool(y, m, "notify", false, &p->notify);
 	if (err)
 		return err;
-	for (size_t i = 0; i < events.n; i++) {
-		size_t e;
-
-		for (e = 0; e < sizeof(event_names) / sizeof(event_names[0]); e++)
-			if (!strcmp(event_names[e], events.items[i]))
-				break;
-		if (e == sizeof(event_names) / sizeof(event_names[0]))
-			return fail(y, map_get(y, m, "events"), "unknown event '%.30s'",
-				    events.items[i]);
-		p->events |= 1u << e;
-	}
 	p->severity = severity_from_name(severity);
 	if (p->severity < 0)
 		return fail(y, map_get(y, m, "severity"),
@@ -832,6 +940,8 @@ static int parse_policy(struct yctx *y, yaml_node_t *m)
 		err = get_list(y, when, "entities_any", false, &p->entities_any);
 	if (!err)
 		err = get_list(y, when, "apps_any", false, &p->apps_any);
+	if (!err)
+		err = parse_destination(y, when, &p->dest);
 	if (err)
 		return err;
 	if (level) {
@@ -845,11 +955,39 @@ static int parse_policy(struct yctx *y, yaml_node_t *m)
 	return 0;
 }
 
+/* expires: YYYY-MM-DD (the exception applies through that day, UTC) or never. */
+static int parse_expires(struct yctx *y, yaml_node_t *m, struct exception_rule *e)
+{
+	yaml_node_t *n = map_get(y, m, "expires");
+	struct tm tm = { 0 };
+	const char *text, *end;
+
+	if (!n)
+		return fail(y, m, "missing 'expires' (a date YYYY-MM-DD, or never)");
+	if (!is_scalar(n))
+		return fail(y, n, "'expires' must be a date YYYY-MM-DD, or never");
+	text = scalar_text(n);
+	snprintf(e->expires_text, sizeof(e->expires_text), "%.15s", text);
+	if (!strcmp(text, "never")) {
+		e->expires = 0;
+		return 0;
+	}
+	end = strptime(text, "%Y-%m-%d", &tm);
+	if (!end || *end || strlen(text) != 10 || tm.tm_year < 100 || tm.tm_year > 1100)
+		return fail(y, n, "'expires' must be a date YYYY-MM-DD, or never, not '%.20s'",
+			    text);
+	tm.tm_mday++; /* through the whole day: the first second that no longer applies */
+	e->expires = timegm(&tm);
+	return 0;
+}
+
 static int parse_exception(struct yctx *y, yaml_node_t *m)
 {
-	static const char *const keys[] = { COMMON_KEYS, "match", NULL };
-	static const char *const match_keys[] = { "hosts", "users", "paths", "apps", "sha256",
-						  "rules", NULL };
+	static const char *const keys[] = { COMMON_KEYS, "owner", "reason", "expires",
+					    "record",	 "match", NULL };
+	static const char *const match_keys[] = { "hosts",  "users",	   "paths",
+						  "apps",   "sha256",	   "rules",
+						  "events", "destination", NULL };
 	struct exception_rule *e = grow((void **)&y->rules->exceptions, &y->rules->n_exceptions,
 					sizeof(*e));
 	yaml_node_t *match;
@@ -857,9 +995,18 @@ static int parse_exception(struct yctx *y, yaml_node_t *m)
 
 	if (!e)
 		return oom(y);
+	e->record = true;
 	err = check_keys(y, m, keys, "an exception rule");
 	if (!err)
 		err = parse_meta(y, m, &e->meta);
+	if (!err)
+		err = get_string(y, m, "owner", true, &e->owner);
+	if (!err)
+		err = get_string(y, m, "reason", true, &e->reason);
+	if (!err)
+		err = parse_expires(y, m, e);
+	if (!err)
+		err = get_bool(y, m, "record", false, &e->record);
 	if (err)
 		return err;
 	match = map_get(y, m, "match");
@@ -878,9 +1025,14 @@ static int parse_exception(struct yctx *y, yaml_node_t *m)
 		err = get_list(y, match, "sha256", false, &e->sha256);
 	if (!err)
 		err = get_list(y, match, "rules", false, &e->rules);
+	if (!err)
+		err = get_events(y, match, "events", false, &e->events);
+	if (!err)
+		err = parse_destination(y, match, &e->dest);
 	if (err)
 		return err;
-	if (!e->hosts.n && !e->users.n && !e->paths.n && !e->apps.n && !e->sha256.n && !e->rules.n)
+	if (!e->hosts.n && !e->users.n && !e->paths.n && !e->apps.n && !e->sha256.n &&
+	    !e->rules.n && !e->events && !e->dest.is_set)
 		return fail(y, match, "an exception must match on something");
 	return 0;
 }
@@ -899,15 +1051,12 @@ static int parse_rule(struct yctx *y, yaml_node_t *m)
 	int err;
 
 	y->rule_id = NULL;
+	y->rule = m;
 	if (!m || m->type != YAML_MAPPING_NODE)
 		return fail(y, m, "a rule must be a mapping");
-	err = get_string(y, m, "id", true, &id);
+	err = get_string(y, m, "id", true, &id); /* its form was checked by pack_merge.c */
 	if (err)
 		return err;
-	if (!is_valid_id(id))
-		return fail(y, map_get(y, m, "id"),
-			    "id '%.60s' must be 1 to 63 lower-case letters, digits, '.', '_' or '-'",
-			    id);
 	y->rule_id = id;
 	err = get_string(y, m, "kind", true, &kind);
 	if (err)
@@ -922,13 +1071,14 @@ static int parse_rule(struct yctx *y, yaml_node_t *m)
 
 static int parse_settings(struct yctx *y, yaml_node_t *m)
 {
-	static const char *const keys[] = { "official_threshold", "top_lines", "bottom_lines",
-					    "bulk_threshold", "max_findings", NULL };
+	static const char *const keys[] = {
+		"official_threshold", "top_lines", "bottom_lines", "bulk_threshold", "max_findings",
+		"notice_guidance",    NULL
+	};
 	struct rules_settings *s = &y->rules->settings;
+	char *guidance = NULL;
 	int err;
 
-	if (m->type != YAML_MAPPING_NODE)
-		return fail(y, m, "'settings' must be a mapping");
 	err = check_keys(y, m, keys, "settings");
 	if (!err)
 		err = get_unsigned(y, m, "official_threshold", 1, 100, &s->official_threshold);
@@ -940,80 +1090,35 @@ static int parse_settings(struct yctx *y, yaml_node_t *m)
 		err = get_unsigned(y, m, "bulk_threshold", 1, 1000000, &s->bulk_threshold);
 	if (!err)
 		err = get_unsigned(y, m, "max_findings", 1, 10000000, &s->max_findings);
+	if (!err)
+		err = get_string(y, m, "notice_guidance", false, &guidance);
+	if (!err && guidance)
+		s->notice_guidance = guidance;
 	return err;
 }
 
-static int parse_pack(struct yctx *y, yaml_node_t *root)
+int pack_load(struct rules *rules, struct merged_packs *merged, struct rules_error *err)
 {
-	static const char *const keys[] = { "pack", "settings", "rules", NULL };
-	static const char *const pack_keys[] = { "name", "version", "description", NULL };
-	yaml_node_t *pack, *settings, *rules;
-	int err;
-
-	if (!root)
-		return fail(y, NULL, "empty pack");
-	if (root->type != YAML_MAPPING_NODE)
-		return fail(y, root, "a pack is a mapping with 'pack', 'settings' and 'rules'");
-	err = check_keys(y, root, keys, "the pack");
-	if (err)
-		return err;
-	pack = map_get(y, root, "pack");
-	if (!pack || pack->type != YAML_MAPPING_NODE)
-		return fail(y, pack ? pack : root, "missing 'pack' mapping (name, version, description)");
-	err = check_keys(y, pack, pack_keys, "'pack'");
-	if (err)
-		return err;
-	settings = map_get(y, root, "settings");
-	if (settings) {
-		err = parse_settings(y, settings);
-		if (err)
-			return err;
-	}
-	rules = map_get(y, root, "rules");
-	if (!rules)
-		return 0;
-	if (rules->type != YAML_SEQUENCE_NODE)
-		return fail(y, rules, "'rules' must be a list");
-	for (yaml_node_item_t *i = rules->data.sequence.items.start;
-	     i < rules->data.sequence.items.top; i++) {
-		yaml_node_t *r = node_at(y, *i);
-
-		if (!r)
-			return fail(y, rules, "document too complex");
-		err = parse_rule(y, r);
-		if (err)
-			return err;
-	}
-	return 0;
-}
-
-int pack_load(struct rules *rules, const struct pack_source *src, struct rules_error *err)
-{
-	struct yctx y = { .err = err, .rules = rules };
-	yaml_parser_t parser;
-	yaml_document_t doc;
+	struct yctx y = { .doc = &merged->doc, .merged = merged, .err = err, .rules = rules };
+	yaml_node_t *seq;
 	int rc;
 
 	memset(err, 0, sizeof(*err));
-	y.file = arena_strdup(&rules->arena, src->name);
-	if (!y.file)
+	y.files = arena_alloc(&rules->arena, merged->n_src * sizeof(*y.files));
+	if (!y.files)
 		return oom(&y);
-	if (!yaml_parser_initialize(&parser))
-		return oom(&y);
-	yaml_parser_set_input_string(&parser, (const unsigned char *)src->text, src->len);
-	if (!yaml_parser_load(&parser, &doc)) {
-		snprintf(err->file, sizeof(err->file), "%s", src->name);
-		err->line = (unsigned)parser.problem_mark.line + 1;
-		err->column = (unsigned)parser.problem_mark.column + 1;
-		snprintf(err->text, sizeof(err->text), "invalid YAML: %s%s%s",
-			 parser.problem ? parser.problem : "syntax error",
-			 parser.context ? " " : "", parser.context ? parser.context : "");
-		yaml_parser_delete(&parser);
-		return -EINVAL;
+	for (size_t i = 0; i < merged->n_src; i++) {
+		y.files[i] = arena_strdup(&rules->arena, merged->src[i].name);
+		if (!y.files[i])
+			return oom(&y);
 	}
-	y.doc = &doc;
-	rc = parse_pack(&y, yaml_document_get_root_node(&doc));
-	yaml_document_delete(&doc);
-	yaml_parser_delete(&parser);
+	rc = parse_settings(&y, merged_node(merged, merged->settings));
+	seq = merged_node(merged, merged->rules);
+	for (yaml_node_item_t *i = seq->data.sequence.items.start;
+	     !rc && i < seq->data.sequence.items.top; i++) {
+		yaml_node_t *r = node_at(&y, *i);
+
+		rc = r ? parse_rule(&y, r) : fail(&y, seq, "document too complex");
+	}
 	return rc;
 }

@@ -13,6 +13,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #include <magic.h>
 
@@ -141,6 +142,14 @@ int extract_detect(const void *buf, size_t len, enum extract_format *format, cha
 				break;
 			}
 		}
+	}
+	/*
+	 * A MIME entity without addressing headers (what an SMTP client sends once the parser kept
+	 * only its MIME headers, net/smtp_upload.h) is "text/plain" to libmagic: it is a mail.
+	 */
+	if (*format == EXTRACT_FMT_TEXT && len > 13 && strncasecmp(buf, "MIME-Version:", 13) == 0) {
+		*format = EXTRACT_FMT_MAIL;
+		snprintf(mime, mime_len, "message/rfc822");
 	}
 	/* libmagic calls UTF-16 without a byte-order mark "data" */
 	if (*format == EXTRACT_FMT_NO_TEXT && strcmp(mime, "application/octet-stream") == 0 &&

@@ -171,7 +171,7 @@ static void inspect_object(struct cleartext_flow *cf)
 	struct extract_result res;
 	struct rules_verdict verdict = { 0 };
 	struct rules_scan *scan;
-	char sha256[65];
+	char sha256[65], url[512];
 
 	if (o->size == 0)
 		return;
@@ -189,6 +189,17 @@ static void inspect_object(struct cleartext_flow *cf)
 		out.protocol = o->protocol;
 		out.file_name = o->name[0] ? o->name : NULL;
 		out.host = cf->http ? http_upload_host(cf->http) : NULL;
+		out.url = cf->http ? http_upload_url(cf->http, url, sizeof(url)) : NULL;
+		if (cf->smtp) {
+			size_t n;
+			bool more;
+			const char(*d)[SMTP_DOMAIN_MAX] = smtp_upload_domains(cf->smtp, &n, &more);
+
+			for (size_t i = 0; i < n; i++)
+				out.mail_domains[out.n_mail_domains++] = d[i];
+			if (more) /* unknown domains: a condition on every domain cannot hold */
+				out.mail_domains[out.n_mail_domains++] = NULL;
+		}
 		out.size = o->size;
 		out.is_truncated = o->truncated || res.status == EXTRACT_PARTIAL;
 		out.has_gap = o->gap;

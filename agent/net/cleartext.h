@@ -27,6 +27,10 @@ struct cleartext_object {
 	const char *
 		file_name; /* uploaded file's name (multipart filename, attachment, STOR); or NULL */
 	const char *host; /* HTTP Host, or NULL */
+	const char *url; /* HTTP: "host/path" of the request (http_upload_url()), or NULL */
+	/* SMTP: the recipients' domains; a NULL item stands for those beyond the kept number */
+	const char *mail_domains[17];
+	size_t n_mail_domains;
 	uint64_t size; /* bytes of the object as uploaded (after transfer decoding) */
 	bool is_truncated; /* larger than the object limit: only the start was inspected */
 	bool has_gap; /* bytes of the stream were missing: inspected around the hole */

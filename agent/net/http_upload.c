@@ -357,3 +357,23 @@ const char *http_upload_host(const struct http_upload *h)
 {
 	return h->host[0] ? h->host : NULL;
 }
+
+const char *http_upload_url(const struct http_upload *h, char *out, size_t out_len)
+{
+	const char *path = h->url;
+	size_t o = 0, hl = strcspn(h->host, ":");
+
+	if (!h->host[0] || out_len < 2)
+		return NULL;
+	/* absolute-form URLs carry the scheme and authority first */
+	if (strncasecmp(path, "http://", 7) == 0)
+		path = strchr(path + 7, '/') ?: "";
+	for (size_t i = 0; i < hl && o + 1 < out_len; i++)
+		out[o++] = (char)tolower((unsigned char)h->host[i]);
+	if (path[0] != '/' && o + 1 < out_len)
+		out[o++] = '/';
+	for (size_t i = 0; path[i] && path[i] != '?' && path[i] != '#' && o + 1 < out_len; i++)
+		out[o++] = path[i];
+	out[o] = '\0';
+	return out;
+}

@@ -33,6 +33,12 @@ void http_upload_gap(struct http_upload *h);
 /* The Host header of the last request, or NULL. */
 const char *http_upload_host(const struct http_upload *h);
 
+/*
+ * "host/path" of the last request (host in lower case, without port, query or fragment), for
+ * URL conditions of the rules. Returns out, or NULL when the request named no host.
+ */
+const char *http_upload_url(const struct http_upload *h, char *out, size_t out_len);
+
 /* True when data starts like an HTTP/1.x request line ("POST /x HTTP/1.1"). */
 bool http_upload_is_request(const uint8_t *data, size_t len);
 

@@ -6,6 +6,7 @@
  */
 #include "smtp_upload.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -181,12 +182,45 @@ static void content_byte(struct smtp_upload *s, uint8_t c)
 		s->content[s->content_len++] = (char)c;
 }
 
+/* RCPT TO:<user@domain> (RFC 5321 section 4.1.1.3): keeps the domain once. */
+static void note_recipient(struct smtp_upload *s, const char *line, size_t len)
+{
+	const char *at = NULL, *end = line + len, *p;
+	char domain[SMTP_DOMAIN_MAX];
+	size_t dlen;
+
+	for (p = line + 8; p < end && *p != '>'; p++)
+		if (*p == '@')
+			at = p;
+	if (!at || p == at + 1)
+		return;
+	dlen = (size_t)(p - at - 1);
+	if (dlen >= sizeof(domain))
+		return;
+	for (size_t i = 0; i < dlen; i++)
+		domain[i] = (char)tolower((unsigned char)at[1 + i]);
+	domain[dlen] = '\0';
+	for (size_t i = 0; i < s->n_domains; i++)
+		if (!strcmp(s->domains[i], domain))
+			return;
+	if (s->n_domains == SMTP_DOMAINS_MAX) {
+		s->domains_overflow = true;
+		return;
+	}
+	memcpy(s->domains[s->n_domains++], domain, dlen + 1);
+}
+
 static void command_line(struct smtp_upload *s, const char *line, size_t len)
 {
 	unsigned long long n;
 	char *end;
 
-	if (len == 4 && !strncasecmp(line, "DATA", 4)) {
+	if (len > 10 && !strncasecmp(line, "MAIL FROM:", 10)) {
+		s->n_domains = 0; /* a new transaction */
+		s->domains_overflow = false;
+	} else if (len > 8 && !strncasecmp(line, "RCPT TO:", 8)) {
+		note_recipient(s, line, len);
+	} else if (len == 4 && !strncasecmp(line, "DATA", 4)) {
 		open_mail(s);
 		s->state = SMTP_DATA;
 	} else if (len == 8 && !strncasecmp(line, "STARTTLS", 8)) {
@@ -243,6 +277,14 @@ int smtp_upload_feed(struct smtp_upload *s, const uint8_t *data, size_t len)
 		}
 	}
 	return s->state == SMTP_TLS ? -EPROTO : 0;
+}
+
+const char (*smtp_upload_domains(const struct smtp_upload *s, size_t *n,
+				 bool *overflow))[SMTP_DOMAIN_MAX]
+{
+	*n = s->n_domains;
+	*overflow = s->domains_overflow;
+	return s->domains;
 }
 
 void smtp_upload_finish(struct smtp_upload *s)

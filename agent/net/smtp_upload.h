@@ -19,6 +19,8 @@
 
 #define SMTP_LINE_MAX	 1024 /* RFC 5321 section 4.5.3.1.6: 1000 octets per text line */
 #define SMTP_HEADERS_MAX 16384 /* top-level header section kept per mail */
+#define SMTP_DOMAINS_MAX 16 /* distinct recipient domains kept per mail */
+#define SMTP_DOMAIN_MAX	 256 /* RFC 5321 section 4.5.3.1.2: 255 octets per domain */
 
 struct smtp_upload {
 	const struct upload_sink *sink;
@@ -38,6 +40,11 @@ struct smtp_upload {
 	char name_window[512]; /* recent body bytes, to find attachment names split by TCP */
 	size_t window_len;
 	bool mail_open;
+	/* The domains of the transaction's recipients (RCPT TO), lower case; never the addresses:
+	 * they name the destination (a sanctioned channel), not who the recipients are. */
+	char domains[SMTP_DOMAINS_MAX][SMTP_DOMAIN_MAX];
+	size_t n_domains;
+	bool domains_overflow; /* more distinct domains than kept */
 };
 
 /* Prepares s. */
@@ -48,6 +55,13 @@ int smtp_upload_feed(struct smtp_upload *s, const uint8_t *data, size_t len);
 
 /* End of the stream: a mail still open is inspected as it is. */
 void smtp_upload_finish(struct smtp_upload *s);
+
+/*
+ * The recipients' domains of the current mail (valid until the next MAIL FROM); *n set to their
+ * number, and *overflow when there were more than SMTP_DOMAINS_MAX.
+ */
+const char (*smtp_upload_domains(const struct smtp_upload *s, size_t *n,
+				 bool *overflow))[SMTP_DOMAIN_MAX];
 
 /* True when data starts like an SMTP client's greeting (EHLO/HELO/LHLO). */
 bool smtp_upload_is_greeting(const uint8_t *data, size_t len);

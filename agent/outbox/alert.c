@@ -70,7 +70,9 @@ static json_t *build_event(const struct alert *a, const struct alert_identity *i
 	if (!ev)
 		return NULL;
 	err |= set_str(ev, "id", id->event_id);
-	err |= set_str(ev, "kind", "alert");
+	err |= set_str(ev, "kind", a->allowed_by ? "event" : "alert");
+	if (a->allowed_by)
+		err |= json_object_set_new(ev, "type", json_pack("[s]", "allowed"));
 	err |= set_str(ev, "module", "raqib");
 	err |= set_str(ev, "dataset", a->kind == ALERT_KIND_FILE ? "raqib.file" : "raqib.network");
 	err |= json_object_set_new(ev, "category",
@@ -227,6 +229,7 @@ static json_t *build_raqib(const struct alert *a, const struct alert_identity *i
 	err |= set_str(r, "ndpi_protocol", a->ndpi_protocol);
 	err |= set_str(r, "server_name", a->server_name);
 	err |= set_str(r, "rules_hash", a->rules_hash ? a->rules_hash : id->rules_hash);
+	err |= set_str(r, "allowed_by", a->allowed_by);
 	if (id->value_key)
 		err |= set_str(r, "value_key_id", id->value_key_id);
 	err |= json_object_set_new(r, "findings", build_findings(v, id));

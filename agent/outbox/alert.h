@@ -8,6 +8,7 @@
 #ifndef RAQIB_AGENT_ALERT_H
 #define RAQIB_AGENT_ALERT_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include <jansson.h>
@@ -91,6 +92,16 @@ struct alert {
 	unsigned rule_version; /* rules_decision.rule_version */
 	const char *rules_hash; /* rules_hash() of the rules that decided; NULL: the outbox's */
 	uint64_t bytes_sent; /* bytes the process or client sent to the destination */
+
+	/*
+	 * The exception that allowed this event (a sanctioned channel), or NULL: the document is
+	 * then an allowed event for the timeline (event.kind "event", event.type ["allowed"],
+	 * raqib.allowed_by), not an alert.
+	 */
+	const char *allowed_by;
+	/* The policy asks for the employee's awareness notice (agent/notice.h); not in the
+	 * document. */
+	bool notify;
 };
 
 /* Who emits the alert, and its place in that agent's sequence. */

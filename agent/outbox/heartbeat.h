@@ -16,8 +16,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define HEARTBEAT_MAX_FIELDS 128
-#define HEARTBEAT_KEY_MAX    48
+/* room for the per-rule counters ("rules.shadow.<rule id>", agent.c) besides the stages' */
+#define HEARTBEAT_MAX_FIELDS 192
+#define HEARTBEAT_KEY_MAX    96
 #define HEARTBEAT_VALUE_MAX  160
 
 /* Sensor states, for "sensor.<name>" fields. */

@@ -22,6 +22,7 @@
 #include "raqib/log.h"
 #include "raqib/schema.h"
 #include "app_instances.h"
+#include "decision.h"
 #include "file_inspect.h"
 #include "own_files.h"
 #include "packet_names.h"
@@ -168,23 +169,32 @@ static int64_t now_ms(void)
 	return (int64_t)now.tv_sec * 1000 + now.tv_nsec / 1000000;
 }
 
-/* Hands an alert decided by the policy to the sink. */
-static void send_alert(struct host_events *h, struct alert *alert,
-		       const struct rules_decision *decision)
+/* Decides on an event; hands the alert or allowed event to the sink (decision.h). */
+static void decide_and_send(struct host_events *h, const struct rules_verdict *verdict,
+			    const struct rules_event_info *info, struct alert *alert)
 {
-	if (decision->mode == RULES_MODE_SHADOW) {
-		h->stats.shadow++;
+	struct rules_decision decision;
+
+	if (!decision_make(h->rules, verdict, info, alert, &decision)) {
+		h->stats.shadow += decision.n_shadow > 0;
 		return;
 	}
-	alert->rule_id = decision->rule_id;
-	alert->rule_name = decision->rule_name;
-	alert->severity = decision->severity;
-	alert->confidence = decision->confidence;
+	h->stats.shadow += decision.n_shadow > 0;
 	alert->ts_ms = now_ms();
 	if (h->sink(h->sink_ctx, alert) == 0)
 		h->stats.alerts++;
 	else
 		h->stats.alerts_failed++;
+}
+
+/* What is known of where a file went, for destination conditions. */
+static void upload_destination(const struct corr_upload *up, struct rules_destination *d)
+{
+	d->server_name = up->server_name;
+	if (up->tuple.family == AF_INET || up->tuple.family == AF_INET6) {
+		d->family = up->tuple.family;
+		memcpy(d->addr, up->tuple.daddr, up->tuple.family == AF_INET ? 4 : 16);
+	}
 }
 
 /* Process table. */
@@ -450,6 +460,28 @@ static int inspect(struct host_events *h, const struct file_inspect_request *req
 	return 0;
 }
 
+/*
+ * A file whose only personal data is e-mail addresses, and nothing else that makes it sensitive
+ * (no official evidence, no classification mark, not a registered document): a launcher script
+ * with its maintainer's address, a fontconfig file or a licence with a copyright line, a mail
+ * signature. Such a file is no candidate for an upload nor a "personal data read" -- what a
+ * person sends and what the circular is about are citizens' identifiers and official papers;
+ * e-mail addresses alone never make a file bulk personal data either (the detection engine).
+ */
+static bool emails_only(const struct rules_verdict *v)
+{
+	bool email = false;
+
+	if (v->is_official || v->level != RULES_LEVEL_NONE || v->fingerprint[0])
+		return false;
+	for (size_t i = 0; i < v->n_findings; i++) {
+		if (strcmp(v->findings[i].type, "EMAIL") != 0)
+			return false;
+		email = true;
+	}
+	return email;
+}
+
 /* Whether some policy would alert on this file leaving or being read. */
 static bool worth_staging(const struct host_events *h, const struct staged_file *f,
 			  const struct rules_app *app)
@@ -463,10 +495,12 @@ static bool worth_staging(const struct host_events *h, const struct staged_file 
 	};
 	struct rules_decision d;
 
-	if (rules_decide(h->rules, &f->verdict, &info, &d) == 0 && d.matched)
+	/* an allowed upload is recorded, and a rule in shadow mode counted: both need staging */
+	if (rules_decide(h->rules, &f->verdict, &info, &d) == 0 && rules_decision_is_relevant(&d))
 		return true;
 	info.event = RULES_EVENT_FILE_READ;
-	return rules_decide(h->rules, &f->verdict, &info, &d) == 0 && d.matched;
+	return rules_decide(h->rules, &f->verdict, &info, &d) == 0 &&
+	       rules_decision_is_relevant(&d);
 }
 
 static struct recent_open *recent_slot(struct host_events *h, const struct raqib_event_open *ev)
@@ -548,8 +582,15 @@ static void on_open(struct host_events *h, const struct raqib_event_open *ev)
 			  (unsigned long long)ev->ino, ev->hdr.pid, strerror(-err));
 		return;
 	}
-	if (!rules_verdict_is_sensitive(&cv.verdict) && cv.extract.status != EXTRACT_ENCRYPTED &&
-	    !cv.verdict.fingerprint[0]) {
+	/* findings of detectors in shadow mode too: what they would do is counted */
+	if (!rules_verdict_is_sensitive(&cv.verdict) && !cv.verdict.n_findings &&
+	    cv.extract.status != EXTRACT_ENCRYPTED && !cv.verdict.fingerprint[0]) {
+		rules_verdict_release(&cv.verdict);
+		remember_open(h, ev);
+		return;
+	}
+	if (emails_only(&cv.verdict) && cv.extract.status != EXTRACT_ENCRYPTED) {
+		h->stats.emails_only++;
 		rules_verdict_release(&cv.verdict);
 		remember_open(h, ev);
 		return;
@@ -679,7 +720,6 @@ static void on_outcome(void *ctx, const struct staged_file *f, const struct corr
 		.is_encrypted_container = f->is_encrypted_container,
 	};
 	struct alert_upload upload = { 0 };
-	struct rules_decision decision;
 	struct alert alert = {
 		.kind = ALERT_KIND_FILE,
 		.pid = (int)f->pid,
@@ -729,6 +769,7 @@ static void on_outcome(void *ctx, const struct staged_file *f, const struct corr
 			alert.transport = transport_of(up->tuple.proto);
 		}
 		alert.server_name = up->server_name;
+		upload_destination(up, &info.dest);
 	} else {
 		h->stats.read_only++;
 		alert.why =
@@ -737,9 +778,7 @@ static void on_outcome(void *ctx, const struct staged_file *f, const struct corr
 				"an app of a consumer channel opened a file holding personal data or an official document; no matching upload followed";
 	}
 	snprintf(uid, sizeof(uid), "%u", f->uid);
-	if (rules_decide(h->rules, &f->verdict, &info, &decision) || !decision.matched)
-		return;
-	send_alert(h, &alert, &decision);
+	decide_and_send(h, &f->verdict, &info, &alert);
 }
 
 /* Sockets. */
@@ -807,7 +846,6 @@ static void on_tls_end(void *ctx, const struct tls_stream_info *s, struct rules_
 		.app = app,
 		.user = uid,
 	};
-	struct rules_decision decision;
 	struct alert alert = {
 		.kind = ALERT_KIND_NETWORK,
 		.why = "a watched app wrote this content into a TLS connection (plaintext seen before encryption)",
@@ -827,7 +865,8 @@ static void on_tls_end(void *ctx, const struct tls_stream_info *s, struct rules_
 	h->stats.tls_streams++;
 	snprintf(uid, sizeof(uid), "%u", s->uid);
 	/* NSPR's PR_Write also writes plain files: only a stream that reached a socket counts */
-	if (!rules_verdict_is_sensitive(v) || (s->lib == RAQIB_TLS_NSS && !s->bound))
+	if ((!rules_verdict_is_sensitive(v) && !v->n_findings) ||
+	    (s->lib == RAQIB_TLS_NSS && !s->bound))
 		goto out;
 	if (s->bound && correlator_flow_matched(h->corr, s->pid, s->sk)) {
 		h->stats.tls_confirmed++; /* the file upload alert already covers it */
@@ -841,9 +880,12 @@ static void on_tls_end(void *ctx, const struct tls_stream_info *s, struct rules_
 		alert.destination_ip = dst;
 		alert.destination_port = s->dport;
 		alert.transport = "tcp";
+		if (s->family == AF_INET || s->family == AF_INET6) {
+			info.dest.family = s->family;
+			memcpy(info.dest.addr, s->daddr, s->family == AF_INET ? 4 : 16);
+		}
 	}
-	if (rules_decide(h->rules, v, &info, &decision) == 0 && decision.matched)
-		send_alert(h, &alert, &decision);
+	decide_and_send(h, v, &info, &alert);
 out:
 	rules_verdict_release(v);
 }
@@ -972,6 +1014,7 @@ void host_events_report(const struct host_events *h, host_events_put_fn put, voi
 		{ "host.inspected", &s.inspected },
 		{ "host.cache_hits", &s.cache_hits },
 		{ "host.binaries", &s.binaries },
+		{ "host.emails_only", &s.emails_only },
 		{ "host.flow_records", &s.flow_records },
 		{ "host.tls_records", &s.tls_records },
 		{ "host.staged", &s.staged },

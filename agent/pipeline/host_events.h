@@ -63,6 +63,7 @@ struct host_events_stats {
 	uint64_t inspect_failed; /* file gone, replaced, unreadable */
 	uint64_t cache_hits; /* file versions inspected before */
 	uint64_t binaries; /* executables and libraries (ELF): not documents, not inspected */
+	uint64_t emails_only; /* files whose only personal data is e-mail addresses: not staged */
 	/* opens of the app's own files, by reason (own_files.h): never inspected nor staged */
 	uint64_t own_files[OWN_FILE_MAX];
 	uint64_t duplicates; /* same file opened again while staged: no new alert */

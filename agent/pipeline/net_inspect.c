@@ -28,6 +28,7 @@
 #include "net/cleartext.h"
 #include "net/community_id.h"
 #include "net/app_signatures.h"
+#include "decision.h"
 #include "net/dns.h"
 #include "net/gtpu.h"
 #include "net/ip_packet.h"
@@ -446,6 +447,7 @@ static void raise_alert(struct net_inspect *net, const struct flow *flow,
 	struct rules_event_info info = { .event = RULES_EVENT_CLEARTEXT, .sha256 = obj->sha256 };
 	enum attribution_source source;
 	struct rules_decision decision;
+	size_t n_domains = obj->n_mail_domains;
 	const char *dns_name;
 	struct alert alert = {
 		.kind = ALERT_KIND_NETWORK,
@@ -477,20 +479,28 @@ static void raise_alert(struct net_inspect *net, const struct flow *flow,
 	info.app = attribute(net, flow, st, full, owner, true, &dns_name, &source);
 	if (!info.app && obj->host)
 		info.app = rules_app_by_server_name(net->rules, obj->host);
-	if (rules_decide(net->rules, obj->verdict, &info, &decision) || !decision.matched)
-		return;
-	if (decision.mode == RULES_MODE_SHADOW) {
-		net->stats.shadow++;
+	/* where it went, for the destination conditions of sanctioned channels */
+	info.dest.server_name = server_name ? server_name : dns_name;
+	info.dest.url = obj->url;
+	info.dest.family = flow->key.family;
+	memcpy(info.dest.addr, flow->server_addr, flow->key.family == AF_INET ? 4 : 16);
+	if (n_domains > RULES_MAIL_DOMAINS_MAX)
+		n_domains = RULES_MAIL_DOMAINS_MAX;
+	for (size_t i = 0; i < n_domains; i++)
+		info.dest.mail_domains[i] = obj->mail_domains[i];
+	if (n_domains < obj->n_mail_domains) /* more than kept: not every domain is known */
+		info.dest.mail_domains[n_domains - 1] = NULL;
+	info.dest.n_mail_domains = n_domains;
+	if (!decision_make(net->rules, obj->verdict, &info, &alert, &decision)) {
+		net->stats.shadow += decision.n_shadow > 0;
 		return;
 	}
-	alert.rule_id = decision.rule_id;
-	alert.rule_name = decision.rule_name;
-	alert.rule_version = decision.rule_version;
+	net->stats.shadow += decision.n_shadow > 0;
 	alert.rules_hash = rules_hash(net->rules);
 	alert.bytes_sent = flow->bytes[FLOW_DIR_TO_SERVER];
-	alert.severity = decision.severity;
 	/* a hole in the stream or a cut object means the content was partly inspected */
-	alert.confidence = obj->has_gap || obj->is_truncated ? "medium" : decision.confidence;
+	if (obj->has_gap || obj->is_truncated)
+		alert.confidence = "medium";
 	alert.app = info.app ? info.app->name : NULL;
 	if (owner) {
 		alert.pid = (int)owner->pid;
@@ -505,7 +515,8 @@ static void raise_alert(struct net_inspect *net, const struct flow *flow,
 
 static void on_object(void *ctx, const struct flow *flow, const struct cleartext_object *obj)
 {
-	if (rules_verdict_is_sensitive(obj->verdict))
+	/* findings of detectors in shadow mode too: what they would do is counted */
+	if (rules_verdict_is_sensitive(obj->verdict) || obj->verdict->n_findings)
 		raise_alert(ctx, flow, obj);
 }
 

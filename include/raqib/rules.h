@@ -17,6 +17,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <time.h>
 
 struct rules;
 struct rules_scan;
@@ -73,10 +75,53 @@ struct rules_verdict {
 
 /*
  * Loads and compiles the rule packs at path (a directory of *.yml packs, or one file) as a
- * whole. Returns NULL with errno and err (file, line, column, reason) filled when any pack is
- * refused; the caller keeps whatever rules it had.
+ * whole, alone (without the built-in packs). Returns NULL with errno and err (file, line,
+ * column, reason) filled when any pack is refused; the caller keeps whatever rules it had.
  */
 struct rules *rules_load(const char *path, struct rules_error *err);
+
+/*
+ * Layered packs: the sources of one rule set, in layers. Each layer is a set of packs (the
+ * built-in ones, a directory of the administrator's, a version pushed through Redis); a later
+ * layer adds rules, overrides fields of a rule by its id (`override: true`), disables one, and
+ * replaces a whole earlier pack of the same `pack.name`. docs/rules.md gives the rules.
+ */
+struct rules_packs;
+
+struct rules_packs *rules_packs_new(void);
+void rules_packs_free(struct rules_packs *packs);
+
+/* Starts a new layer named name ("built-in", a directory, "pushed v12"). Returns 0 or -errno. */
+int rules_packs_layer(struct rules_packs *packs, const char *name);
+
+/* Adds the built-in packs to the current layer. Returns 0 or -ENOMEM. */
+int rules_packs_add_builtin(struct rules_packs *packs);
+
+/*
+ * Adds the packs at path (a directory's *.yml and *.yaml files in name order, or one file) to
+ * the current layer. Returns 0, or -errno with err filled (file and reason).
+ */
+int rules_packs_add_path(struct rules_packs *packs, const char *path, struct rules_error *err);
+
+/* Adds one pack held in memory (copied) to the current layer. Returns 0, -EINVAL (more than
+ * 256 packs or 4 MiB) or -ENOMEM. */
+int rules_packs_add_text(struct rules_packs *packs, const char *name, const char *text, size_t len);
+
+/* Builds and compiles the layers as a whole. Same contract as rules_load(). */
+struct rules *rules_build(const struct rules_packs *packs, struct rules_error *err);
+
+/*
+ * Prints the effective rule set of the layers as YAML (settings, lists, then every rule with
+ * its fields), each field followed by a comment naming the file and line it came from. With
+ * rule_id, only that rule. Returns 0, -ENOENT when rule_id names no rule, or -EINVAL with err.
+ */
+int rules_packs_print(const struct rules_packs *packs, const char *rule_id, FILE *out,
+		      struct rules_error *err);
+
+/* Number of packs in the layers, and the name and text of one (for pushing them elsewhere). */
+size_t rules_packs_count(const struct rules_packs *packs);
+int rules_packs_at(const struct rules_packs *packs, size_t i, const char **name, const char **text,
+		   size_t *len);
 
 /*
  * Loads one pack held in memory (name is used in errors and the hash). For tests, fuzzing and
@@ -92,6 +137,7 @@ const char *rules_hash(const struct rules *rules);
 struct rules_summary {
 	size_t detectors, markers, apps, fingerprints, policies, exceptions;
 	size_t disabled, shadow;
+	size_t expired; /* exceptions past their expiry date (now) */
 	size_t patterns; /* compiled into the Hyperscan database */
 };
 
@@ -221,8 +267,12 @@ struct rules_app {
 	size_t n_profile_options;
 };
 
-/* "messaging", "browser", "webmail", "file_transfer". */
+/*
+ * "messaging", "browser", "webmail", "file_transfer" of a kind, and back (-1 for an unknown
+ * name).
+ */
 const char *rules_app_kind_name(enum rules_app_kind kind);
+int rules_app_kind_from_name(const char *name);
 
 /*
  * True for the kinds that are a channel of their own (messaging, webmail, file transfer): a
@@ -291,7 +341,9 @@ const struct rules_app *rules_app_by_endpoint(const struct rules *rules, int fam
 
 /*
  * Policy (rules of kind `policy` and `exception`): given what was seen and the verdict on its
- * content, whether to alert, under which rule and how severely.
+ * content, whether to alert, under which rule and how severely, or to record the event as
+ * allowed (a sanctioned channel). Rules in shadow mode are evaluated beside the live ones and
+ * never change the decision: what they would have done is only counted.
  */
 enum rules_event {
 	RULES_EVENT_FILE_READ, /* a watched app opened a file; no upload matched (yet) */
@@ -299,6 +351,19 @@ enum rules_event {
 	RULES_EVENT_CLEARTEXT, /* content seen in a cleartext network stream */
 	RULES_EVENT_TLS_PLAINTEXT, /* content seen in TLS plaintext (uprobes) */
 	RULES_EVENT_DATA_AT_REST, /* `raqib-agent scan` */
+};
+
+#define RULES_MAIL_DOMAINS_MAX 16
+
+/* Where content went, as far as the sensor knows it; NULL, 0 and empty fields are unknown. */
+struct rules_destination {
+	const char *server_name; /* TLS server name (SNI), HTTP Host, or a DNS name of the server */
+	const char *url; /* cleartext HTTP: "host/path" of the request that carried the upload */
+	int family; /* AF_INET or AF_INET6 when addr is set, else 0 */
+	uint8_t addr[16]; /* the server's address */
+	/* SMTP: the domains of the mail's recipients (RCPT TO), lower case */
+	const char *mail_domains[RULES_MAIL_DOMAINS_MAX];
+	size_t n_mail_domains;
 };
 
 /* What the policy knows of the event besides the verdict; NULL fields are unknown. */
@@ -310,6 +375,8 @@ struct rules_event_info {
 	const char *file_path;
 	const char *sha256; /* hex, of the file */
 	bool is_encrypted_container; /* password-protected archive or document */
+	struct rules_destination dest;
+	time_t now; /* when the event happened, for exceptions' expiry; 0: now */
 };
 
 enum rules_mode {
@@ -317,18 +384,85 @@ enum rules_mode {
 	RULES_MODE_SHADOW, /* counted, never alerted: for trying a rule in production */
 };
 
+/* Rules in shadow mode that would have acted on one event, at most. */
+#define RULES_SHADOW_MAX 16
+
 struct rules_decision {
-	bool matched; /* a policy rule applies and no exception cancels it */
-	enum rules_mode mode;
+	bool matched; /* a live policy applies and no live exception cancels it: alert */
+	/*
+	 * A live policy applies, and a live exception cancelled it that asks for the event to be
+	 * recorded (a sanctioned channel): an allowed event, not an alert. The rule_* fields name
+	 * the policy that applied, exception_id the exception.
+	 */
+	bool allowed;
 	char rule_id[RULES_ID_MAX];
 	char rule_name[128];
 	int severity; /* RAQIB_SEVERITY_* (include/raqib/schema.h) */
 	char confidence[8]; /* "low", "medium", "high" */
 	unsigned rule_version;
+	char exception_id[RULES_ID_MAX]; /* the live exception that cancelled the policy, or "" */
+	bool notify; /* the policy asks for the employee's awareness notice */
+	/*
+	 * Rules in shadow mode that would have acted: policies that would have alerted, exceptions
+	 * that would have cancelled this alert, detectors whose findings would have made a policy
+	 * alert where none did. Indexes for rules_rule_id(); counted by rules_count().
+	 */
+	unsigned shadow[RULES_SHADOW_MAX];
+	size_t n_shadow;
+	unsigned policy_index, exception_index; /* 1 + index of each, 0 for none (rules_count) */
 };
 
-/* Decides. Returns 0 and fills out (out->matched false when nothing applies). */
+/* Decides. Returns 0 and fills out (neither matched nor allowed when nothing applies). */
 int rules_decide(const struct rules *rules, const struct rules_verdict *verdict,
 		 const struct rules_event_info *info, struct rules_decision *out);
+
+/* True when the decision is worth acting on or counting: an alert, an allowed event, or a rule
+ * in shadow mode that would have acted. */
+bool rules_decision_is_relevant(const struct rules_decision *decision);
+
+/* The id of a rule by its index (rules_decision.shadow), or NULL. */
+const char *rules_rule_id(const struct rules *rules, unsigned index);
+
+/*
+ * Counts what a decision did (the alert of its policy, the event its exception allowed) and what
+ * its shadow rules would have done, on the rule set's per-rule counters. Call it once per event
+ * that really happened (not for speculative decisions). Thread-safe (atomic counters).
+ */
+void rules_count(const struct rules *rules, const struct rules_decision *decision);
+
+/*
+ * The per-rule counters, each given to fn with its name: "alerts" (live policies), "allowed"
+ * (live exceptions), "shadow" (rules in shadow mode: would-be alerts, or alerts an exception
+ * would have cancelled); only counters above zero.
+ */
+typedef void (*rules_counter_fn)(void *ctx, const char *counter, const char *rule_id,
+				 uint64_t value);
+void rules_counters(const struct rules *rules, rules_counter_fn fn, void *ctx);
+
+/* Carries the counters of the rules of old into fresh (rules of the same id), on a reload. */
+void rules_carry_counters(struct rules *fresh, const struct rules *old);
+
+/*
+ * Explains a decision for an administrator (`raqib-agent test-rules`): fn is called once per
+ * policy and per exception, in pack order, with whether it matched and, when it did not, why
+ * ("event file_read is not one of file_upload", "the document is not official", "expired on
+ * 2026-01-31"...). Returns 0.
+ */
+typedef void (*rules_explain_fn)(void *ctx, const char *kind, const char *rule_id,
+				 enum rules_mode mode, bool matched, const char *why);
+int rules_explain(const struct rules *rules, const struct rules_verdict *verdict,
+		  const struct rules_event_info *info, rules_explain_fn fn, void *ctx);
+
+/* The exceptions past their expiry date at now (they no longer apply), each given to fn with
+ * its date. Returns their number. */
+typedef void (*rules_expired_fn)(void *ctx, const char *rule_id, const char *date);
+size_t rules_expired(const struct rules *rules, time_t now, rules_expired_fn fn, void *ctx);
+
+/* Guidance the awareness notice points to (settings.notice_guidance), never NULL. */
+const char *rules_notice_guidance(const struct rules *rules);
+
+/* "file_read"... from an event, and back (-1 for an unknown name). */
+const char *rules_event_name(enum rules_event event);
+int rules_event_from_name(const char *name);
 
 #endif /* RAQIB_RULES_H */

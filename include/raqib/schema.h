@@ -40,6 +40,24 @@
 /* Rule packs published in Redis for agents to read ("raqib:rules:<name>"). */
 #define RAQIB_KEY_RULES_PREFIX "raqib:rules:"
 
+/*
+ * Rule distribution (include/raqib/rules_dist.h, docs/rules.md "Pushing rules"), every key
+ * under RAQIB_KEY_RULES_PREFIX (agents may read it, administrators write it) and one hash tag
+ * (a push is one MULTI): the counter of version numbers, the sorted set of versions (member
+ * and score: the number), one hash per version (fields below), and the channel a push is
+ * announced on (the message: the version number).
+ */
+#define RAQIB_KEY_RULES_NEXT	       "raqib:rules:{dist}:next"
+#define RAQIB_KEY_RULES_VERSIONS       "raqib:rules:{dist}:versions"
+#define RAQIB_KEY_RULES_VERSION_PREFIX "raqib:rules:{dist}:v:" /* + the number */
+#define RAQIB_CHANNEL_RULES	       "raqib:rules:updates"
+#define RAQIB_FIELD_RULES_BUNDLE       "bundle" /* the version's JSON, as signed */
+#define RAQIB_FIELD_RULES_SIG	       "sig" /* Ed25519 signature, hex */
+#define RAQIB_FIELD_RULES_KEY_ID       "key_id" /* the signing key's public id */
+/* Heartbeat fields of an agent following pushed rules (docs/alert-schema.md, Heartbeats). */
+#define RAQIB_HB_RULES_VERSION "rules.version" /* the version in use, or "none" */
+#define RAQIB_HB_RULES_REFUSED "rules.refused" /* "<version>: <reason>", the last refused */
+
 /* ECS event.severity values (numeric, as Elastic's detection rules use them). */
 #define RAQIB_SEVERITY_LOW 21
 #define RAQIB_SEVERITY_MEDIUM 47

@@ -9,7 +9,7 @@ options() {
 	sed 's/\\-/-/g' | grep -oE -- '(^|[^a-z-])--[a-z][a-z-]+' | sed -E 's/.*--//' | sort -u
 }
 
-for bin in "$AGENT" "$COLLECTOR" "$CTL"; do
+for bin in "$AGENT" "$COLLECTOR" "$CTL" "$RAQIB_BUILD_DIR/notify/raqib-notify"; do
 	name=$(basename "$bin")
 	man=$RAQIB_SOURCE_DIR/docs/man/$name.1
 	[ -r "$man" ] || fail "no man page $man"

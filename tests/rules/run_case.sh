@@ -15,7 +15,7 @@ trap 'rm -rf "$tmp"' EXIT
 
 if [ "$kind" = invalid ]; then
 	rc=0
-	(cd "$case_dir" && "$agent" --rules packs check) >"$tmp/out" 2>"$tmp/err" || rc=$?
+	(cd "$case_dir" && "$agent" --no-builtin-rules --rules packs check) >"$tmp/out" 2>"$tmp/err" || rc=$?
 	[ "$rc" = 1 ] || { echo "FAIL: expected the packs to be refused (exit 1), got $rc: $(cat "$tmp/out")"; exit 1; }
 	sed 's/^raqib-agent: error: rules: //' "$tmp/err" >"$tmp/got"
 	if [ -n "${RAQIB_UPDATE_GOLDEN:-}" ]; then
@@ -26,10 +26,10 @@ if [ "$kind" = invalid ]; then
 	exit 0
 fi
 
-(cd "$case_dir" && "$agent" --rules packs check) >/dev/null || { echo "FAIL: packs refused"; exit 1; }
+(cd "$case_dir" && "$agent" --no-builtin-rules --rules packs check) >/dev/null || { echo "FAIL: packs refused"; exit 1; }
 for input in "$case_dir"/input.*; do
 	rc=0
-	(cd "$case_dir" && "$agent" --rules packs scan --json "$(basename "$input")") >"$tmp/line" || rc=$?
+	(cd "$case_dir" && "$agent" --no-builtin-rules --rules packs scan --json "$(basename "$input")") >"$tmp/line" || rc=$?
 	[ "$rc" -le 1 ] || { echo "FAIL: scan of $input exited $rc"; exit 1; }
 	jq -S -c '{official, level, bulk_personal_data, decision,
 		fingerprint: (.fingerprint.id // null),

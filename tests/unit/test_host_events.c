@@ -307,6 +307,7 @@ static void test_read_only_and_library(void **state)
 	assert_int_equal(st.own_files[OWN_FILE_SYSTEM], 1);
 	assert_int_equal(st.own_files[OWN_FILE_HIDDEN], 1);
 	assert_int_equal(st.staged, 1); /* the launcher's address alone stages nothing */
+	assert_int_equal(st.emails_only, 1);
 	assert_int_equal(st.read_only, 1);
 	close(fd);
 	close(lib);

@@ -95,7 +95,10 @@ static void provider_b(void *ctx, struct heartbeat_fields *f)
 {
 	(void)ctx;
 	heartbeat_set_u64(f, "n", 2); /* a later provider replaces a key */
-	heartbeat_set(f, "a-key-that-is-far-too-long-to-be-a-heartbeat-field-name", "x");
+	heartbeat_set(
+		f,
+		"a-key-that-is-far-too-long-to-be-a-heartbeat-field-name-even-with-the-ids-of-rules-in-it-ninety-six",
+		"x");
 }
 
 static void test_heartbeat_providers(void **state)

@@ -438,7 +438,6 @@ static void test_decide(void **state)
 
 	assert_int_equal(rules_decide(*state, &v, &info, &d), 0);
 	assert_true(d.matched);
-	assert_int_equal(d.mode, RULES_MODE_ALERT);
 	assert_string_equal(d.rule_id, "policy.read.personal_data");
 	assert_int_equal(d.severity, RAQIB_SEVERITY_LOW);
 	info.event = RULES_EVENT_FILE_UPLOAD;

@@ -8,7 +8,7 @@ Usage: make_captures.py OUTDIR"""
 import base64, gzip, os, socket, socketserver, subprocess, sys, threading, time, ftplib, smtplib
 from email.message import EmailMessage
 
-OUT = sys.argv[1]
+OUT = sys.argv[1] if __name__ == "__main__" else None
 DOC = open(os.path.join(os.path.dirname(__file__), "..", "demo", "beneficiaires.txt"), "rb").read()
 
 
@@ -20,8 +20,8 @@ def free_port():
     return p
 
 
-def record(name, port_filter, action):
-    path = os.path.join(OUT, name)
+def record(name, port_filter, action, out=None):
+    path = os.path.join(out or OUT, name)
     tcpdump = subprocess.Popen(["tcpdump", "-U", "-i", "lo", "-s", "0", "-w", path, port_filter],
                                stderr=subprocess.DEVNULL)
     time.sleep(1.0)
@@ -199,8 +199,9 @@ def ftp_stor(passive):
     return port
 
 
-record("http-chunked-gzip.pcap", "tcp", http_chunked_gzip)
-record("http-multipart.pcap", "tcp", http_multipart)
-record("smtp-attachment.pcap", "tcp", smtp_attachment)
-record("ftp-passive.pcap", "tcp", lambda: ftp_stor(True))
-record("ftp-active.pcap", "tcp", lambda: ftp_stor(False))
+if __name__ == "__main__":
+    record("http-chunked-gzip.pcap", "tcp", http_chunked_gzip)
+    record("http-multipart.pcap", "tcp", http_multipart)
+    record("smtp-attachment.pcap", "tcp", smtp_attachment)
+    record("ftp-passive.pcap", "tcp", lambda: ftp_stor(True))
+    record("ftp-active.pcap", "tcp", lambda: ftp_stor(False))
