@@ -32,11 +32,17 @@ PACKAGES=(
 	# the awareness notice (raqib-notify: libnotify) and its test: a desktop session of its own
 	# (Xvfb, a D-Bus session bus, the dunst notification daemon, Arabic fonts, screenshots)
 	libnotify-dev xvfb xauth dbus-daemon dunst fonts-noto-core imagemagick
-	# the desk: TLS (GnuTLS); its UI tests: Debian's Chromium driven by playwright-core from
-	# npm; fonts with Arabic glyphs for its screenshots; raqibctl export --pdf prints with
-	# Chromium too
-	libgnutls28-dev chromium nodejs fonts-dejavu-core
+	# real apps in end-to-end tests (issue 16): Debian's Chromium driven by playwright-core
+	# (from npm, at test time), Telegram Desktop started idle under Xvfb
+	chromium telegram-desktop
+	# the desk: TLS (GnuTLS); its UI tests drive the Chromium above (fonts with Arabic glyphs
+	# for their screenshots: fonts-noto-core above); raqibctl export --pdf prints with it too
+	libgnutls28-dev fonts-dejavu-core
 )
+# npm for playwright-core: Debian's nodejs and npm, unless a node with its own npm is there
+if ! command -v npm >/dev/null; then
+	PACKAGES+=(nodejs npm)
+fi
 
 missing=()
 for p in "${PACKAGES[@]}"; do
@@ -44,10 +50,6 @@ for p in "${PACKAGES[@]}"; do
 		missing+=("$p")
 	fi
 done
-# npm: Debian's package, unless a nodejs that brings its own (NodeSource's) is installed
-if ! command -v npm >/dev/null; then
-	missing+=(npm)
-fi
 if [ ${#missing[@]} -eq 0 ]; then
 	echo "install-deps: all ${#PACKAGES[@]} packages are installed"
 	exit 0
