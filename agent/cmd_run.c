@@ -30,6 +30,7 @@
 #include "notice.h"
 #include "rules_follow.h"
 #include "run_capture.h"
+#include "run_watch.h"
 
 /* Records are queued without wakeups; the ring buffer is drained at least this often. */
 #define RINGBUF_DRAIN_MS 100
@@ -50,6 +51,7 @@ struct run_options {
 	uint64_t tls_capture_bytes;
 	uint64_t reopen_quiet_ms;
 	bool no_tls;
+	bool no_names;
 	/* Pushed rules (docs/rules.md, "Pushing rules") */
 	const char *site; /* --site: versions targeted at this site apply */
 	const char *rules_key; /* --rules-key: the administrator's public key */
@@ -80,6 +82,7 @@ static int parse_options(struct agent *agent, int argc, char **argv, struct run_
 		{ "upload-window", required_argument, NULL, 'W' },
 		{ "tls-capture-bytes", required_argument, NULL, 'T' },
 		{ "no-tls", no_argument, NULL, 'N' },
+		{ "no-names", no_argument, NULL, 'M' },
 		{ "reopen-quiet-ms", required_argument, NULL, 'Q' },
 		{ "site", required_argument, NULL, 'S' },
 		{ "rules-key", required_argument, NULL, 'K' },
@@ -129,6 +132,9 @@ static int parse_options(struct agent *agent, int argc, char **argv, struct run_
 			break;
 		case 'N':
 			opt->no_tls = true;
+			break;
+		case 'M':
+			opt->no_names = true;
 			break;
 		case 'Q':
 			/* 0 is allowed: every open is reported */
@@ -206,6 +212,7 @@ struct reload_ctx {
 	struct host_events *host;
 	struct bpf_sensor *sensor; /* NULL: host sensor unavailable, network sensor only */
 	struct run_capture *capture; /* NULL without --interface */
+	struct run_watch *watch; /* what the kernel watches, from the rules */
 	char sensor_state[160]; /* heartbeat's sensor.bpf */
 	char pushed_path[4096]; /* where the version in use is kept for a restart ("": nowhere) */
 };
@@ -241,8 +248,6 @@ static int on_host_tick(void *ctx, uint64_t now_ms)
 static int swap_rules(struct reload_ctx *rc, struct rules *fresh)
 {
 	struct rules *old = rc->agent->rules;
-	const char *const *names;
-	size_t n;
 
 	rules_carry_counters(fresh, old);
 	if (host_events_set_rules(rc->host, fresh)) {
@@ -257,15 +262,19 @@ static int swap_rules(struct reload_ctx *rc, struct rules *fresh)
 		rules_free(fresh);
 		return -ENOMEM;
 	}
-	names = rules_app_exe_names(fresh, &n);
-	if (n > RAQIB_WATCH_NAMES_MAX)
-		n = RAQIB_WATCH_NAMES_MAX;
-	if (rc->sensor && bpf_sensor_set_watch_names(rc->sensor, names, n))
-		log_error("run", "cannot update the kernel's watch list; new apps are not watched");
+	if (run_watch_set_rules(rc->watch, fresh, rc->sensor)) {
+		log_error("run",
+			  "cannot switch to the new rules: out of memory; keeping the old ones");
+		run_capture_set_rules(rc->capture, old);
+		host_events_set_rules(rc->host, old);
+		rules_free(fresh);
+		return -ENOMEM;
+	}
 	rc->agent->rules = fresh;
 	outbox_set_rules_hash(rc->agent->outbox, rules_hash(fresh));
 	rules_free(old);
-	log_info("run", "rules %.12s in use (%zu app executables)", rules_hash(fresh), n);
+	log_info("run", "rules %.12s in use (%zu app executables)", rules_hash(fresh),
+		 run_watch_names(rc->watch));
 	return 0;
 }
 
@@ -473,6 +482,9 @@ static void run_heartbeat(void *ctx, struct heartbeat_fields *f)
 	heartbeat_set_u64(f, "alerts", hs.alerts);
 	heartbeat_set_u64(f, "host.alerts_failed", hs.alerts_failed);
 	heartbeat_set_u64(f, "host.shadow", hs.shadow);
+	heartbeat_set_u64(f, "host.names.connections", hs.names_connections);
+	heartbeat_set_u64(f, "host.watched_by_dest", hs.watched_by_dest);
+	heartbeat_set_u64(f, "bpf.drops.pkt_ringbuf", bs.drops_pkt_ringbuf);
 }
 
 static void log_counters(struct bpf_sensor *sensor, struct host_events *host)
@@ -486,7 +498,8 @@ static void log_counters(struct bpf_sensor *sensor, struct host_events *host)
 		"run",
 		"%llu records (%llu bad, %llu lost in the ring, %llu other kernel drops), %llu opens, %llu files inspected, %llu staged, %llu uploads, %llu read only, %llu TLS streams, %llu alerts",
 		(unsigned long long)bs.records, (unsigned long long)bs.bad_records,
-		(unsigned long long)(bs.drops_ringbuf + bs.drops_tls_ringbuf),
+		(unsigned long long)(bs.drops_ringbuf + bs.drops_tls_ringbuf +
+				     bs.drops_pkt_ringbuf),
 		(unsigned long long)(bs.drops_watch_full + bs.drops_args_full +
 				     bs.drops_flows_full + bs.drops_tls_cut + bs.drops_path),
 		(unsigned long long)hs.opens, (unsigned long long)hs.inspected,
@@ -510,12 +523,12 @@ static int drop_all_capabilities(char *err, size_t err_len)
 	return 0;
 }
 
-/* The correlator's name of an address: what the network sensor learnt, when it runs. */
-static const char *capture_name_of(void *ctx, int family, const uint8_t *addr)
+/* The correlator's name of a flow's server: what the network sensor learnt, when it runs. */
+static const char *capture_name_of(void *ctx, const struct corr_tuple *tuple)
 {
 	struct run_capture *const *capture = ctx;
 
-	return *capture ? run_capture_server_name(*capture, family, addr) : NULL;
+	return *capture ? run_capture_server_name(*capture, tuple->family, tuple->daddr) : NULL;
 }
 
 int cmd_run(struct agent *agent, int argc, char **argv)
@@ -532,8 +545,7 @@ int cmd_run(struct agent *agent, int argc, char **argv)
 	struct notice_server *notices = NULL;
 	struct notice_sink notice_sink_ctx;
 	struct loop *loop = NULL;
-	const char *const *names;
-	size_t n_names;
+	struct run_watch *watch = NULL;
 	char err[512], host_err[512] = "";
 	int ret = AGENT_EXIT_ERROR, rc;
 
@@ -584,18 +596,17 @@ int cmd_run(struct agent *agent, int argc, char **argv)
 	}
 
 	/* The eBPF host sensor: the core tier is required, the others degrade. */
-	names = rules_app_exe_names(agent->rules, &n_names);
-	if (n_names > RAQIB_WATCH_NAMES_MAX) {
-		log_warn("run", "the app catalog names %zu executables; the kernel watches the first %d",
-			 n_names, RAQIB_WATCH_NAMES_MAX);
-		n_names = RAQIB_WATCH_NAMES_MAX;
+	watch = run_watch_new(agent->rules);
+	if (!watch) {
+		log_error("run", "cannot start the host path: %s", strerror(errno));
+		goto out;
 	}
 	bpf_sensor_config_default(&scfg);
-	scfg.watch_names = names;
-	scfg.n_names = n_names;
+	run_watch_configure(watch, &scfg);
 	scfg.sink = host_events_on_event;
 	scfg.sink_ctx = host;
 	scfg.tls = !opt.no_tls;
+	scfg.names = !opt.no_names;
 	scfg.reopen_quiet_ms = opt.reopen_quiet_ms;
 	if (opt.tls_capture_bytes)
 		scfg.tls_max_bytes = (uint32_t)opt.tls_capture_bytes;
@@ -611,6 +622,7 @@ int cmd_run(struct agent *agent, int argc, char **argv)
 	reload.agent = agent; /* pushed_path is set already */
 	reload.host = host;
 	reload.sensor = sensor;
+	reload.watch = watch;
 	if (sensor) {
 		snprintf(reload.sensor_state, sizeof(reload.sensor_state), "%s",
 			 HEARTBEAT_SENSOR_ATTACHED);
@@ -655,7 +667,10 @@ int cmd_run(struct agent *agent, int argc, char **argv)
 		     drop_all_capabilities(err, sizeof(err)))
 		log_warn("run", "%s; running with full privileges", err);
 	if (sensor)
-		log_info("run", "watching %zu app executables", n_names);
+		log_info(
+			"run",
+			"watching %zu app executables, and any process that connects to a channel (%zu of its server names matched in userspace only)",
+			run_watch_names(watch), run_watch_skipped_patterns(watch));
 	if (opt.ready_file && write_ready_file(opt.ready_file)) {
 		log_error("run", "cannot create ready file '%s': %s", opt.ready_file,
 			  strerror(errno));
@@ -693,6 +708,7 @@ out:
 	capture = NULL; /* the correlator's name_of hook sees no network sensor any more */
 	loop_free(loop);
 	host_events_free(host);
+	run_watch_free(watch);
 	conn_table_free(conns);
 	agent_log_outbox(agent);
 	return ret;

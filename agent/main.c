@@ -90,6 +90,8 @@ static const char usage_text[] =
 	"                            upload before it is reported as read only (default: 300)\n"
 	"      --tls-capture-bytes N plaintext copied per TLS write at most (default: 16384)\n"
 	"      --no-tls              do not hook TLS libraries (no plaintext capture)\n"
+	"      --no-names            do not read DNS answers and TLS/QUIC handshakes of every\n"
+	"                            process (browsers' servers then named with --interface only)\n"
 	"      --reopen-quiet-ms N   a file a process reopens within N ms is not reported again\n"
 	"                            (default: 1000; 0: every open)\n"
 	"      --rules-key FILE      follow the rule versions pushed through Redis (raqibctl rules\n"

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * The app catalog (rules of kind app, rules/packs/messaging-apps.yml): which executables are
- * messaging apps or browsers, and which servers, nDPI protocols and address ranges are theirs.
+ * channels (messaging, webmail, file transfer) or browsers, and which servers, nDPI protocols
+ * and address ranges are theirs.
  */
 #include "engine.h"
 
@@ -16,6 +17,8 @@
 static const char *const kind_names[] = {
 	[RULES_APP_MESSAGING] = "messaging",
 	[RULES_APP_BROWSER] = "browser",
+	[RULES_APP_WEBMAIL] = "webmail",
+	[RULES_APP_FILE_TRANSFER] = "file_transfer",
 };
 
 const char *rules_app_kind_name(enum rules_app_kind kind)
@@ -31,6 +34,11 @@ int rules_app_kind_from_name(const char *name)
 		if (kind_names[k] && !strcmp(kind_names[k], name))
 			return (int)k;
 	return -1;
+}
+
+bool rules_app_is_channel(const struct rules_app *app)
+{
+	return app && app->kind != RULES_APP_BROWSER;
 }
 
 size_t rules_app_count(const struct rules *r)
@@ -162,12 +170,55 @@ bool cidr_contains(const struct cidr *c, int family, const uint8_t *addr)
 
 const struct rules_app *rules_app_by_ip(const struct rules *r, int family, const void *addr)
 {
+	return rules_app_by_endpoint(r, family, addr, 0);
+}
+
+const struct rules_app *rules_app_by_endpoint(const struct rules *r, int family, const void *addr,
+					      uint16_t port)
+{
 	for (size_t i = 0; i < r->n_apps; i++) {
 		const struct app_rule *a = &r->apps[i];
 
-		for (size_t k = 0; a->meta.enabled && k < a->n_ranges; k++)
-			if (cidr_contains(&a->ranges[k], family, addr))
+		for (size_t k = 0; a->meta.enabled && k < a->n_ranges; k++) {
+			const struct cidr *c = &a->ranges[k];
+
+			if ((c->port == 0 || c->port == port) && cidr_contains(c, family, addr))
 				return &a->app;
+		}
 	}
 	return NULL;
+}
+
+void rules_app_foreach_server_name(const struct rules *r,
+				   void (*fn)(void *ctx, const struct rules_app *app,
+					      const char *pattern),
+				   void *ctx)
+{
+	for (size_t i = 0; i < r->n_apps; i++) {
+		const struct app_rule *a = &r->apps[i];
+
+		if (!a->meta.enabled || !rules_app_is_channel(&a->app))
+			continue;
+		for (size_t k = 0; k < a->server_names.n; k++)
+			fn(ctx, &a->app, a->server_names.items[k]);
+		for (size_t k = 0; k < a->origins.n; k++)
+			fn(ctx, &a->app, a->origins.items[k]);
+	}
+}
+
+void rules_app_foreach_range(const struct rules *r,
+			     void (*fn)(void *ctx, const struct rules_app *app, int family,
+					const uint8_t *addr, unsigned bits),
+			     void *ctx)
+{
+	for (size_t i = 0; i < r->n_apps; i++) {
+		const struct app_rule *a = &r->apps[i];
+
+		if (!a->meta.enabled || !rules_app_is_channel(&a->app))
+			continue;
+		for (size_t k = 0; k < a->n_ranges; k++)
+			if (a->ranges[k].port == 0) /* a port-bound range names no address alone */
+				fn(ctx, &a->app, a->ranges[k].family, a->ranges[k].addr,
+				   a->ranges[k].bits);
+	}
 }

@@ -119,6 +119,7 @@ struct marker {
 struct cidr {
 	uint8_t family; /* AF_INET or AF_INET6 */
 	uint8_t bits;
+	uint16_t port; /* the range counts for servers on this port only; 0: any */
 	uint8_t addr[16];
 };
 
@@ -130,6 +131,7 @@ struct app_rule {
 	struct str_list origins;
 	struct str_list server_names;
 	struct str_list ndpi;
+	struct str_list profile_options;
 	struct cidr *ranges;
 	size_t n_ranges;
 };

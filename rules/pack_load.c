@@ -596,6 +596,53 @@ int cidr_parse(const char *text, struct cidr *out)
 	return 0;
 }
 
+/*
+ * An app's range: a CIDR range, or "CIDR port N" -- the range counts only for servers on that
+ * port (an operator's shared network where one service listens on one port). 0 or -EINVAL.
+ */
+static int app_range_parse(const char *text, struct cidr *out)
+{
+	const char *sp = strstr(text, " port ");
+	char cidr[64];
+	long port;
+	char *end;
+
+	if (!sp)
+		return cidr_parse(text, out);
+	if ((size_t)(sp - text) >= sizeof(cidr))
+		return -EINVAL;
+	memcpy(cidr, text, (size_t)(sp - text));
+	cidr[sp - text] = '\0';
+	if (cidr_parse(cidr, out))
+		return -EINVAL;
+	errno = 0;
+	port = strtol(sp + 6, &end, 10);
+	if (errno || *end || end == sp + 6 || port < 1 || port > 65535)
+		return -EINVAL;
+	out->port = (uint16_t)port;
+	return 0;
+}
+
+/* The ranges of an app's ip_ranges into *out (arena). */
+static int get_app_ranges(struct yctx *y, yaml_node_t *m, struct cidr **out, size_t *n_out)
+{
+	struct str_list ranges = { 0 };
+	int err = get_list(y, m, "ip_ranges", false, &ranges);
+
+	if (err || !ranges.n)
+		return err;
+	*out = arena_alloc(&y->rules->arena, ranges.n * sizeof(**out));
+	if (!*out)
+		return oom(y);
+	for (size_t i = 0; i < ranges.n; i++)
+		if (app_range_parse(ranges.items[i], &(*out)[i]))
+			return fail(y, map_get(y, m, "ip_ranges"),
+				    "'%.60s' is not a CIDR range (IPv4 or IPv6 address/bits, then 'port N' or nothing)",
+				    ranges.items[i]);
+	*n_out = ranges.n;
+	return 0;
+}
+
 /* The CIDR ranges of list key of m into *out (arena). */
 static int get_ranges(struct yctx *y, yaml_node_t *m, const char *key, struct cidr **out,
 		      size_t *n_out)
@@ -619,9 +666,10 @@ static int get_ranges(struct yctx *y, yaml_node_t *m, const char *key, struct ci
 
 static int parse_app(struct yctx *y, yaml_node_t *m)
 {
-	static const char *const keys[] = { COMMON_KEYS, "name", "app_kind", "executables", "paths",
-					    "origins", "server_names", "ndpi", "ip_ranges",
-					    "upload", NULL };
+	static const char *const keys[] = {
+		COMMON_KEYS,	"name", "app_kind",  "executables", "paths",	       "origins",
+		"server_names", "ndpi", "ip_ranges", "upload",	    "profile_options", NULL
+	};
 	static const char *const upload_keys[] = { "overhead_ratio", "overhead_bytes", "tolerance",
 						   "spans_flows", NULL };
 	struct app_rule *a = grow((void **)&y->rules->apps, &y->rules->n_apps, sizeof(*a));
@@ -651,13 +699,18 @@ static int parse_app(struct yctx *y, yaml_node_t *m)
 	if (!err)
 		err = get_list(y, m, "ndpi", false, &a->ndpi);
 	if (!err)
-		err = get_ranges(y, m, "ip_ranges", &a->ranges, &a->n_ranges);
+		err = get_app_ranges(y, m, &a->ranges, &a->n_ranges);
+	if (!err)
+		err = get_list(y, m, "profile_options", false, &a->profile_options);
 	if (err)
 		return err;
 	k = rules_app_kind_from_name(kind);
 	if (k < 0)
-		return fail(y, map_get(y, m, "app_kind"), "app_kind must be messaging or browser");
+		return fail(y, map_get(y, m, "app_kind"),
+			    "app_kind must be messaging, browser, webmail or file_transfer");
 	a->app.kind = (enum rules_app_kind)k;
+	a->app.profile_options = (const char *const *)a->profile_options.items;
+	a->app.n_profile_options = a->profile_options.n;
 	upload = map_get(y, m, "upload");
 	if (upload) {
 		if (upload->type != YAML_MAPPING_NODE)

@@ -32,7 +32,14 @@ PACKAGES=(
 	# the awareness notice (raqib-notify: libnotify) and its test: a desktop session of its own
 	# (Xvfb, a D-Bus session bus, the dunst notification daemon, Arabic fonts, screenshots)
 	libnotify-dev xvfb xauth dbus-daemon dunst fonts-noto-core imagemagick
+	# real apps in end-to-end tests (issue 16): Debian's Chromium driven by playwright-core
+	# (from npm, at test time), Telegram Desktop started idle under Xvfb
+	chromium telegram-desktop
 )
+# npm for playwright-core: Debian's nodejs and npm, unless a node with its own npm is there
+if ! command -v npm >/dev/null; then
+	PACKAGES+=(nodejs npm)
+fi
 
 missing=()
 for p in "${PACKAGES[@]}"; do

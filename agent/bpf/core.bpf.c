@@ -41,6 +41,7 @@
 
 #include "raqib/events.h"
 #include "shared_maps.bpf.h"
+#include "dest_maps.bpf.h"
 
 char LICENSE[] SEC("license") = "GPL";
 
@@ -173,6 +174,7 @@ struct open_scratch {
 union scratch {
 	struct raqib_event_exec exec;
 	struct open_scratch open;
+	struct raqib_event_dest dest;
 };
 
 struct {
@@ -510,26 +512,101 @@ static __always_inline int on_close(long ret, int fd)
 	return 0;
 }
 
+/* The fds of the current process are walked up to here when it becomes watched. */
+#define FD_WALK_MAX 256
+
+static long fd_walk_step(__u32 fd, void *data)
+{
+	__u32 *max_fds = data;
+
+	if (fd >= *max_fds)
+		return 1;
+	on_open(fd);
+	return 0;
+}
+
+/*
+ * The regular files the current process holds open for reading, reported as if it had just
+ * opened them: a process watched only now (curl, a renamed client) may have opened the file it
+ * sends before it connected.
+ */
+static __always_inline void report_open_fds(void)
+{
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	__u32 max_fds = BPF_CORE_READ(task, files, fdt, max_fds);
+
+	bpf_loop(FD_WALK_MAX, fd_walk_step, &max_fds, 0);
+}
+
+/*
+ * A process that is not watched starts being watched as a channel's app: a DEST record, sent
+ * at once (userspace hooks its TLS libraries), then the files it holds open.
+ */
+static __always_inline void watch_by_dest(__u32 tgid, const struct raqib_dest_app *app, __u32 how,
+					  __u16 family, __u16 port, const __u8 *addr, __u64 cookie)
+{
+	struct raqib_event_dest *e;
+
+	if (tgid == self_tgid)
+		return;
+	if (!set_watched(tgid, 1)) {
+		count_drop(RAQIB_DROP_WATCH_FULL);
+		return;
+	}
+	e = scratch(); /* the stack is short: the fd walk below needs its own */
+	if (!e)
+		return;
+	fill_hdr(&e->hdr, RAQIB_EV_DEST);
+	e->hdr.size = sizeof(*e);
+	__builtin_memcpy(e->app_id, app->app_id, sizeof(e->app_id));
+	e->how = how;
+	e->family = family;
+	e->port = port;
+	__builtin_memcpy(e->addr, addr, sizeof(e->addr));
+	e->cookie = cookie;
+	submit_flags(e, sizeof(*e), BPF_RB_FORCE_WAKEUP);
+	report_open_fds();
+}
+
+/*
+ * connect() on an IP socket: a watched process's destination is reported; a process that is
+ * not watched becomes watched when the address is in a channel's ranges (the LPM trie holds
+ * IPv4 as ::ffff:a.b.c.d). Every connect of every process comes here: two user reads and a
+ * trie lookup, connects being rare.
+ */
 static __always_inline int on_connect(long ret, int fd, const void *uaddr)
 {
+	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
+	struct raqib_dest_range_key key = { .prefixlen = 128 };
+	const struct raqib_dest_app *app;
 	struct raqib_event_connect e = {};
 	struct sockaddr_in6 sa6 = {};
 	struct sockaddr_in sa4 = {};
 	__u16 family = 0;
 
-	if (!is_watched(bpf_get_current_pid_tgid() >> 32))
-		return 0;
 	bpf_probe_read_user(&family, sizeof(family), uaddr);
 	if (family == AF_INET) {
 		bpf_probe_read_user(&sa4, sizeof(sa4), uaddr);
 		__builtin_memcpy(e.addr, &sa4.sin_addr, 4);
 		e.port = bpf_ntohs(sa4.sin_port);
+		key.addr[10] = 0xff;
+		key.addr[11] = 0xff;
+		__builtin_memcpy(key.addr + 12, &sa4.sin_addr, 4);
 	} else if (family == AF_INET6) {
 		bpf_probe_read_user(&sa6, sizeof(sa6), uaddr);
 		__builtin_memcpy(e.addr, &sa6.sin6_addr, 16);
 		e.port = bpf_ntohs(sa6.sin6_port);
+		__builtin_memcpy(key.addr, &sa6.sin6_addr, 16);
 	} else {
 		return 0;
+	}
+	if (!is_watched(tgid)) {
+		app = bpf_map_lookup_elem(&raqib_dest_ranges, &key);
+		if (!app)
+			return 0;
+		watch_by_dest(tgid, app, RAQIB_DEST_BY_ADDR, family, e.port, e.addr, 0);
+		if (!is_watched(tgid))
+			return 0;
 	}
 	fill_hdr(&e.hdr, RAQIB_EV_CONNECT);
 	e.hdr.size = sizeof(e);
@@ -596,13 +673,13 @@ int BPF_PROG(handle_raw_sys_exit, struct pt_regs *regs, long ret)
 
 	if (nr == NR_CLOSE)
 		return on_close(ret, (int)PT_REGS_PARM1_CORE_SYSCALL(regs));
-	if (nr != NR_OPENAT && nr != NR_OPEN && nr != NR_OPENAT2 && nr != NR_CONNECT)
-		return 0;
-	if (!is_watched(bpf_get_current_pid_tgid() >> 32))
-		return 0;
 	if (nr == NR_CONNECT)
 		return on_connect(ret, (int)PT_REGS_PARM1_CORE_SYSCALL(regs),
 				  (const void *)PT_REGS_PARM2_CORE_SYSCALL(regs));
+	if (nr != NR_OPENAT && nr != NR_OPEN && nr != NR_OPENAT2)
+		return 0;
+	if (!is_watched(bpf_get_current_pid_tgid() >> 32))
+		return 0;
 	return on_open(ret);
 }
 
@@ -624,8 +701,8 @@ static __always_inline void read_tuple(const struct sock *sk, struct raqib_event
 	}
 }
 
-static __always_inline void emit_flow(__u64 sk, const struct flow_state *st, __u64 bytes,
-				      __u32 reason)
+/* Not inlined: its record has a frame of its own, off the send hook's (whose fd walk needs room). */
+static __noinline void emit_flow(__u64 sk, const struct flow_state *st, __u64 bytes, __u32 reason)
 {
 	struct raqib_event_flow e = {};
 
@@ -651,7 +728,7 @@ static __always_inline void emit_flow(__u64 sk, const struct flow_state *st, __u
 }
 
 /* The TLS call running on this thread (if any) writes to sk: tell userspace once. */
-static __always_inline void bind_tls(__u32 tid, __u32 tgid, __u64 sk)
+static __noinline void bind_tls(__u32 tid, __u32 tgid, __u64 sk)
 {
 	struct tls_active *active = bpf_map_lookup_elem(&raqib_tls_active, &tid);
 	struct raqib_event_tls_bind e = {};
@@ -682,6 +759,51 @@ static __always_inline void bind_tls(__u32 tid, __u32 tgid, __u64 sk)
 	submit(&e, sizeof(e));
 }
 
+/* Whether a ClientHello matched a channel lately: an inlined array load, for every send. */
+static __always_inline bool dest_gate_open(void)
+{
+	__u32 zero = 0;
+	__u64 *last = bpf_map_lookup_elem(&raqib_dest_gate, &zero);
+
+	return last && *last;
+}
+
+/*
+ * The send of a process that is not watched, on a socket whose ClientHello asked for a
+ * channel's server (names.bpf.c marked it, by cookie): the process is watched from this send
+ * on, the ClientHello's own bytes counted. Looked for only within RAQIB_DEST_GATE_NS of the
+ * last such ClientHello, so the sends of the host cost one array lookup the rest of the time.
+ */
+static __noinline bool watch_by_hello(struct sock *sock, __u32 tgid)
+{
+	const struct raqib_dest_app *app;
+	__u16 family, dport;
+	__u64 *last, cookie;
+	__u8 daddr[16] = {};
+	__u32 zero = 0;
+
+	last = bpf_map_lookup_elem(&raqib_dest_gate, &zero);
+	if (!last || !*last)
+		return false;
+	if (bpf_ktime_get_boot_ns() - *last > RAQIB_DEST_GATE_NS) {
+		*last = 0; /* closed: the next sends stop at the load above */
+		return false;
+	}
+	cookie = bpf_get_socket_cookie(sock);
+	app = bpf_map_lookup_elem(&raqib_dest_socks, &cookie);
+	if (!app)
+		return false;
+	family = BPF_CORE_READ(sock, __sk_common.skc_family);
+	dport = bpf_ntohs(BPF_CORE_READ(sock, __sk_common.skc_dport));
+	if (family == AF_INET)
+		bpf_core_read(daddr, 4, &sock->__sk_common.skc_daddr);
+	else
+		bpf_core_read(daddr, 16, &sock->__sk_common.skc_v6_daddr);
+	watch_by_dest(tgid, app, RAQIB_DEST_BY_SNI, family, dport, daddr, cookie);
+	bpf_map_delete_elem(&raqib_dest_socks, &cookie);
+	return is_watched(tgid);
+}
+
 SEC("tp_btf/sock_send_length")
 int BPF_PROG(handle_send, struct sock *sock, int ret, int send_flags)
 {
@@ -696,7 +818,7 @@ int BPF_PROG(handle_send, struct sock *sock, int ret, int send_flags)
 
 	if (ret <= 0 || (family != AF_INET && family != AF_INET6))
 		return 0; /* failed sends, and Unix sockets (an app's own IPC) */
-	if (!is_watched(tgid))
+	if (!is_watched(tgid) && !(dest_gate_open() && watch_by_hello(sock, tgid)))
 		return 0;
 	bind_tls((__u32)id, tgid, sk);
 	now = bpf_ktime_get_boot_ns();

@@ -27,3 +27,25 @@ int app_signature_is_discord_ip_discovery(const uint8_t *payload, size_t len)
 	/* a request carries no address; an answer carries one */
 	return payload[1] == 1 ? n == 0 : n > 0;
 }
+
+/* "WA", then the magic (1 to 15) and the dictionary version (0 to 31) */
+static int wa_prologue_at(const uint8_t *p, size_t len)
+{
+	return len >= 4 && p[0] == 'W' && p[1] == 'A' && p[2] >= 1 && p[2] <= 15 && p[3] <= 31;
+}
+
+int app_signature_is_whatsapp_prologue(const uint8_t *payload, size_t len)
+{
+	size_t route;
+
+	if (wa_prologue_at(payload, len))
+		return 1;
+	/* the edge routing header first */
+	if (len < 7 || payload[0] != 'E' || payload[1] != 'D' || payload[2] != 0 || payload[3] != 1)
+		return 0;
+	route = (size_t)payload[4] << 16 | (size_t)payload[5] << 8 | payload[6];
+	if (route > 255 || 7 + route > len)
+		return 0;
+	/* the routing header may come alone in the first segment */
+	return 7 + route == len || wa_prologue_at(payload + 7 + route, len - 7 - route);
+}

@@ -23,6 +23,12 @@ const struct rules_app *attribute_flow(const struct rules *rules, const struct a
 		*source = ATTRIBUTION_NDPI;
 		return app;
 	}
+	if (c->signature)
+		app = rules_app_by_ndpi(rules, c->signature);
+	if (app) {
+		*source = ATTRIBUTION_SIGNATURE;
+		return app;
+	}
 	if (c->server_name && c->server_name[0])
 		app = rules_app_by_server_name(rules, c->server_name);
 	if (app) {
@@ -36,7 +42,7 @@ const struct rules_app *attribute_flow(const struct rules *rules, const struct a
 		return app;
 	}
 	if (c->server_addr)
-		app = rules_app_by_ip(rules, c->family, c->server_addr);
+		app = rules_app_by_endpoint(rules, c->family, c->server_addr, c->server_port);
 	if (app) {
 		*source = ATTRIBUTION_IP;
 		return app;
@@ -59,6 +65,8 @@ const char *attribution_source_name(enum attribution_source source)
 		return "process";
 	case ATTRIBUTION_NDPI:
 		return "ndpi";
+	case ATTRIBUTION_SIGNATURE:
+		return "signature";
 	case ATTRIBUTION_SNI:
 		return "sni";
 	case ATTRIBUTION_DNS:

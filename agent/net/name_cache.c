@@ -62,20 +62,19 @@ static void make_key(struct flow_key *key, int family, const uint8_t *addr)
 	flow_key_make(key, (uint8_t)family, 0, addr, 0, zero, 0, family == AF_INET ? 4 : 16);
 }
 
-int name_cache_put(struct name_cache *c, int family, const uint8_t *addr, const char *name,
+/* Stores name under key (made from src/sport, dst/dport). */
+static int put_key(struct name_cache *c, const struct flow_key *key, const uint8_t *src,
+		   uint16_t sport, const uint8_t *dst, uint16_t dport, const char *name,
 		   enum name_source source, uint64_t now_us)
 {
-	static const uint8_t zero[16];
 	size_t len = strlen(name);
 	struct name_entry *e;
-	struct flow_key key;
 	struct flow *f;
 	bool created;
 
-	if ((family != AF_INET && family != AF_INET6) || len == 0)
+	if (len == 0)
 		return -EINVAL;
-	make_key(&key, family, addr);
-	f = flow_table_get(c->table, &key, addr, 0, zero, 0, now_us, &created);
+	f = flow_table_get(c->table, key, src, sport, dst, dport, now_us, &created);
 	if (!f)
 		return -ENOMEM;
 	e = f->user;
@@ -95,6 +94,55 @@ int name_cache_put(struct name_cache *c, int family, const uint8_t *addr, const 
 	f->user = e;
 	c->stats.learnt++;
 	return 0;
+}
+
+int name_cache_put(struct name_cache *c, int family, const uint8_t *addr, const char *name,
+		   enum name_source source, uint64_t now_us)
+{
+	static const uint8_t zero[16];
+	struct flow_key key;
+
+	if (family != AF_INET && family != AF_INET6)
+		return -EINVAL;
+	make_key(&key, family, addr);
+	return put_key(c, &key, addr, 0, zero, 0, name, source, now_us);
+}
+
+int name_cache_put_conn(struct name_cache *c, const struct name_conn *conn, const char *name,
+			enum name_source source, uint64_t now_us)
+{
+	struct flow_key key;
+	int rc;
+
+	if ((conn->family != AF_INET && conn->family != AF_INET6) || !conn->proto)
+		return -EINVAL;
+	flow_key_make(&key, (uint8_t)conn->family, conn->proto, conn->client, conn->client_port,
+		      conn->server, conn->server_port, conn->family == AF_INET ? 4 : 16);
+	rc = put_key(c, &key, conn->client, conn->client_port, conn->server, conn->server_port,
+		     name, source, now_us);
+	if (!rc)
+		rc = name_cache_put(c, conn->family, conn->server, name, source, now_us);
+	return rc;
+}
+
+const char *name_cache_get_conn(const struct name_cache *c, const struct name_conn *conn,
+				enum name_source *source)
+{
+	const struct name_entry *e = NULL;
+	const struct flow *f;
+	struct flow_key key;
+
+	if ((conn->family != AF_INET && conn->family != AF_INET6) || !conn->proto)
+		return NULL;
+	flow_key_make(&key, (uint8_t)conn->family, conn->proto, conn->client, conn->client_port,
+		      conn->server, conn->server_port, conn->family == AF_INET ? 4 : 16);
+	f = flow_table_find(c->table, &key);
+	e = f ? f->user : NULL;
+	if (!e)
+		return name_cache_get(c, conn->family, conn->server, source);
+	if (source)
+		*source = e->source;
+	return e->name;
 }
 
 const char *name_cache_get(const struct name_cache *c, int family, const uint8_t *addr,

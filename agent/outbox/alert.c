@@ -177,6 +177,44 @@ static json_t *build_findings(const struct rules_verdict *v, const struct alert_
 	return list;
 }
 
+/* Relative errors with four decimals: 0.0012, not 0.0011999999. */
+static double round4(double v)
+{
+	return (double)(long long)(v * 10000.0 + 0.5) / 10000.0;
+}
+
+/* raqib.upload.choice: why this file and not another staged one. */
+static json_t *build_choice(const struct alert_upload *u)
+{
+	json_t *c = json_pack("{s:i, s:i, s:f}", "candidates", (int)u->candidates, "in_range",
+			      (int)u->in_range, "error", round4(u->match_error));
+
+	if (c && u->runner_up_size >= 0 &&
+	    json_object_set_new(c, "runner_up",
+				json_pack("{s:I, s:f}", "size", (json_int_t)u->runner_up_size,
+					  "error", round4(u->runner_up_error)))) {
+		json_decref(c);
+		return NULL;
+	}
+	return c;
+}
+
+static json_t *build_app_instance(const struct alert *a)
+{
+	json_t *o = json_pack("{s:i}", "pid", a->app_instance_pid);
+	int err = 0;
+
+	if (!o)
+		return NULL;
+	err |= set_str(o, "name", a->app_instance_name);
+	err |= set_str(o, "executable", a->app_instance_executable);
+	if (err) {
+		json_decref(o);
+		return NULL;
+	}
+	return o;
+}
+
 static json_t *build_raqib(const struct alert *a, const struct alert_identity *id)
 {
 	const struct rules_verdict *v = a->verdict;
@@ -219,8 +257,17 @@ static json_t *build_raqib(const struct alert *a, const struct alert_identity *i
 
 		if (up && a->upload->sender_pid > 0)
 			err |= set_int(up, "sender_pid", a->upload->sender_pid);
+		if (up && a->upload->candidates)
+			err |= set_obj(up, "choice", build_choice(a->upload));
 		err |= set_obj(r, "upload", up);
 	}
+	if (a->app_instance_pid > 0)
+		err |= set_obj(r, "app_instance", build_app_instance(a));
+	if (a->channel_id)
+		err |= set_obj(r, "channel",
+			       json_pack("{s:s, s:s, s:s}", "id", a->channel_id, "name",
+					 a->channel_name ? a->channel_name : a->channel_id, "kind",
+					 a->channel_kind ? a->channel_kind : "messaging"));
 	if (err) {
 		json_decref(r);
 		return NULL;

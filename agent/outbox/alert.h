@@ -23,6 +23,12 @@ struct alert_upload {
 	unsigned flows; /* connections summed */
 	int64_t delay_ms; /* from the open to the end of the upload */
 	int sender_pid; /* the process that sent, when another than the reader; 0 otherwise */
+	/* Why this file (raqib.upload.choice): the instance's other staged files. */
+	unsigned candidates; /* staged files of the instance waiting for an upload */
+	unsigned in_range; /* those the bytes sent fitted */
+	double match_error; /* |bytes - expected| / expected of this file */
+	int64_t runner_up_size; /* the next closest file in range, -1 when none */
+	double runner_up_error;
 };
 
 enum alert_kind {
@@ -46,7 +52,19 @@ struct alert {
 	int64_t uid; /* -1 when unknown */
 	const char *process_name;
 	const char *process_executable;
-	const char *app; /* messaging app name from the catalog, or NULL */
+	const char *app; /* the process's app from the catalog (its name), or NULL */
+	/*
+	 * The app instance: the app or browser at the root of the process's tree
+	 * (raqib.app_instance), so that a helper process that touched the file does not hide it;
+	 * pid 0 when unknown.
+	 */
+	int app_instance_pid;
+	const char *app_instance_name;
+	const char *app_instance_executable;
+	/* The consumer channel the content went to or was staged for (raqib.channel), or NULL id. */
+	const char *channel_id; /* catalog app id: "whatsapp", "gmail" */
+	const char *channel_name; /* "WhatsApp" */
+	const char *channel_kind; /* "messaging", "webmail", "file_transfer" */
 	const char *process_command_line; /* ECS process.command_line, or NULL */
 	const char *container_id; /* ECS container.id, or NULL */
 	/* A file upload the host correlator matched (raqib.upload), or NULL. */

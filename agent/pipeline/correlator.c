@@ -40,7 +40,7 @@ struct cflow {
 	char app_id[RULES_ID_MAX]; /* of the sending process */
 	struct corr_tuple tuple;
 	bool eligible;
-	char dest_app_id[RULES_ID_MAX]; /* the messaging app the destination belongs to, or "" */
+	char dest_app_id[RULES_ID_MAX]; /* the channel the destination belongs to, or "" */
 	uint64_t bytes;
 	uint64_t last_ns;
 	bool closed;
@@ -244,7 +244,7 @@ static const struct rules_app *app_by_id(const struct correlator *c, const char 
 	return id[0] ? rules_app_by_id(c->rules, id) : NULL;
 }
 
-/* The messaging app a flow's destination belongs to, by IP range or by the name learnt for it. */
+/* The channel a flow's destination belongs to, by IP range or by the name learnt for it. */
 static const struct rules_app *dest_app(const struct correlator *c, const struct corr_tuple *t)
 {
 	const struct rules_app *app;
@@ -257,12 +257,12 @@ static const struct rules_app *dest_app(const struct correlator *c, const struct
 		family = AF_INET;
 		addr += 12;
 	}
-	app = rules_app_by_ip(c->rules, family, addr);
+	app = rules_app_by_endpoint(c->rules, family, addr, t->dport);
 	if (!app && c->cfg.name_of) {
-		name = c->cfg.name_of(c->cfg.name_ctx, family, addr);
+		name = c->cfg.name_of(c->cfg.name_ctx, t);
 		app = name ? rules_app_by_server_name(c->rules, name) : NULL;
 	}
-	return app && app->kind == RULES_APP_MESSAGING ? app : NULL;
+	return rules_app_is_channel(app) ? app : NULL;
 }
 
 static void update_eligibility(struct correlator *c, struct cflow *f)
@@ -274,7 +274,7 @@ static void update_eligibility(struct correlator *c, struct cflow *f)
 	dest = dest_app(c, &f->tuple);
 	if (dest)
 		snprintf(f->dest_app_id, sizeof(f->dest_app_id), "%s", dest->id);
-	/* a browser's flows count only when they go to a messaging app's servers */
+	/* a browser's flows count only when they go to a channel's servers */
 	f->eligible = !app || app->kind != RULES_APP_BROWSER || dest;
 }
 
@@ -352,7 +352,7 @@ static unsigned eligible_flows(const struct correlator *c, const struct cinst *i
 }
 
 static void emit_upload(struct correlator *c, const struct candidate *b, struct cflow *f,
-			uint64_t now_ns)
+			const struct corr_choice *choice, uint64_t now_ns)
 {
 	struct corr_upload up = {
 		.tuple = f->tuple,
@@ -362,10 +362,11 @@ static void emit_upload(struct correlator *c, const struct candidate *b, struct 
 		.flows = b->flows,
 		.delay_ns = now_ns > b->s->f.staged_ns ? now_ns - b->s->f.staged_ns : 0,
 		.dest_app = b->p.dest,
+		.choice = *choice,
 	};
 
 	if (c->cfg.name_of && f->tuple.family)
-		up.server_name = c->cfg.name_of(c->cfg.name_ctx, f->tuple.family, f->tuple.daddr);
+		up.server_name = c->cfg.name_of(c->cfg.name_ctx, &f->tuple);
 	b->s->matched = true;
 	f->matched = true;
 	c->stats.uploads++;
@@ -375,25 +376,44 @@ static void emit_upload(struct correlator *c, const struct candidate *b, struct 
 
 static void evaluate(struct correlator *c, struct cflow *f, struct cinst *in, uint64_t now_ns)
 {
-	struct candidate best = { 0 };
+	struct candidate best = { 0 }, second = { 0 };
+	struct corr_choice choice = { .runner_up_size = -1 };
 	struct match_params p;
 
 	for (size_t i = 0; i < c->n_staged; i++) {
 		struct cstaged *s = c->staged[i];
+		struct candidate mine = { 0 };
 
 		if (s->matched ||
 		    !same_inst(s->f.inst_pid, s->f.inst_start_ns, f->inst_pid, f->inst_start_ns))
 			continue;
+		choice.candidates++;
 		if (!params_for(c, s, f, &p))
 			continue;
-		try_ring(&f->obs, f->bytes, s, &p, 1, &best);
+		try_ring(&f->obs, f->bytes, s, &p, 1, &mine);
 		if (p.spans && in)
 			try_ring(&in->obs, in->bytes, s, &p, eligible_flows(c, in, s->base_ns),
-				 &best);
+				 &mine);
+		if (!mine.s)
+			continue;
+		choice.in_range++;
+		/* the closest wins; between equals, the file opened last (what was just picked) */
+		if (!best.s || mine.err < best.err ||
+		    (mine.err == best.err && mine.s->f.staged_ns > best.s->f.staged_ns)) {
+			second = best;
+			best = mine;
+		} else if (!second.s || mine.err < second.err) {
+			second = mine;
+		}
 	}
 	if (!best.s)
 		return;
-	emit_upload(c, &best, f, now_ns);
+	choice.error = best.err;
+	if (second.s) {
+		choice.runner_up_size = second.s->f.size;
+		choice.runner_up_error = second.err;
+	}
+	emit_upload(c, &best, f, &choice, now_ns);
 	/* those bytes are spent: other files of the instance need bytes sent from now on */
 	for (size_t i = 0; i < c->n_staged; i++) {
 		struct cstaged *s = c->staged[i];

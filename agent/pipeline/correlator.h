@@ -25,10 +25,14 @@
  * browsers) are matched on the sum of the instance's eligible flows as well. The upper bound
  * allows slack_bytes of protocol on top of the expected size (TLS handshake, HTTP headers).
  *
- * Eligible destinations: for a messaging app, any address that is not loopback, link-local,
- * multicast or unspecified (its servers, or a proxy on the LAN). For a browser, only servers of
- * a messaging app: by the catalog's IP ranges, or by the name the network sensor learnt for the
- * address (DNS answers, TLS SNI) through the name_of hook -- web.whatsapp.com, web.telegram.org.
+ * Eligible destinations: for a channel's own app (messaging, webmail or file-transfer client),
+ * any address that is not loopback, link-local, multicast or unspecified (its servers, or a
+ * proxy on the LAN). For a browser, only servers of a channel: by the catalog's IP ranges, or by
+ * the name learnt for the address (DNS answers, TLS SNI) through the name_of hook --
+ * mmg.whatsapp.net, venus.web.telegram.org, mail.google.com.
+ *
+ * Which file: every staged file of the instance is tried against the bytes sent; the one whose
+ * expected upload is closest (relative error) wins, and the choice is reported (corr_choice).
  *
  * Pure logic on timestamps given by the caller (boot-time ns, as the kernel's records carry):
  * no I/O, no clock, so it is unit tested step by step. Not thread-safe.
@@ -47,17 +51,25 @@
 
 struct correlator;
 
-/* The server name of an address, if the network sensor knows it (NULL otherwise). */
-typedef const char *(*correlator_name_fn)(void *ctx, int family, const uint8_t *addr);
-
 #define CORR_PATH_MAX 1024
+
+struct corr_tuple;
+
+/*
+ * The server name of a flow (the SNI its connection asked for, or a name its server's address
+ * serves), if the sensors know it; NULL otherwise.
+ */
+typedef const char *(*correlator_name_fn)(void *ctx, const struct corr_tuple *tuple);
 
 /* A sensitive file an app instance opened, as the host path stages it. */
 struct staged_file {
 	/* the app instance (root of the app's process tree) and its app */
 	uint32_t inst_pid;
 	uint64_t inst_start_ns;
+	char inst_comm[RAQIB_COMM_LEN];
+	char inst_exe[RAQIB_PATH_MAX];
 	char app_id[RULES_ID_MAX]; /* rules_app.id of the process's app */
+	bool by_destination; /* the app is where the process connected, not what it is named */
 	/* the process that opened it */
 	uint32_t pid;
 	uint64_t start_ns;
@@ -90,6 +102,18 @@ struct corr_tuple {
 	uint8_t daddr[16];
 };
 
+/*
+ * Why this file and not another: when an instance has several staged files, the bytes sent are
+ * matched against each; the file whose expected upload is closest to them wins.
+ */
+struct corr_choice {
+	unsigned candidates; /* staged files of the instance waiting for their upload */
+	unsigned in_range; /* of them, those the bytes sent fit within their tolerance */
+	double error; /* |bytes - expected| / expected of the chosen file */
+	int64_t runner_up_size; /* the next closest file in range: its size, or -1 */
+	double runner_up_error; /* and its error (0 when none) */
+};
+
 /* What matched: the upload that ends a staged file. */
 struct corr_upload {
 	struct corr_tuple tuple; /* the flow that completed the match */
@@ -100,6 +124,7 @@ struct corr_upload {
 	uint64_t delay_ns; /* from the open to the end of the upload */
 	const char *server_name; /* from the name hook, or NULL */
 	const struct rules_app *dest_app; /* the app the destination belongs to, or NULL */
+	struct corr_choice choice;
 };
 
 /*

@@ -21,14 +21,21 @@
 
 #include "raqib/log.h"
 #include "raqib/schema.h"
+#include "app_instances.h"
 #include "decision.h"
 #include "file_inspect.h"
+#include "own_files.h"
+#include "packet_names.h"
 #include "proc_read.h"
 #include "proc_table.h"
 #include "tls_streams.h"
 #include "extract/verdict_cache.h"
 
 #define VERDICT_CACHE_SLOTS 4096
+/* App instances whose root, install and profile directories are remembered. */
+#define APP_INSTANCES_MAX 256
+/* Server names learnt from the names tier's packets, by connection and by address. */
+#define PACKET_NAMES_MAX 65536
 /* Connection owners not updated for this long are forgotten. */
 #define CONN_IDLE_US (600ull * 1000000ull)
 /* Opens of files found not sensitive, remembered to skip the same open repeated at once. */
@@ -55,6 +62,9 @@ struct host_events {
 	struct verdict_cache *cache;
 	struct correlator *corr;
 	struct tls_streams *tls;
+	struct own_files *own;
+	struct app_instances *instances;
+	struct packet_names *names;
 	struct recent_open recent[RECENT_SLOTS];
 	struct host_events_stats stats;
 };
@@ -72,6 +82,30 @@ void host_events_config_default(struct host_events_config *c)
 static void on_outcome(void *ctx, const struct staged_file *file, const struct corr_upload *up);
 static void on_tls_end(void *ctx, const struct tls_stream_info *info, struct rules_verdict *v);
 
+/*
+ * The correlator's name of a flow's server: what the names tier learnt (the connection's SNI,
+ * else a DNS answer for its address), else what the caller's hook knows (a packet capture).
+ */
+static const char *name_of(void *ctx, const struct corr_tuple *t)
+{
+	static const uint8_t v4mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
+	const struct host_events *h = ctx;
+	bool mapped = t->family == AF_INET6 && memcmp(t->daddr, v4mapped, 12) == 0;
+	struct name_conn conn = {
+		.family = mapped ? AF_INET : t->family,
+		.proto = (uint8_t)t->proto,
+		.client = t->saddr + (mapped ? 12 : 0),
+		.client_port = t->sport,
+		.server = t->daddr + (mapped ? 12 : 0),
+		.server_port = t->dport,
+	};
+	const char *name = packet_names_lookup(h->names, &conn);
+
+	if (!name && h->config.corr.name_of)
+		name = h->config.corr.name_of(h->config.corr.name_ctx, t);
+	return name;
+}
+
 struct host_events *host_events_new(const struct rules *rules, alert_sink_fn sink, void *sink_ctx,
 				    const struct host_events_config *config)
 {
@@ -88,6 +122,8 @@ struct host_events *host_events_new(const struct rules *rules, alert_sink_fn sin
 	cc = config->corr;
 	cc.outcome = on_outcome;
 	cc.outcome_ctx = h;
+	cc.name_of = name_of;
+	cc.name_ctx = h;
 	tc.max_streams = config->max_tls_streams;
 	tc.idle_ns = config->tls_idle_ns;
 	tc.max_bytes = TLS_STREAM_MAX_BYTES;
@@ -98,7 +134,11 @@ struct host_events *host_events_new(const struct rules *rules, alert_sink_fn sin
 	h->cache = verdict_cache_new(VERDICT_CACHE_SLOTS);
 	h->corr = correlator_new(rules, &cc);
 	h->tls = tls_streams_new(rules, &tc);
-	if (!h->procs || !h->scan || !h->cache || !h->corr || !h->tls) {
+	h->own = own_files_new(config->dpkg_info_dir);
+	h->instances = app_instances_new(APP_INSTANCES_MAX);
+	h->names = packet_names_new(PACKET_NAMES_MAX);
+	if (!h->procs || !h->scan || !h->cache || !h->corr || !h->tls || !h->own || !h->instances ||
+	    !h->names) {
 		host_events_free(h);
 		errno = ENOMEM;
 		return NULL;
@@ -110,6 +150,9 @@ void host_events_free(struct host_events *h)
 {
 	if (!h)
 		return;
+	packet_names_free(h->names);
+	app_instances_free(h->instances);
+	own_files_free(h->own);
 	tls_streams_free(h->tls);
 	correlator_free(h->corr);
 	verdict_cache_free(h->cache);
@@ -236,6 +279,41 @@ static void on_exec(struct host_events *h, const struct raqib_event_exec *ev)
 		h->stats.proc_refused++;
 }
 
+/*
+ * A process that was not watched connected to a channel (its address, or its ClientHello's
+ * server name): it counts as that channel's app -- a renamed copy of a messaging app, curl, a
+ * script -- and is the root of its own instance unless its parent is a watched app.
+ */
+static void on_dest(struct host_events *h, const struct raqib_event_dest *ev)
+{
+	const struct rules_app *app = rules_app_by_id(h->rules, ev->app_id);
+	const struct proc_info *p = proc_table_lookup(h->procs, ev->hdr.pid);
+	struct proc_info info = { 0 };
+
+	h->stats.watched_by_dest++;
+	if (p && p->start_ns == ev->hdr.proc_start_ns) {
+		info = *p;
+	} else {
+		info.pid = ev->hdr.pid;
+		info.ppid = ev->hdr.ppid;
+		info.uid = ev->hdr.uid;
+		info.start_ns = ev->hdr.proc_start_ns;
+		info.cgroup_id = ev->hdr.cgroup_id;
+		memcpy(info.comm, ev->hdr.comm, sizeof(info.comm));
+		info.comm[sizeof(info.comm) - 1] = '\0';
+		proc_read_exe(info.pid, info.exe, sizeof(info.exe));
+	}
+	info.watched = true;
+	if (!rules_app_is_channel(info.app) && app) {
+		info.app = app;
+		info.by_destination = true;
+	}
+	set_instance(h, &info);
+	describe_from_proc(&info);
+	if (proc_table_upsert(h->procs, &info) == -ENOSPC)
+		h->stats.proc_refused++;
+}
+
 static void on_fork(struct host_events *h, const struct raqib_event_fork *ev)
 {
 	const struct proc_info *parent = proc_table_lookup(h->procs, ev->hdr.pid);
@@ -291,8 +369,10 @@ static void on_process_exit(struct host_events *h, const struct raqib_event_exit
 	if (!(ev->flags & RAQIB_EVF_WATCHED) && !p)
 		return;
 	tls_streams_process_exit(h->tls, ev->hdr.pid);
-	if (p && p->instance_pid == p->pid)
+	if (p && p->instance_pid == p->pid) {
 		correlator_instance_exit(h->corr, p->pid, p->start_ns, ev->hdr.ts_ns);
+		app_instances_forget(h->instances, p->pid, p->start_ns);
+	}
 	proc_table_remove(h->procs, ev->hdr.pid);
 }
 
@@ -380,6 +460,28 @@ static int inspect(struct host_events *h, const struct file_inspect_request *req
 	return 0;
 }
 
+/*
+ * A file whose only personal data is e-mail addresses, and nothing else that makes it sensitive
+ * (no official evidence, no classification mark, not a registered document): a launcher script
+ * with its maintainer's address, a fontconfig file or a licence with a copyright line, a mail
+ * signature. Such a file is no candidate for an upload nor a "personal data read" -- what a
+ * person sends and what the circular is about are citizens' identifiers and official papers;
+ * e-mail addresses alone never make a file bulk personal data either (the detection engine).
+ */
+static bool emails_only(const struct rules_verdict *v)
+{
+	bool email = false;
+
+	if (v->is_official || v->level != RULES_LEVEL_NONE || v->fingerprint[0])
+		return false;
+	for (size_t i = 0; i < v->n_findings; i++) {
+		if (strcmp(v->findings[i].type, "EMAIL") != 0)
+			return false;
+		email = true;
+	}
+	return email;
+}
+
 /* Whether some policy would alert on this file leaving or being read. */
 static bool worth_staging(const struct host_events *h, const struct staged_file *f,
 			  const struct rules_app *app)
@@ -439,9 +541,11 @@ static void on_open(struct host_events *h, const struct raqib_event_open *ev)
 		.limits = &h->config.limits,
 	};
 	const struct proc_info *proc = process_of(h, &ev->hdr);
+	const struct app_instance *inst;
 	struct staged_file *f;
 	struct inspected cv;
 	struct verdict_cache_key key;
+	enum own_file own;
 	int err;
 
 	h->stats.opens++;
@@ -451,6 +555,14 @@ static void on_open(struct host_events *h, const struct raqib_event_open *ev)
 	}
 	if (!proc)
 		return;
+	/* the app's own files (launcher, libraries, fonts, profile...) are never candidates */
+	inst = app_instances_of(h->instances, h->procs, proc);
+	own = own_files_check(h->own, ev->path, inst->install_dir, inst->profile_dir);
+	if (own != OWN_FILE_NO) {
+		h->stats.own_files[own]++;
+		remember_open(h, ev);
+		return;
+	}
 	/*
 	 * The fd the app holds is the file itself; failing that (closed already), the path through
 	 * /proc/PID/root resolves in the app's own mount namespace; failing that (the app is gone),
@@ -477,6 +589,12 @@ static void on_open(struct host_events *h, const struct raqib_event_open *ev)
 		remember_open(h, ev);
 		return;
 	}
+	if (emails_only(&cv.verdict) && cv.extract.status != EXTRACT_ENCRYPTED) {
+		h->stats.emails_only++;
+		rules_verdict_release(&cv.verdict);
+		remember_open(h, ev);
+		return;
+	}
 	f = calloc(1, sizeof(*f)); /* large: not on the stack */
 	if (!f) {
 		rules_verdict_release(&cv.verdict);
@@ -484,7 +602,10 @@ static void on_open(struct host_events *h, const struct raqib_event_open *ev)
 	}
 	f->inst_pid = proc->instance_pid;
 	f->inst_start_ns = proc->instance_start_ns;
+	memcpy(f->inst_comm, inst->comm, sizeof(f->inst_comm));
+	memcpy(f->inst_exe, inst->exe, sizeof(f->inst_exe));
 	snprintf(f->app_id, sizeof(f->app_id), "%s", proc->app ? proc->app->id : "");
+	f->by_destination = proc->by_destination;
 	f->pid = proc->pid;
 	f->start_ns = proc->start_ns;
 	f->ppid = proc->ppid;
@@ -543,14 +664,56 @@ static const char *transport_of(uint16_t proto)
 	return proto == IPPROTO_TCP ? "tcp" : proto == IPPROTO_UDP ? "udp" : NULL;
 }
 
+/*
+ * The analyst's sentence for an upload: who, where to, and, when the instance had opened other
+ * files, why this one (numbers only: no name or path goes in it).
+ */
+static void upload_why(const struct staged_file *f, const struct rules_app *app,
+		       const struct corr_upload *up, char *out, size_t out_len)
+{
+	const struct rules_app *to = up->dest_app;
+	char who[96];
+	int n;
+
+	if (f->by_destination)
+		snprintf(
+			who, sizeof(who),
+			"a program the catalog does not name (%s), talking to the channel's servers,",
+			f->comm);
+	else if (app && app->kind == RULES_APP_BROWSER)
+		snprintf(who, sizeof(who), "a web browser (%s)",
+			 f->inst_comm[0] ? f->inst_comm : f->comm);
+	else
+		snprintf(who, sizeof(who), "this app");
+	n = snprintf(
+		out, out_len,
+		"%s opened this file, then sent %s%s%s as many bytes as the file weighs once prepared for upload",
+		who, to ? "to " : "", to ? to->name : "", to ? "" : "out");
+
+	if (n < 0 || (size_t)n >= out_len || up->choice.candidates < 2)
+		return;
+	if (up->choice.runner_up_size >= 0)
+		snprintf(
+			out + n, out_len - (size_t)n,
+			"; of %u files it had opened, this one's expected upload is the closest to the bytes sent (%.1f %% off; the next closest, %.1f %% off)",
+			up->choice.candidates, up->choice.error * 100.0,
+			up->choice.runner_up_error * 100.0);
+	else
+		snprintf(
+			out + n, out_len - (size_t)n,
+			"; of %u files it had opened, only this one's size fits the bytes sent (%.1f %% off)",
+			up->choice.candidates, up->choice.error * 100.0);
+}
+
 static void on_outcome(void *ctx, const struct staged_file *f, const struct corr_upload *up)
 {
 	struct host_events *h = ctx;
 	const struct rules_app *app = f->app_id[0] ? rules_app_by_id(h->rules, f->app_id) : NULL;
-	char uid[16], src[INET6_ADDRSTRLEN], dst[INET6_ADDRSTRLEN];
+	const struct rules_app *channel = up && up->dest_app ? up->dest_app : app;
+	char uid[16], src[INET6_ADDRSTRLEN], dst[INET6_ADDRSTRLEN], why[512];
 	struct rules_event_info info = {
 		.event = up ? RULES_EVENT_FILE_UPLOAD : RULES_EVENT_FILE_READ,
-		.app = up && up->dest_app ? up->dest_app : app,
+		.app = channel,
 		.user = uid,
 		.file_path = f->path,
 		.sha256 = f->sha256[0] ? f->sha256 : NULL,
@@ -566,22 +729,35 @@ static void on_outcome(void *ctx, const struct staged_file *f, const struct corr
 		.process_executable = f->exe[0] ? f->exe : NULL,
 		.process_command_line = f->cmdline[0] ? f->cmdline : NULL,
 		.container_id = f->container_id[0] ? f->container_id : NULL,
-		.app = info.app ? info.app->name : NULL,
+		.app = app ? app->name : NULL,
+		.app_instance_pid = (int)f->inst_pid,
+		.app_instance_name = f->inst_comm[0] ? f->inst_comm : NULL,
+		.app_instance_executable = f->inst_exe[0] ? f->inst_exe : NULL,
 		.file_path = f->path,
 		.file_size = f->size,
 		.file_sha256 = f->sha256[0] ? f->sha256 : NULL,
 		.verdict = &f->verdict,
 	};
 
+	if (rules_app_is_channel(channel)) {
+		alert.channel_id = channel->id;
+		alert.channel_name = channel->name;
+		alert.channel_kind = rules_app_kind_name(channel->kind);
+	}
 	if (up) {
 		h->stats.uploads++;
-		alert.why =
-			"a messaging app opened this file, then sent as many bytes as the file weighs once encrypted for upload";
+		upload_why(f, app, up, why, sizeof(why));
+		alert.why = why;
 		upload.bytes = up->bytes;
 		upload.expected = up->expected;
 		upload.flows = up->flows;
 		upload.delay_ms = (int64_t)(up->delay_ns / 1000000u);
 		upload.sender_pid = up->sender_pid != f->pid ? (int)up->sender_pid : 0;
+		upload.candidates = up->choice.candidates;
+		upload.in_range = up->choice.in_range;
+		upload.match_error = up->choice.error;
+		upload.runner_up_size = up->choice.runner_up_size;
+		upload.runner_up_error = up->choice.runner_up_error;
 		alert.upload = &upload;
 		if (up->tuple.family) {
 			format_addr(up->tuple.family, up->tuple.saddr, src, sizeof(src));
@@ -597,7 +773,9 @@ static void on_outcome(void *ctx, const struct staged_file *f, const struct corr
 	} else {
 		h->stats.read_only++;
 		alert.why =
-			"a messaging app opened a file holding personal data or an official document; no matching upload followed";
+			f->by_destination ?
+				"a program the catalog does not name, talking to a consumer channel's servers, opened a file holding personal data or an official document; no matching upload followed" :
+				"an app of a consumer channel opened a file holding personal data or an official document; no matching upload followed";
 	}
 	snprintf(uid, sizeof(uid), "%u", f->uid);
 	decide_and_send(h, &f->verdict, &info, &alert);
@@ -746,6 +924,12 @@ int host_events_on_event(void *ctx, const struct raqib_event_hdr *hdr)
 	case RAQIB_EV_TLS_BIND:
 		tls_streams_bind(h->tls, (const struct raqib_event_tls_bind *)hdr);
 		break;
+	case RAQIB_EV_PACKET:
+		packet_names_on_packet(h->names, (const struct raqib_event_packet *)hdr);
+		break;
+	case RAQIB_EV_DEST:
+		on_dest(h, (const struct raqib_event_dest *)hdr);
+		break;
 	default:
 		break;
 	}
@@ -774,8 +958,9 @@ static void refresh_app(void *ctx, struct proc_info *info)
 
 	if (!app)
 		app = rules_app_by_comm(rules, info->comm);
-	/* a helper process keeps the app of its tree, by id in the new catalog */
-	if (!app && info->watched && info->app)
+	/* a helper process keeps the app of its tree, and a process watched for where it connected
+	 * its channel, by id in the new catalog */
+	if ((!app || info->by_destination) && info->watched && info->app)
 		app = rules_app_by_id(rules, info->app->id);
 	info->app = app;
 }
@@ -803,9 +988,16 @@ void host_events_get_stats(const struct host_events *h, struct host_events_stats
 {
 	struct proc_table_stats ps;
 
+	struct packet_names_stats ns;
+
 	*stats = h->stats;
 	proc_table_get_stats(h->procs, &ps);
 	stats->proc_refused = ps.refused;
+	packet_names_get_stats(h->names, &ns);
+	stats->names_dns = ns.dns_answers;
+	stats->names_hellos = ns.hellos + ns.quic_initials;
+	stats->names_connections = ns.named;
+	stats->names_quic_unknown = ns.quic_unknown;
 }
 
 void host_events_report(const struct host_events *h, host_events_put_fn put, void *ctx)
@@ -822,6 +1014,7 @@ void host_events_report(const struct host_events *h, host_events_put_fn put, voi
 		{ "host.inspected", &s.inspected },
 		{ "host.cache_hits", &s.cache_hits },
 		{ "host.binaries", &s.binaries },
+		{ "host.emails_only", &s.emails_only },
 		{ "host.flow_records", &s.flow_records },
 		{ "host.tls_records", &s.tls_records },
 		{ "host.staged", &s.staged },
@@ -829,6 +1022,10 @@ void host_events_report(const struct host_events *h, host_events_put_fn put, voi
 		{ "host.read_only", &s.read_only },
 		{ "host.tls_streams", &s.tls_streams },
 		{ "host.tls_confirmed", &s.tls_confirmed },
+		{ "host.names.dns", &s.names_dns },
+		{ "host.names.handshakes", &s.names_hellos },
+		{ "host.names.connections", &s.names_connections },
+		{ "host.names.quic_unknown", &s.names_quic_unknown },
 		{ "host.alerts", &s.alerts },
 		{ "host.shadow", &s.shadow },
 		{ "host.drops.inspect_failed", &s.inspect_failed },
@@ -846,4 +1043,11 @@ void host_events_report(const struct host_events *h, host_events_put_fn put, voi
 	}
 	snprintf(v, sizeof(v), "%zu", cs.pending);
 	put(ctx, "host.pending", v);
+	for (int i = OWN_FILE_NO + 1; i < OWN_FILE_MAX; i++) {
+		char key[48];
+
+		snprintf(key, sizeof(key), "host.own_files.%s", own_file_name(i));
+		snprintf(v, sizeof(v), "%llu", (unsigned long long)s.own_files[i]);
+		put(ctx, key, v);
+	}
 }

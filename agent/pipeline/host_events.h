@@ -23,6 +23,7 @@
 #include "outbox/alert.h"
 #include "pipeline/conn_table.h"
 #include "pipeline/correlator.h"
+#include "pipeline/own_files.h"
 
 struct host_events;
 
@@ -43,6 +44,7 @@ struct host_events_config {
 	struct correlator_config corr;
 	size_t max_tls_streams;
 	uint64_t tls_idle_ns; /* a TLS stream idle this long is decided */
+	const char *dpkg_info_dir; /* dpkg's file lists (own_files.h); NULL: /var/lib/dpkg/info */
 };
 
 /* Defaults: 64k processes, correlator defaults, 64 TLS streams, 2 s idle. */
@@ -61,6 +63,9 @@ struct host_events_stats {
 	uint64_t inspect_failed; /* file gone, replaced, unreadable */
 	uint64_t cache_hits; /* file versions inspected before */
 	uint64_t binaries; /* executables and libraries (ELF): not documents, not inspected */
+	uint64_t emails_only; /* files whose only personal data is e-mail addresses: not staged */
+	/* opens of the app's own files, by reason (own_files.h): never inspected nor staged */
+	uint64_t own_files[OWN_FILE_MAX];
 	uint64_t duplicates; /* same file opened again while staged: no new alert */
 	uint64_t staged;
 	uint64_t uploads; /* staged files matched to an upload */
@@ -71,6 +76,12 @@ struct host_events_stats {
 	uint64_t shadow; /* decisions of rules in shadow mode: counted, not alerted */
 	uint64_t alerts_failed; /* the sink refused the alert */
 	uint64_t proc_refused; /* process table full */
+	uint64_t watched_by_dest; /* processes watched for connecting to a channel */
+	/* server names from the names tier's packets (packet_names.h) */
+	uint64_t names_dns; /* addresses named by DNS answers */
+	uint64_t names_hellos; /* TLS ClientHellos and QUIC Initials seen */
+	uint64_t names_connections; /* connections named by their SNI */
+	uint64_t names_quic_unknown; /* QUIC Initials of a version not known */
 };
 
 /* rules must outlive the object. NULL + errno on failure. */

@@ -31,7 +31,11 @@
 #include "decision.h"
 #include "net/dns.h"
 #include "net/gtpu.h"
+#include "net/ip_packet.h"
 #include "net/name_cache.h"
+#include "net/quic_initial.h"
+#include "net/stun.h"
+#include "net/tls_hello.h"
 
 /*
  * nDPI needs a handful of packets per flow; past this it is asked for its best guess. 24 is
@@ -49,6 +53,12 @@
 #define MDNS_PORT	 5353
 #define LLMNR_PORT	 5355
 
+/*
+ * What nDPI 4.2 does not know is looked for on this many packets of a flow with payload, both
+ * ways (STUN and TURN messages come and go; a relay's realm is in its answer).
+ */
+#define SIGNATURE_MAX_PACKETS 32
+
 /* Expiry runs at most this often (capture time): its cost is the flows it releases. */
 #define EXPIRE_INTERVAL_US 1000000u
 
@@ -61,6 +71,8 @@ struct net_inspect {
 	struct ndpi_detection_module_struct *ndpi;
 	struct flow_table *flows;
 	struct name_cache *names;
+	struct quic_initial *quic; /* QUIC Initials nDPI 4.2 cannot read (v2, later drafts) */
+	struct tls_hello *hello;
 	struct flow_table *endpoints; /* client UDP sockets -> app (flow->user: the app) */
 	struct flow_table *services; /* server address, port, protocol -> app */
 	struct cleartext *cleartext;
@@ -79,20 +91,9 @@ struct flow_state {
 	bool endpoint_learnt; /* own_app is settled and was taught to the side tables */
 	const struct rules_app *own_app; /* named by the flow's own clues (not its neighbours') */
 	enum attribution_source own_source;
+	const char *signature; /* nDPI name a newer nDPI gives it (net/stun.h...), or NULL */
+	uint8_t signature_packets; /* looked at for signatures so far */
 	char server_name[sizeof(((struct ndpi_flow_struct *)0)->host_server_name)];
-};
-
-/* The fields of one parsed packet the path uses. */
-struct parsed {
-	uint8_t family;
-	uint8_t proto;
-	const uint8_t *src, *dst;
-	size_t addr_len;
-	uint16_t sport, dport;
-	uint32_t seq;
-	uint8_t tcp_flags;
-	const uint8_t *payload;
-	size_t payload_len;
 };
 
 static void end_flow(struct net_inspect *net, struct flow *flow, enum flow_end why);
@@ -154,7 +155,10 @@ struct net_inspect *net_inspect_new(const struct rules *rules, alert_sink_fn sin
 	net->endpoints = flow_table_new(or_default(config->max_names, 65536), NULL, NULL);
 	net->services = flow_table_new(or_default(config->max_names, 65536), NULL, NULL);
 	net->cleartext = cleartext_new(rules, &ccfg, on_object, net);
-	if (!net->flows || !net->names || !net->endpoints || !net->services || !net->cleartext)
+	net->quic = quic_initial_new();
+	net->hello = tls_hello_new();
+	if (!net->flows || !net->names || !net->endpoints || !net->services || !net->cleartext ||
+	    !net->quic || !net->hello)
 		goto err_free;
 	return net;
 
@@ -174,105 +178,11 @@ void net_inspect_free(struct net_inspect *net)
 	flow_table_free(net->services);
 	name_cache_free(net->names);
 	cleartext_free(net->cleartext);
+	quic_initial_free(net->quic);
+	tls_hello_free(net->hello);
 	if (net->ndpi)
 		ndpi_exit_detection_module(net->ndpi);
 	free(net);
-}
-
-static int parse_transport(struct parsed *p, const uint8_t *l4, size_t len)
-{
-	if (p->proto == IPPROTO_TCP) {
-		size_t hlen;
-
-		if (len < 20)
-			return -EINVAL;
-		hlen = (size_t)(l4[12] >> 4) * 4;
-		if (hlen < 20 || hlen > len)
-			return -EINVAL;
-		p->sport = (uint16_t)(l4[0] << 8 | l4[1]);
-		p->dport = (uint16_t)(l4[2] << 8 | l4[3]);
-		p->seq = (uint32_t)l4[4] << 24 | (uint32_t)l4[5] << 16 | (uint32_t)l4[6] << 8 |
-			 l4[7];
-		p->tcp_flags = l4[13];
-		p->payload = l4 + hlen;
-		p->payload_len = len - hlen;
-		return 0;
-	}
-	if (p->proto == IPPROTO_UDP) {
-		size_t ulen;
-
-		if (len < 8)
-			return -EINVAL;
-		ulen = (size_t)(l4[4] << 8 | l4[5]);
-		/* a UDP length shorter than its header is bogus; a longer one was cut by snaplen */
-		if (ulen < 8)
-			return -EINVAL;
-		if (ulen < len)
-			len = ulen;
-		p->sport = (uint16_t)(l4[0] << 8 | l4[1]);
-		p->dport = (uint16_t)(l4[2] << 8 | l4[3]);
-		p->payload = l4 + 8;
-		p->payload_len = len - 8;
-		return 0;
-	}
-	return -ENOENT;
-}
-
-static int parse_ipv4(struct parsed *p, const uint8_t *ip, size_t len)
-{
-	size_t hlen, total;
-
-	if (len < 20)
-		return -EINVAL;
-	hlen = (size_t)(ip[0] & 0x0f) * 4;
-	total = (size_t)(ip[2] << 8 | ip[3]);
-	if (hlen < 20 || total < hlen || hlen > len)
-		return -EINVAL;
-	if (total < len)
-		len = total; /* Ethernet padding */
-	if ((ip[6] & 0x1f) || ip[7])
-		return -ENOENT; /* a non-first fragment has no transport header */
-	p->family = AF_INET;
-	p->proto = ip[9];
-	p->src = ip + 12;
-	p->dst = ip + 16;
-	p->addr_len = 4;
-	return parse_transport(p, ip + hlen, len - hlen);
-}
-
-static int parse_ipv6(struct parsed *p, const uint8_t *ip, size_t len)
-{
-	size_t off = 40, payload;
-	uint8_t next;
-
-	if (len < 40)
-		return -EINVAL;
-	payload = (size_t)(ip[4] << 8 | ip[5]);
-	if (40 + payload < len)
-		len = 40 + payload;
-	next = ip[6];
-	/* Skip extension headers (RFC 8200 section 4): hop-by-hop, routing, destination options. */
-	while (next == 0 || next == 43 || next == 60 || next == 44) {
-		if (off + 8 > len)
-			return -EINVAL;
-		if (next == 44) {
-			if ((ip[off + 2] << 8 | ip[off + 3]) & 0xfff8)
-				return -ENOENT; /* non-first fragment */
-			next = ip[off];
-			off += 8;
-			continue;
-		}
-		next = ip[off];
-		off += ((size_t)ip[off + 1] + 1) * 8;
-	}
-	if (off > len)
-		return -EINVAL;
-	p->family = AF_INET6;
-	p->proto = next;
-	p->src = ip + 8;
-	p->dst = ip + 24;
-	p->addr_len = 16;
-	return parse_transport(p, ip + off, len - off);
 }
 
 static bool is_name_service_port(uint16_t port)
@@ -298,7 +208,7 @@ static void learn_server_name(struct net_inspect *net, const struct flow *flow,
 }
 
 static void classify(struct net_inspect *net, struct flow *flow, struct flow_state *st,
-		     const struct packet *pkt, const struct parsed *p)
+		     const struct packet *pkt, const struct ip_packet *p)
 {
 	unsigned short len = pkt->l3_len > 0xffff ? 0xffff : (unsigned short)pkt->l3_len;
 
@@ -355,7 +265,7 @@ static int on_dns_answer(void *ctx, int family, const uint8_t *addr, const char 
 	return 0;
 }
 
-static void learn_dns(struct net_inspect *net, const struct parsed *p)
+static void learn_dns(struct net_inspect *net, const struct ip_packet *p)
 {
 	int rc;
 
@@ -430,9 +340,11 @@ static const struct rules_app *attribute(struct net_inspect *net, const struct f
 	struct attribution_clues clues = {
 		.owner_app = owner ? owner->app : NULL,
 		.ndpi_name = ndpi,
+		.signature = st->signature,
 		.server_name = st->server_name,
 		.family = flow->key.family,
 		.server_addr = flow->server_addr,
+		.server_port = flow->server_port,
 		.service_app = with_endpoint ? side_app(net->services, flow, true) : NULL,
 		.endpoint_app = with_endpoint ? side_app(net->endpoints, flow, false) : NULL,
 	};
@@ -634,7 +546,7 @@ static void end_flow(struct net_inspect *net, struct flow *flow, enum flow_end w
  * the capture started mid-connection and the sender's port looks like a service's while the
  * receiver's looks ephemeral (IANA and Linux ephemeral ranges start at 49152 and 32768).
  */
-static bool sender_is_server(const struct parsed *p)
+static bool sender_is_server(const struct ip_packet *p)
 {
 	if (p->proto == IPPROTO_TCP && (p->tcp_flags & TCP_SYN))
 		return (p->tcp_flags & TCP_ACK) != 0;
@@ -643,7 +555,7 @@ static bool sender_is_server(const struct parsed *p)
 	return p->sport < 32768 && p->dport >= 32768 && !is_name_service_port(p->dport);
 }
 
-static struct flow *lookup_flow(struct net_inspect *net, const struct parsed *p,
+static struct flow *lookup_flow(struct net_inspect *net, const struct ip_packet *p,
 				const struct packet *pkt)
 {
 	struct flow_state *st;
@@ -678,11 +590,51 @@ static struct flow *lookup_flow(struct net_inspect *net, const struct parsed *p,
 static int inspect_ip(struct net_inspect *net, const struct packet *pkt, bool tunneled);
 
 /*
+ * What Debian's nDPI 4.2 does not know, on a flow's first packets with payload: STUN and TURN
+ * messages that name a call's app (net/stun.h), WhatsApp's chat prologue
+ * (net/app_signatures.h), and the server name in a QUIC Initial of a version 4.2 does not
+ * decrypt (net/quic_initial.h). A finding made after the flow taught its neighbours teaches
+ * them again.
+ */
+static void look_for_signatures(struct net_inspect *net, struct flow *flow, struct flow_state *st,
+				const struct ip_packet *p, enum flow_dir dir, uint64_t ts_us)
+{
+	const uint8_t *hello;
+	size_t hello_len;
+	int rc;
+
+	if (!p->payload_len || st->signature_packets >= SIGNATURE_MAX_PACKETS)
+		return;
+	st->signature_packets++;
+	if (!st->signature) {
+		st->signature = stun_app_name(p->payload, p->payload_len);
+		if (!st->signature && p->proto == IPPROTO_TCP && dir == FLOW_DIR_TO_SERVER &&
+		    st->signature_packets == 1 &&
+		    app_signature_is_whatsapp_prologue(p->payload, p->payload_len))
+			st->signature = "WhatsApp";
+		if (st->signature)
+			st->endpoint_learnt = false;
+	}
+	if (p->proto != IPPROTO_UDP || dir != FLOW_DIR_TO_SERVER || st->server_name[0] ||
+	    !quic_packet_version(p->payload, p->payload_len))
+		return;
+	rc = quic_initial_feed(net->quic, p->payload, p->payload_len, &hello, &hello_len);
+	if ((rc == 1 && tls_hello_sni_message(net->hello, hello, hello_len, st->server_name,
+					      sizeof(st->server_name)) == 0) ||
+	    (rc == 2 && tls_hello_sni_prefix(hello, hello_len, st->server_name,
+					     sizeof(st->server_name)) == 0)) {
+		name_cache_put(net->names, flow->key.family, flow->server_addr, st->server_name,
+			       NAME_SOURCE_SNI, ts_us);
+		st->endpoint_learnt = false;
+	}
+}
+
+/*
  * A GTP-U packet (gtpu.h) is inspected as the inner packet it carries: its flow, not the
  * tunnel's, is the app's. One level only: a tunnel inside a tunnel is inspected as UDP.
  */
 static bool inspect_tunneled(struct net_inspect *net, const struct packet *pkt,
-			     const struct parsed *p, int *err)
+			     const struct ip_packet *p, int *err)
 {
 	struct packet inner = { .ts_us = pkt->ts_us, .vlan_id = pkt->vlan_id };
 
@@ -708,7 +660,7 @@ int net_inspect_on_packet(void *ctx, const struct packet *pkt)
 
 static int inspect_ip(struct net_inspect *net, const struct packet *pkt, bool tunneled)
 {
-	struct parsed p = { 0 };
+	struct ip_packet p = { 0 };
 	struct flow_state *st;
 	struct flow *flow;
 	enum flow_dir dir;
@@ -718,17 +670,7 @@ static int inspect_ip(struct net_inspect *net, const struct packet *pkt, bool tu
 		net->stats.malformed++;
 		return 0;
 	}
-	switch (pkt->l3[0] >> 4) {
-	case 4:
-		err = parse_ipv4(&p, pkt->l3, pkt->l3_len);
-		break;
-	case 6:
-		err = parse_ipv6(&p, pkt->l3, pkt->l3_len);
-		break;
-	default:
-		err = -EINVAL;
-		break;
-	}
+	err = ip_packet_parse(pkt->l3, pkt->l3_len, &p);
 	if (err == -ENOENT) {
 		net->stats.not_tcp_udp++;
 		return 0;
@@ -752,6 +694,7 @@ static int inspect_ip(struct net_inspect *net, const struct packet *pkt, bool tu
 	if (p.proto == IPPROTO_TCP)
 		flow_table_tcp_update(net->flows, flow, dir, p.tcp_flags);
 	classify(net, flow, st, pkt, &p);
+	look_for_signatures(net, flow, st, &p, dir, pkt->ts_us);
 	learn_dns(net, &p);
 	if (st->classified && !st->endpoint_learnt)
 		learn_endpoint(net, flow, st, flow_owner(net, flow));

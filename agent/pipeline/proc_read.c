@@ -8,8 +8,10 @@
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -47,6 +49,70 @@ int proc_read_cmdline(uint32_t pid, char *out, size_t out_len)
 		if (out[i] == '\0' || out[i] == '\n')
 			out[i] = ' ';
 	out[n] = '\0';
+	return 0;
+}
+
+void proc_option_value(const char *args, size_t len, const char *const *options, size_t n_options,
+		       char *out, size_t out_len)
+{
+	const char *end = args + len;
+
+	out[0] = '\0';
+	for (const char *a = args; a < end; a += strnlen(a, (size_t)(end - a)) + 1) {
+		size_t alen = strnlen(a, (size_t)(end - a));
+
+		for (size_t i = 0; i < n_options; i++) {
+			size_t olen = strlen(options[i]);
+			const char *value = NULL;
+
+			if (alen > olen && strncmp(a, options[i], olen) == 0 && a[olen] == '=')
+				value = a + olen + 1;
+			else if (alen == olen && strncmp(a, options[i], olen) == 0 &&
+				 a + alen + 1 < end)
+				value = a + alen + 1;
+			if (!value)
+				continue;
+			if (strnlen(value, (size_t)(end - value)) < out_len)
+				snprintf(out, out_len, "%.*s",
+					 (int)strnlen(value, (size_t)(end - value)), value);
+			return;
+		}
+	}
+}
+
+int proc_read_option_value(uint32_t pid, const char *const *options, size_t n_options, char *out,
+			   size_t out_len)
+{
+	char path[64], args[16384], cwd[PATH_MAX], abs[2 * PATH_MAX], canon[PATH_MAX];
+	const char *result = canon;
+	ssize_t n;
+
+	out[0] = '\0';
+	if (!n_options)
+		return 0;
+	snprintf(path, sizeof(path), "/proc/%u/cmdline", pid);
+	n = read_small(path, args, sizeof(args));
+	if (n < 0)
+		return (int)n;
+	proc_option_value(args, (size_t)n, options, n_options, out, out_len);
+	if (!out[0] || out[0] == '/')
+		return 0;
+	snprintf(path, sizeof(path), "/proc/%u/cwd", pid);
+	n = readlink(path, cwd, sizeof(cwd) - 1);
+	if (n <= 0) {
+		out[0] = '\0';
+		return n < 0 ? -errno : -ENOENT;
+	}
+	cwd[n] = '\0';
+	snprintf(abs, sizeof(abs), "%s/%s", cwd, out);
+	/* canonical, as the kernel's paths are ("../x" resolved); as given when it does not exist */
+	if (!realpath(abs, canon))
+		result = abs;
+	if (strlen(result) >= out_len) {
+		out[0] = '\0';
+		return -ENAMETOOLONG;
+	}
+	memcpy(out, result, strlen(result) + 1);
 	return 0;
 }
 

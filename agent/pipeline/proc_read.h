@@ -39,6 +39,21 @@ void proc_container_id(const char *cgroup_text, char *out, size_t out_len);
  */
 void proc_sandbox_path(const char *cgroup_text, char *out, size_t out_len);
 
+/*
+ * The value of the first of options found in a command line (len bytes of NUL-separated
+ * arguments, as in /proc/PID/cmdline): "OPTION=VALUE", or OPTION then VALUE as the next
+ * argument. out is empty when none is given (or its value does not fit).
+ */
+void proc_option_value(const char *args, size_t len, const char *const *options, size_t n_options,
+		       char *out, size_t out_len);
+
+/*
+ * proc_option_value() of pid's command line; a relative value is made absolute against pid's
+ * working directory. Returns 0 or -errno (out empty).
+ */
+int proc_read_option_value(uint32_t pid, const char *const *options, size_t n_options, char *out,
+			   size_t out_len);
+
 /* proc_sandbox_path() of pid's /proc/PID/cgroup. Returns 0 or -errno. */
 int proc_read_sandbox_path(uint32_t pid, char *out, size_t out_len);
 

@@ -28,6 +28,8 @@ struct proc_info {
 	char exe[RAQIB_PATH_MAX]; /* path passed to exec */
 	const struct rules_app *app; /* app from the catalog (owned by the rules), or NULL */
 	bool watched;
+	/* app is the channel its connection went to, not what its executable says (renamed, curl) */
+	bool by_destination;
 	char cmdline[PROC_CMDLINE_MAX]; /* arguments joined by spaces, cut; may be empty */
 	uint64_t cgroup_id; /* cgroup v2 id (joins cgroup_skb counters) */
 	char container_id[PROC_CONTAINER_MAX]; /* Docker/Podman/containerd id, or "" */

@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
+#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -30,6 +31,7 @@
 #include "raqib/log.h"
 #include "core.skel.h"
 #include "event_decode.h"
+#include "names_tier.h"
 #include "probe.skel.h"
 #include "tls_probes.h"
 
@@ -46,9 +48,12 @@ struct scan_slot {
 struct bpf_sensor {
 	struct core *skel;
 	struct tls_probes *tls;
+	struct names_tier *names;
 	struct ring_buffer *rb;
 	host_event_sink_fn sink;
 	void *sink_ctx;
+	bool (*watch_exe)(void *ctx, const char *exe);
+	void *watch_exe_ctx;
 	struct bpf_sensor_stats stats;
 	struct bpf_sensor_status status;
 	struct scan_slot *scan_prev, *scan_next;
@@ -74,8 +79,8 @@ struct flow_value {
 _Static_assert(sizeof(struct flow_value) == 88, "flow_state layout of core.bpf.c");
 
 static const char *const part_names[BPF_PART_MAX] = {
-	[BPF_PART_CORE] = "core", [BPF_PART_TLS] = "tls",	[BPF_PART_FENTRY] = "fentry",
-	[BPF_PART_LSM] = "lsm",	  [BPF_PART_KPROBE] = "kprobe",
+	[BPF_PART_CORE] = "core",     [BPF_PART_TLS] = "tls", [BPF_PART_NAMES] = "names",
+	[BPF_PART_FENTRY] = "fentry", [BPF_PART_LSM] = "lsm", [BPF_PART_KPROBE] = "kprobe",
 };
 
 const char *bpf_part_state_name(enum bpf_part_state state)
@@ -99,6 +104,7 @@ void bpf_sensor_config_default(struct bpf_sensor_config *c)
 {
 	memset(c, 0, sizeof(*c));
 	c->tls = true;
+	c->names = true;
 	c->tls_max_bytes = 4 * RAQIB_TLS_CHUNK_MAX;
 	c->flow_report_bytes = 1u << 20;
 	c->flow_burst_gap_ms = 100;
@@ -232,19 +238,42 @@ static void follow_tls(struct bpf_sensor *s, const union event_buf *b)
 	}
 }
 
+/* Marks pid watched in the kernel (a process userspace decided to watch). */
+static bool mark_watched(struct bpf_sensor *s, uint32_t pid)
+{
+	__u8 one = 1;
+	__u32 k = pid;
+
+	return bpf_map_update_elem(bpf_map__fd(s->skel->maps.raqib_watched), &k, &one, BPF_ANY) ==
+	       0;
+}
+
 static int on_record(void *ctx, void *data, size_t size)
 {
 	struct bpf_sensor *s = ctx;
-	int err = event_decode(data, size, &s->buf);
+	union event_buf *b = &s->buf;
+	int err = event_decode(data, size, b);
 
 	if (err) {
 		s->stats.bad_records++;
 		return 0; /* skip it, go on */
 	}
+	/* an app the catalog names by its install path only: watched from its exec on */
+	if (b->hdr.kind == RAQIB_EV_EXEC && !(b->exec.flags & RAQIB_EVF_WATCHED) && s->watch_exe &&
+	    b->hdr.pid != (uint32_t)getpid() && s->watch_exe(s->watch_exe_ctx, b->exec.filename) &&
+	    mark_watched(s, b->hdr.pid)) {
+		b->exec.flags |= RAQIB_EVF_WATCHED;
+		s->stats.watched_by_path++;
+	}
 	if (s->tls)
-		follow_tls(s, &s->buf);
+		follow_tls(s, b);
 	s->stats.records++;
-	s->sink(s->sink_ctx, &s->buf.hdr);
+	if (b->hdr.kind == RAQIB_EV_DEST) {
+		s->stats.watched_by_dest++;
+		if (s->tls)
+			tls_probes_scan_pid(s->tls, b->hdr.pid);
+	}
+	s->sink(s->sink_ctx, &b->hdr);
 	return 0;
 }
 
@@ -262,6 +291,92 @@ static int fill_watch_names(struct bpf_sensor *s, const char *const *names, size
 			return -errno;
 	}
 	return 0;
+}
+
+/*
+ * The hash of a server name's suffix as names.bpf.c computes it over a ClientHello's SNI: bytes
+ * read from the last to the first, lower case, FNV-1a (events.h).
+ */
+static uint64_t name_suffix_hash(const char *suffix)
+{
+	uint64_t h = RAQIB_NAME_HASH_SEED;
+
+	for (size_t i = strlen(suffix); i > 0; i--)
+		h = (h ^ (uint8_t)tolower((unsigned char)suffix[i - 1])) * RAQIB_NAME_HASH_MUL;
+	return h;
+}
+
+static void dest_app_value(struct raqib_dest_app *v, const char *app_id, bool exact)
+{
+	memset(v, 0, sizeof(*v));
+	snprintf(v->app_id, sizeof(v->app_id), "%s", app_id);
+	v->exact = exact;
+}
+
+/* Empties a hash map or an LPM trie (keys of 32 bytes at most). */
+static int empty_map(int fd)
+{
+	uint8_t key[32];
+
+	while (bpf_map_get_next_key(fd, NULL, key) == 0)
+		if (bpf_map_delete_elem(fd, key))
+			return -errno;
+	return 0;
+}
+
+int bpf_sensor_set_destinations(struct bpf_sensor *s, const struct bpf_sensor_dests *d,
+				size_t *skipped)
+{
+	int names_fd = bpf_map__fd(s->skel->maps.raqib_dest_names);
+	int ranges_fd = bpf_map__fd(s->skel->maps.raqib_dest_ranges);
+	size_t skip = 0;
+	int rc;
+
+	rc = empty_map(names_fd);
+	if (!rc)
+		rc = empty_map(ranges_fd);
+	/* exact names first: a wildcard for the same suffix replaces them */
+	for (int pass = 0; !rc && pass < 2; pass++) {
+		for (size_t i = 0; !rc && i < d->n_names; i++) {
+			const char *p = d->names[i].pattern;
+			bool wild = strncmp(p, "*.", 2) == 0;
+			struct raqib_dest_app v;
+			uint64_t h;
+
+			if (strpbrk(wild ? p + 2 : p, "*?[") || strlen(p) >= RAQIB_SNI_MAX) {
+				skip += pass == 0;
+				continue;
+			}
+			if (wild != (pass == 1))
+				continue;
+			h = name_suffix_hash(wild ? p + 2 : p);
+			dest_app_value(&v, d->names[i].app_id, !wild);
+			if (bpf_map_update_elem(names_fd, &h, &v, wild ? BPF_ANY : BPF_NOEXIST) &&
+			    errno != EEXIST)
+				rc = -errno;
+		}
+	}
+	for (size_t i = 0; !rc && i < d->n_ranges; i++) {
+		const struct bpf_dest_range *r = &d->ranges[i];
+		struct raqib_dest_range_key k = { 0 };
+		struct raqib_dest_app v;
+
+		/* IPv4 as ::ffff:a.b.c.d, as the connect hook looks it up */
+		if (r->family == AF_INET) {
+			k.addr[10] = k.addr[11] = 0xff;
+			memcpy(k.addr + 12, r->addr, 4);
+			k.prefixlen = 96 + r->bits;
+		} else {
+			memcpy(k.addr, r->addr, 16);
+			k.prefixlen = r->bits;
+		}
+		dest_app_value(&v, r->app_id, false);
+		if (bpf_map_update_elem(ranges_fd, &k, &v, BPF_ANY))
+			rc = -errno;
+	}
+	if (skipped)
+		*skipped = skip;
+	return rc;
 }
 
 int bpf_sensor_set_watch_names(struct bpf_sensor *s, const char *const *names, size_t n)
@@ -470,6 +585,12 @@ static int load_core(struct bpf_sensor *s, const struct bpf_sensor_config *c, ch
 		snprintf(err, err_len, "cannot fill the watch list: %s", strerror(-rc));
 		return rc;
 	}
+	rc = bpf_sensor_set_destinations(s, &c->dests, NULL);
+	if (rc) {
+		snprintf(err, err_len, "cannot fill the channels' names and ranges: %s",
+			 strerror(-rc));
+		return rc;
+	}
 	rc = core__attach(s->skel);
 	if (rc) {
 		snprintf(err, err_len, "cannot attach the core BPF programs: %s", strerror(-rc));
@@ -516,12 +637,40 @@ static void load_tls(struct bpf_sensor *s, const struct bpf_sensor_config *c)
 		 (chunks ? chunks : 1) * RAQIB_TLS_CHUNK_MAX);
 }
 
+static void load_names(struct bpf_sensor *s, const struct bpf_sensor_config *c)
+{
+	struct names_tier_maps maps = {
+		.events = bpf_map__fd(s->skel->maps.raqib_events),
+		.watched = bpf_map__fd(s->skel->maps.raqib_watched),
+		.tls_active = bpf_map__fd(s->skel->maps.raqib_tls_active),
+		.drops = bpf_map__fd(s->skel->maps.raqib_drops),
+		.dest_names = bpf_map__fd(s->skel->maps.raqib_dest_names),
+		.dest_ranges = bpf_map__fd(s->skel->maps.raqib_dest_ranges),
+		.dest_socks = bpf_map__fd(s->skel->maps.raqib_dest_socks),
+		.dest_gate = bpf_map__fd(s->skel->maps.raqib_dest_gate),
+	};
+	char err[256], where[256];
+
+	if (!c->names) {
+		set_part(s, BPF_PART_NAMES, BPF_PART_OFF, "turned off (--no-names)");
+		return;
+	}
+	s->names = names_tier_new(&maps, where, sizeof(where), err, sizeof(err));
+	if (!s->names) {
+		set_part(s, BPF_PART_NAMES, BPF_PART_UNAVAILABLE, "%s", err);
+		s->status.degraded = true;
+		return;
+	}
+	set_part(s, BPF_PART_NAMES, BPF_PART_ATTACHED,
+		 "cgroup_skb on %s: DNS answers, TLS ClientHellos, QUIC Initials", where);
+}
+
 static void log_status(const struct bpf_sensor *s)
 {
 	for (int i = 0; i < BPF_PART_MAX; i++) {
 		const struct bpf_part_status *p = &s->status.parts[i];
 
-		if (p->state == BPF_PART_UNAVAILABLE && i <= BPF_PART_TLS)
+		if (p->state == BPF_PART_UNAVAILABLE && i <= BPF_PART_NAMES)
 			log_warn("bpf", "%s: %s: %s; degraded", p->name,
 				 bpf_part_state_name(p->state), p->detail);
 		else
@@ -545,6 +694,8 @@ struct bpf_sensor *bpf_sensor_new(const struct bpf_sensor_config *c, char *err, 
 	}
 	s->sink = c->sink;
 	s->sink_ctx = c->sink_ctx;
+	s->watch_exe = c->watch_exe;
+	s->watch_exe_ctx = c->watch_exe_ctx;
 	s->scan_prev = calloc(SCAN_SLOTS, sizeof(*s->scan_prev));
 	s->scan_next = calloc(SCAN_SLOTS, sizeof(*s->scan_next));
 	if (!s->scan_prev || !s->scan_next) {
@@ -560,6 +711,7 @@ struct bpf_sensor *bpf_sensor_new(const struct bpf_sensor_config *c, char *err, 
 	if (load_core(s, c, err, err_len))
 		goto err_free;
 	load_tls(s, c);
+	load_names(s, c);
 	probe_one(s, BPF_PART_FENTRY);
 	probe_one(s, BPF_PART_LSM);
 	probe_one(s, BPF_PART_KPROBE);
@@ -583,6 +735,7 @@ void bpf_sensor_free(struct bpf_sensor *s)
 	if (!s)
 		return;
 	ring_buffer__free(s->rb);
+	names_tier_free(s->names);
 	tls_probes_free(s->tls);
 	core__destroy(s->skel);
 	free(s->scan_prev);
@@ -725,6 +878,7 @@ void bpf_sensor_get_stats(const struct bpf_sensor *s, struct bpf_sensor_stats *s
 	stats->drops_tls_ringbuf = sum_percpu(fd, RAQIB_DROP_TLS_RINGBUF);
 	stats->drops_tls_cut = sum_percpu(fd, RAQIB_DROP_TLS_CUT);
 	stats->drops_path = sum_percpu(fd, RAQIB_DROP_PATH);
+	stats->drops_pkt_ringbuf = sum_percpu(fd, RAQIB_DROP_PKT_RINGBUF);
 }
 
 void bpf_sensor_get_status(const struct bpf_sensor *s, struct bpf_sensor_status *status)
@@ -756,7 +910,11 @@ void bpf_sensor_report(const struct bpf_sensor *s, bpf_sensor_put_fn put, void *
 
 	bpf_sensor_get_status(s, &st);
 	bpf_sensor_get_stats(s, &bs);
-	put(ctx, "sensor.bpf", st.degraded ? "degraded: no TLS plaintext" : "attached");
+	put(ctx, "sensor.bpf",
+	    !st.degraded ? "attached" :
+	    st.parts[BPF_PART_NAMES].state == BPF_PART_UNAVAILABLE ?
+			   "degraded: browsers' servers unnamed without --interface" :
+			   "degraded: no TLS plaintext");
 	for (int i = 0; i < BPF_PART_MAX; i++) {
 		snprintf(key, sizeof(key), "sensor.bpf.%s", st.parts[i].name);
 		snprintf(value, sizeof(value), "%s: %s", bpf_part_state_name(st.parts[i].state),
@@ -776,6 +934,9 @@ void bpf_sensor_report(const struct bpf_sensor *s, bpf_sensor_put_fn put, void *
 	put_u64(put, ctx, "bpf.drops.tls_ringbuf", bs.drops_tls_ringbuf);
 	put_u64(put, ctx, "bpf.drops.tls_cut", bs.drops_tls_cut);
 	put_u64(put, ctx, "bpf.drops.path", bs.drops_path);
+	put_u64(put, ctx, "bpf.drops.pkt_ringbuf", bs.drops_pkt_ringbuf);
+	put_u64(put, ctx, "bpf.watched_by_dest", bs.watched_by_dest);
+	put_u64(put, ctx, "bpf.watched_by_path", bs.watched_by_path);
 }
 
 int bpf_sensor_drop_privileges(struct bpf_sensor *s, char *err, size_t err_len)

@@ -18,19 +18,55 @@
 
 struct bpf_sensor;
 
+/*
+ * Destination watching (events.h): a process of any name whose connection goes to a channel is
+ * watched as that channel's app. Names are server-name patterns of the catalog: "*.x.y" (x.y and
+ * its subdomains) or an exact name; patterns with other wildcards cannot be matched in the
+ * kernel and are skipped (counted). Ranges are CIDR blocks (addr of 4 or 16 bytes).
+ */
+struct bpf_dest_name {
+	const char *app_id;
+	const char *pattern;
+};
+
+struct bpf_dest_range {
+	const char *app_id;
+	int family; /* AF_INET, AF_INET6 */
+	uint8_t addr[16];
+	unsigned bits;
+};
+
+struct bpf_sensor_dests {
+	const struct bpf_dest_name *names;
+	size_t n_names;
+	const struct bpf_dest_range *ranges;
+	size_t n_ranges;
+};
+
 struct bpf_sensor_config {
 	const char *const *watch_names; /* executable names (cut to 15 characters, as comm) */
 	size_t n_names;
+	/*
+	 * An executable whose path makes its process watched although its name is not in
+	 * watch_names (an app the catalog names by install path only); NULL: none.
+	 */
+	bool (*watch_exe)(void *ctx, const char *exe);
+	void *watch_exe_ctx;
+	struct bpf_sensor_dests dests;
 	host_event_sink_fn sink; /* where records go */
 	void *sink_ctx;
 	bool tls; /* load the TLS plaintext tier */
+	bool names; /* load the names tier (DNS answers, TLS and QUIC handshakes of every process) */
 	uint32_t tls_max_bytes; /* plaintext copied per TLS call at most (rounded up to 4 KiB) */
 	uint64_t flow_report_bytes; /* a FLOW record every this many bytes sent on a socket */
 	uint64_t flow_burst_gap_ms; /* idle time that ends a burst of sends */
 	uint64_t reopen_quiet_ms; /* a file a process reopens sooner is not reported again */
 };
 
-/* Defaults: TLS on, 16 KiB per call, a record per MiB, 100 ms bursts, 1 s between reopens. */
+/*
+ * Defaults: TLS and names on, 16 KiB per call, a record per MiB, 100 ms bursts, 1 s between
+ * reopens.
+ */
 void bpf_sensor_config_default(struct bpf_sensor_config *config);
 
 struct bpf_sensor_stats {
@@ -44,12 +80,16 @@ struct bpf_sensor_stats {
 	uint64_t drops_tls_ringbuf; /* TLS plaintext records lost: ring full */
 	uint64_t drops_tls_cut; /* TLS calls longer than the capture limit */
 	uint64_t drops_path; /* opens whose path could not be read */
+	uint64_t drops_pkt_ringbuf; /* DNS answers or handshakes lost: ring full */
+	uint64_t watched_by_dest; /* processes watched because of where they connected */
+	uint64_t watched_by_path; /* processes watched because of their executable's path */
 };
 
 /* The parts of the sensor, each attached, replaced by a fallback, unavailable or turned off. */
 enum bpf_part {
 	BPF_PART_CORE, /* process, file and socket tracepoints (required) */
 	BPF_PART_TLS, /* TLS plaintext uprobes */
+	BPF_PART_NAMES, /* cgroup_skb: DNS answers, TLS ClientHellos, QUIC Initials */
 	BPF_PART_FENTRY, /* fentry/fexit: probed only */
 	BPF_PART_LSM, /* BPF LSM: probed only */
 	BPF_PART_KPROBE, /* kprobes: probed only */
@@ -65,14 +105,14 @@ enum bpf_part_state {
 };
 
 struct bpf_part_status {
-	const char *name; /* "core", "tls", "fentry", "lsm", "kprobe" */
+	const char *name; /* "core", "tls", "names", "fentry", "lsm", "kprobe" */
 	enum bpf_part_state state;
 	char detail[160]; /* how it is attached, or why not; no personal data */
 };
 
 struct bpf_sensor_status {
 	struct bpf_part_status parts[BPF_PART_MAX];
-	bool degraded; /* a part the agent uses is missing (TLS plaintext) */
+	bool degraded; /* a part the agent uses is missing (TLS plaintext, server names) */
 	char lockdown[32]; /* kernel lockdown mode, "unknown" when unreadable */
 	uint32_t tls_processes; /* processes with TLS libraries hooked now */
 	uint64_t tls_libraries; /* (process, library) pairs hooked so far */
@@ -99,6 +139,14 @@ struct bpf_sensor *bpf_sensor_new(const struct bpf_sensor_config *config, char *
 /* Replaces the kernel's watch list (after a rules reload). Returns 0 or a negative errno. */
 int bpf_sensor_set_watch_names(struct bpf_sensor *sensor, const char *const *watch_names,
 			       size_t n_names);
+
+/*
+ * Replaces the channels' names and ranges of destination watching (after a rules reload).
+ * Returns 0 or a negative errno; *skipped (may be NULL) gets the patterns the kernel cannot
+ * match.
+ */
+int bpf_sensor_set_destinations(struct bpf_sensor *sensor, const struct bpf_sensor_dests *dests,
+				size_t *skipped);
 
 /* Detaches everything and frees the sensor; accepts NULL. */
 void bpf_sensor_free(struct bpf_sensor *sensor);

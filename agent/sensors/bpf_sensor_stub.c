@@ -35,6 +35,12 @@ int bpf_sensor_set_watch_names(struct bpf_sensor *sensor, const char *const *wat
 	return -ENOTSUP;
 }
 
+int bpf_sensor_set_destinations(struct bpf_sensor *sensor, const struct bpf_sensor_dests *dests,
+				size_t *skipped)
+{
+	return -ENOTSUP;
+}
+
 void bpf_sensor_free(struct bpf_sensor *sensor)
 {
 }

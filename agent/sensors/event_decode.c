@@ -98,6 +98,11 @@ int event_decode(const void *data, size_t size, union event_buf *out)
 	case RAQIB_EV_TLS_BIND:
 		err = size == sizeof(struct raqib_event_tls_bind) ? 0 : -EPROTO;
 		break;
+	case RAQIB_EV_DEST:
+		err = size == sizeof(struct raqib_event_dest) ? 0 : -EPROTO;
+		if (!err)
+			out->dest.app_id[RAQIB_APP_ID_MAX - 1] = '\0';
+		break;
 	case RAQIB_EV_TLS_DATA:
 		/* binary tail: its length must be in bounds and agree with the record size */
 		if (size < offsetof(struct raqib_event_tls_data, data) + 1 ||
@@ -106,6 +111,16 @@ int event_decode(const void *data, size_t size, union event_buf *out)
 		else
 			err = size == offsetof(struct raqib_event_tls_data, data) +
 						      out->tls_data.len ?
+				      0 :
+				      -EPROTO;
+		break;
+	case RAQIB_EV_PACKET:
+		/* binary tail, as TLS data */
+		if (size < offsetof(struct raqib_event_packet, data) + 1 || out->packet.len == 0 ||
+		    out->packet.len > RAQIB_PKT_MAX)
+			err = -EPROTO;
+		else
+			err = size == offsetof(struct raqib_event_packet, data) + out->packet.len ?
 				      0 :
 				      -EPROTO;
 		break;

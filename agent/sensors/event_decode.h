@@ -23,6 +23,8 @@ union event_buf {
 	struct raqib_event_flow flow;
 	struct raqib_event_tls_data tls_data;
 	struct raqib_event_tls_bind tls_bind;
+	struct raqib_event_packet packet;
+	struct raqib_event_dest dest;
 };
 
 /*

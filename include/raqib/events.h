@@ -48,6 +48,8 @@
 #define RAQIB_EV_FLOW	  7 /* bytes a watched process sent on an IP socket so far */
 #define RAQIB_EV_TLS_DATA 8 /* plaintext a watched process handed to a TLS library */
 #define RAQIB_EV_TLS_BIND 9 /* the socket a TLS connection of a watched process writes to */
+#define RAQIB_EV_PACKET	  10 /* a packet that names a server (names.bpf.c): RAQIB_PKT_* */
+#define RAQIB_EV_DEST	  11 /* a process became watched: its connection goes to a channel */
 
 /* raqib_event_hdr.flags */
 #define RAQIB_EVF_WATCHED 0x1   /* the process is in the watched set */
@@ -63,7 +65,8 @@
  *   FLOWS_FULL   sock_send_length: flow map full, a socket's bytes are not counted;
  *   TLS_RINGBUF  TLS uprobes: ring full, plaintext lost;
  *   TLS_CUT      TLS uprobes: calls longer than the capture limit (their tail not copied);
- *   PATH         open exit: a name of the file's path could not be read (the path is cut).
+ *   PATH         open exit: a name of the file's path could not be read (the path is cut);
+ *   PKT_RINGBUF  names tier: ring full, a DNS answer or handshake lost (a server unnamed).
  */
 #define RAQIB_DROP_RINGBUF     0
 #define RAQIB_DROP_WATCH_FULL  1
@@ -72,6 +75,7 @@
 #define RAQIB_DROP_TLS_RINGBUF 4
 #define RAQIB_DROP_TLS_CUT     5
 #define RAQIB_DROP_PATH	       6
+#define RAQIB_DROP_PKT_RINGBUF 7
 #define RAQIB_DROP_MAX	       8
 
 /* raqib_event_flow.reason: why the record was sent. */
@@ -80,6 +84,47 @@
 #define RAQIB_FLOW_BURST     3 /* idle for flow_burst_gap_ns: the bytes before this send */
 #define RAQIB_FLOW_CLOSE     4 /* the TCP connection closed */
 #define RAQIB_FLOW_SCAN	     5 /* userspace read the flow map (not sent by the kernel) */
+
+/* raqib_event_packet.what: what the names tier copied. */
+#define RAQIB_PKT_DNS	       1 /* a DNS answer delivered to a socket (UDP from port 53) */
+#define RAQIB_PKT_TLS_HELLO    2 /* a TCP segment starting with a TLS ClientHello record */
+#define RAQIB_PKT_QUIC_INITIAL 3 /* a UDP datagram of 1200 bytes or more in a QUIC long header */
+/* Bytes of a packet copied, from its IP header: a DNS answer, a ClientHello, a QUIC Initial. */
+#define RAQIB_PKT_MAX 4096
+
+/*
+ * Destination watching: a process of any name that connects to a channel's addresses, or whose
+ * TLS ClientHello asks for a channel's server, is watched from then on as that channel's app.
+ * Server names are matched in the kernel by the hash of their suffixes (names.bpf.c): each
+ * name of the catalog ("*.whatsapp.net", "web.telegram.org") is stored as the hash of its
+ * labels read from the end, RAQIB_NAME_HASH_* below, which the ClientHello's SNI is hashed with
+ * the same way, one label boundary at a time.
+ */
+#define RAQIB_APP_ID_MAX      32 /* catalog app ids ("whatsapp") in kernel maps, NUL-padded */
+#define RAQIB_DEST_NAMES_MAX  4096
+#define RAQIB_DEST_RANGES_MAX 4096
+#define RAQIB_SNI_MAX	      128 /* SNI bytes the kernel hashes; longer names are not matched */
+#define RAQIB_NAME_HASH_SEED  0xcbf29ce484222325ull
+#define RAQIB_NAME_HASH_MUL   0x100000001b3ull
+/* A socket whose ClientHello matched is looked for by the send hook for this long. */
+#define RAQIB_DEST_GATE_NS (10ull * 1000000000ull)
+
+/* raqib_event_dest.how */
+#define RAQIB_DEST_BY_ADDR 1 /* connect() to an address in a channel's ranges */
+#define RAQIB_DEST_BY_SNI  2 /* a ClientHello asking for a channel's server */
+
+/* Value of the kernel maps of channel names and ranges. */
+struct raqib_dest_app {
+	char app_id[RAQIB_APP_ID_MAX];
+	__u32 exact; /* names: the whole name only ("wa.me"), not its subdomains */
+	__u32 pad;
+};
+
+/* Key of the LPM trie of channel ranges: prefix length, then 16 bytes (IPv4 mapped ::ffff:). */
+struct raqib_dest_range_key {
+	__u32 prefixlen;
+	__u8 addr[16];
+};
 
 /* raqib_event_tls_data.lib */
 #define RAQIB_TLS_OPENSSL 1 /* SSL_write, SSL_write_ex (libssl) */
@@ -225,8 +270,43 @@ struct raqib_event_tls_bind {
 	__u8 daddr[16];
 };
 
+/*
+ * A packet that names a server, copied by the names tier (cgroup_skb on the root of the cgroup
+ * v2 hierarchy, so every process of every network namespace) from its IP header: DNS answers
+ * coming in, TLS ClientHellos and QUIC Initials going out. The header carries no process (the
+ * hook may run outside the sender's context): pid 0; uid is the socket's owner, cgroup_id the
+ * socket's cgroup.
+ */
+struct raqib_event_packet {
+	struct raqib_event_hdr hdr;
+	__u64 cookie; /* the socket's cookie (bpf_get_socket_cookie) */
+	__u32 what; /* RAQIB_PKT_* */
+	__u32 wire_len; /* bytes of the packet (skb->len) */
+	__u32 len; /* bytes in data */
+	__u8 pad[4];
+	__u8 data[RAQIB_PKT_MAX]; /* variable tail: only len bytes are sent */
+};
+
+/*
+ * A process that was not watched connected to a channel's address, or sent a ClientHello
+ * asking for a channel's server: it is watched from now on, and counts as that app. The header
+ * is the process's. Sent before the bytes of that connection are counted.
+ */
+struct raqib_event_dest {
+	struct raqib_event_hdr hdr;
+	char app_id[RAQIB_APP_ID_MAX];
+	__u32 how; /* RAQIB_DEST_BY_* */
+	__u16 family;
+	__u16 port; /* host byte order */
+	__u8 addr[16];
+	__u64 cookie; /* by SNI: the socket's cookie */
+};
+
 #ifndef __bpf__
 _Static_assert(sizeof(struct raqib_event_hdr) == 64, "raqib_event_hdr layout");
+_Static_assert(sizeof(struct raqib_event_dest) == 64 + 32 + 8 + 16 + 8, "dest layout");
+_Static_assert(sizeof(struct raqib_dest_app) == 40, "dest app layout");
+_Static_assert(__builtin_offsetof(struct raqib_event_packet, data) == 88, "packet data offset");
 _Static_assert(sizeof(struct raqib_event_exec) == 64 + 8 + RAQIB_PATH_MAX, "exec layout");
 _Static_assert(sizeof(struct raqib_event_exit) == 72, "exit layout");
 _Static_assert(sizeof(struct raqib_event_open) == 64 + 48 + RAQIB_PATH_MAX, "open layout");

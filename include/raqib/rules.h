@@ -233,12 +233,16 @@ bool rules_verdict_is_sensitive(const struct rules_verdict *verdict);
 const char *rules_level_name(enum rules_level level);
 
 /*
- * The app catalog (rules of kind `app`): which executables are messaging apps or browsers, and
- * how to recognise their servers. Entries are owned by the rules and valid until rules_free().
+ * The app catalog (rules of kind `app`): the consumer channels the circular rules out (messaging
+ * apps, personal webmail, file transfer and personal cloud), the browsers that reach their web
+ * clients, and how to recognise each one's programs and servers. Entries are owned by the rules
+ * and valid until rules_free(). docs/rules.md, section "The app catalog".
  */
 enum rules_app_kind {
 	RULES_APP_MESSAGING, /* a messaging client: WhatsApp Desktop, Telegram Desktop... */
-	RULES_APP_BROWSER, /* messaging only when its flows go to a messaging web origin */
+	RULES_APP_BROWSER, /* a vehicle: a channel only when its flows go to a channel's servers */
+	RULES_APP_WEBMAIL, /* personal webmail: Gmail, Outlook.com, Yahoo Mail */
+	RULES_APP_FILE_TRANSFER, /* file transfer and personal cloud: WeTransfer, Drive, Mega... */
 };
 
 struct rules_app {
@@ -255,11 +259,26 @@ struct rules_app {
 	double tolerance_ratio;
 	/* Uploads may be split over several flows of the app instance (Telegram's parts). */
 	bool upload_spans_flows;
+	/*
+	 * Command-line options that name the app's profile or data directory (Chromium's
+	 * --user-data-dir=DIR, Telegram's -workdir DIR): files under it are the app's own.
+	 */
+	const char *const *profile_options;
+	size_t n_profile_options;
 };
 
-/* "messaging", "browser"... of a kind, and back (-1 for an unknown name). */
+/*
+ * "messaging", "browser", "webmail", "file_transfer" of a kind, and back (-1 for an unknown
+ * name).
+ */
 const char *rules_app_kind_name(enum rules_app_kind kind);
 int rules_app_kind_from_name(const char *name);
+
+/*
+ * True for the kinds that are a channel of their own (messaging, webmail, file transfer): a
+ * flow to their servers is a flow through the channel. A browser is not: it carries channels.
+ */
+bool rules_app_is_channel(const struct rules_app *app);
 
 size_t rules_app_count(const struct rules *rules);
 
@@ -285,11 +304,40 @@ const char *const *rules_app_exe_names(const struct rules *rules, size_t *n);
 /* The app a server name belongs to (TLS SNI, DNS name, HTTP Host: pattern match), or NULL. */
 const struct rules_app *rules_app_by_server_name(const struct rules *rules, const char *host);
 
+/*
+ * Every server-name pattern of the channels (not of browsers), in catalog order, with the app
+ * each belongs to: for building lookups outside the rules (the kernel's map of server-name
+ * suffixes). fn is called once per pattern.
+ */
+void rules_app_foreach_server_name(const struct rules *rules,
+				   void (*fn)(void *ctx, const struct rules_app *app,
+					      const char *pattern),
+				   void *ctx);
+
+/*
+ * Every address range of the channels that holds for any port: fn gets the family, 4 or 16
+ * bytes and the prefix.
+ */
+void rules_app_foreach_range(const struct rules *rules,
+			     void (*fn)(void *ctx, const struct rules_app *app, int family,
+					const uint8_t *addr, unsigned bits),
+			     void *ctx);
+
 /* The app an nDPI protocol name belongs to ("WhatsApp", "TLS.WhatsAppFiles"), or NULL. */
 const struct rules_app *rules_app_by_ndpi(const struct rules *rules, const char *ndpi_name);
 
-/* The app an IP address belongs to (the catalog's ranges), or NULL. family: AF_INET(6). */
+/*
+ * The app an IP address belongs to (the catalog's ranges that hold for any port), or NULL.
+ * family: AF_INET(6).
+ */
 const struct rules_app *rules_app_by_ip(const struct rules *rules, int family, const void *addr);
+
+/*
+ * The app of a server at addr and port: its ranges for any port, and those written "CIDR port
+ * N" for that port (an operator's shared network, of which one service listens on one port).
+ */
+const struct rules_app *rules_app_by_endpoint(const struct rules *rules, int family,
+					      const void *addr, uint16_t port);
 
 /*
  * Policy (rules of kind `policy` and `exception`): given what was seen and the verdict on its

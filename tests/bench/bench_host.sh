@@ -11,12 +11,17 @@
 # reopens one file: with the default --reopen-quiet-ms the kernel reports it once a second.
 # Then the watched workload is paced at growing rates to find the record rate at which the ring
 # buffer starts dropping (the kernel's per-CPU drop counter, read with bpftool).
+# Last, the names tier and destination watching (issue 16): a network workload of an unwatched
+# process (tests/bench/net_load.c: small UDP datagrams, a TCP stream, TCP connections) with the
+# agent detached, attached with --no-names, and attached as it starts by default; the ratios
+# say what the cgroup_skb programs (every packet) and the connect hook (every connect) cost.
 # Needs root. Figures are ratios measured in the same run: the machine is shared and noisy.
 set -eu
 : "${RAQIB_BUILD_DIR:?run through scripts/bench.sh}"
 [ "$(id -u)" = 0 ] || { echo "bench_host: needs root (BPF)"; exit 0; }
 AGENT=$RAQIB_BUILD_DIR/agent/raqib-agent
 LOAD=$RAQIB_BUILD_DIR/tests/syscall_load
+NET_LOAD=$RAQIB_BUILD_DIR/tests/net_load
 ROUNDS=${ROUNDS:-9}
 ITER=${ITER:-100000}
 TMP=$(mktemp -d /tmp/raqib-bench.XXXXXX)
@@ -161,3 +166,45 @@ now=$(drops)
 printf "ring: 2 unpaced workloads, %d records/s offered: %d dropped\n" \
 	$((ITER * 2 * 2 * 2 * 1000000000 / elapsed_ns)) $((now - prev))
 stop_agent
+
+# Names tier and destination watching: per packet (UDP, TCP) and per connection, an unwatched
+# process, CPU time (its own: the programs run in its context for what it sends, and in softirq
+# for loopback delivery, which is accounted to it too). Detached, --no-names, default.
+net_run() { # config round
+	"$NET_LOAD" udp 100000 >>"$TMP/net.udp.$1.$2"
+	"$NET_LOAD" tcp 400 >>"$TMP/net.tcp.$1.$2"
+	"$NET_LOAD" connect 500 >>"$TMP/net.connect.$1.$2"
+}
+for i in $(seq "$ROUNDS"); do
+	net_run off "$i"
+	start_agent --no-names
+	net_run core "$i"
+	stop_agent
+	start_agent
+	net_run names "$i"
+	stop_agent
+done
+for load in udp tcp connect; do
+	for pair in "core off" "names core" "names off"; do
+		set -- $pair
+		for i in $(seq "$ROUNDS"); do
+			awk -v a="$(mean_col 2 "$TMP/net.$load.$2.$i")" \
+				-v b="$(mean_col 2 "$TMP/net.$load.$1.$i")" 'BEGIN { print (b / a - 1) * 100 }'
+		done | sort -n >"$TMP/ratios"
+		awk -v load="$load" -v what="$1 vs $2" '{ v[NR] = $1 } END {
+			med = (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
+			printf "net %-7s cpu %-13s %+6.1f %% (median; quartiles %+.1f .. %+.1f %%)\n",
+				load, what, med, v[int((NR + 3) / 4)], v[int((3 * NR + 3) / 4)] }' "$TMP/ratios"
+	done
+	echo "net $load detached: $(cat "$TMP"/net.$load.off.* | cut -d' ' -f2 | median) ns CPU per unit"
+done
+start_agent
+sysctl -qw kernel.bpf_stats_enabled=1
+prog_stats >"$TMP/n0"
+"$NET_LOAD" udp 100000 >/dev/null
+"$NET_LOAD" connect 500 >/dev/null
+prog_stats >"$TMP/n1"
+sysctl -qw kernel.bpf_stats_enabled="$STATS_OLD"
+stop_agent
+join "$TMP/n0" "$TMP/n1" | awk '$1 ~ /egress|ingress|connect|send/ { c = $4 - $2; t = $5 - $3
+	if (c > 100) printf "net %-22s %8d runs %5.0f ns/run\n", $1, c, t / c }'

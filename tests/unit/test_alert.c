@@ -112,6 +112,75 @@ static void test_file_alert_fields(void **state)
 	rules_verdict_release(&v);
 }
 
+/* A browser's upload: the channel, the app instance, and why this file (raqib.upload.choice). */
+static void test_upload_channel_instance_choice(void **state)
+{
+	struct rules_verdict v;
+	struct alert_upload up = {
+		.bytes = 178538,
+		.expected = 178522,
+		.flows = 1,
+		.delay_ms = 900,
+		.sender_pid = 4300,
+		.candidates = 2,
+		.in_range = 2,
+		.match_error = 0.000089,
+		.runner_up_size = 175000,
+		.runner_up_error = 0.02012,
+	};
+	struct alert a = {
+		.kind = ALERT_KIND_FILE,
+		.ts_ms = 1795345513123,
+		.rule_id = "policy.upload.classified",
+		.rule_name = "Classified document uploaded",
+		.severity = RAQIB_SEVERITY_CRITICAL,
+		.confidence = "high",
+		.why = "test",
+		.pid = 4242,
+		.process_name = "chromium",
+		.app = "Web browser",
+		.app_instance_pid = 4200,
+		.app_instance_name = "chromium",
+		.app_instance_executable = "/usr/lib/chromium/chromium",
+		.channel_id = "whatsapp",
+		.channel_name = "WhatsApp",
+		.channel_kind = "messaging",
+		.upload = &up,
+		.file_path = "/home/u/Documents/lettre.pdf",
+		.file_size = 178496,
+		.verdict = &v,
+	};
+	json_t *doc, *raqib, *choice;
+
+	(void)state;
+	make_verdict(&v);
+	doc = alert_to_json(&a, &identity);
+	assert_non_null(doc);
+	raqib = json_object_get(doc, "raqib");
+	assert_string_equal(str_at(raqib, "channel", "id"), "whatsapp");
+	assert_string_equal(str_at(raqib, "channel", "name"), "WhatsApp");
+	assert_string_equal(str_at(raqib, "channel", "kind"), "messaging");
+	assert_int_equal(int_at(raqib, "app_instance", "pid"), 4200);
+	assert_string_equal(str_at(raqib, "app_instance", "executable"), "/usr/lib/chromium/chromium");
+	choice = json_object_get(json_object_get(raqib, "upload"), "choice");
+	assert_non_null(choice);
+	assert_int_equal(json_integer_value(json_object_get(choice, "candidates")), 2);
+	assert_true(json_real_value(json_object_get(choice, "error")) == 0.0001);
+	assert_int_equal(int_at(choice, "runner_up", "size"), 175000);
+	json_decref(doc);
+	/* no instance, no channel, a single candidate: none of these objects */
+	a.app_instance_pid = 0;
+	a.channel_id = NULL;
+	up.candidates = 0;
+	doc = alert_to_json(&a, &identity);
+	raqib = json_object_get(doc, "raqib");
+	assert_null(json_object_get(raqib, "channel"));
+	assert_null(json_object_get(raqib, "app_instance"));
+	assert_null(json_object_get(json_object_get(raqib, "upload"), "choice"));
+	json_decref(doc);
+	rules_verdict_release(&v);
+}
+
 static void test_no_raw_value_in_document(void **state)
 {
 	struct rules_verdict v;
@@ -234,6 +303,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_file_alert_fields),
+		cmocka_unit_test(test_upload_channel_instance_choice),
 		cmocka_unit_test(test_no_raw_value_in_document),
 		cmocka_unit_test(test_hashes_and_evidence),
 		cmocka_unit_test(test_time_format),

@@ -55,12 +55,11 @@ static void on_outcome(void *ctx, const struct staged_file *f, const struct corr
 	}
 }
 
-static const char *name_of(void *ctx, int family, const uint8_t *addr)
+static const char *name_of(void *ctx, const struct corr_tuple *tuple)
 {
 	struct fixture *fx = ctx;
 
-	(void)family;
-	(void)addr;
+	(void)tuple;
 	return fx->name;
 }
 
@@ -263,6 +262,54 @@ static void test_browser_by_ip_range(void **state)
 	assert_string_equal(fx->out[0].dest_app, "telegram");
 }
 
+/*
+ * A browser read two picked files (previews) and uploads one: the file whose expected upload
+ * is closest to the bytes sent wins, and the choice says how many were weighed.
+ */
+static void test_choice_between_staged_files(void **state)
+{
+	struct fixture *fx = *state;
+
+	fx->name = "mmg.whatsapp.net";
+	assert_int_equal(stage(fx, "chromium", "/home/u/a.pdf", 21, 100000, 1 * S), 0);
+	assert_int_equal(stage(fx, "chromium", "/home/u/b.pdf", 22, 130000, 1 * S + 1), 0);
+	/* a.pdf encrypted (AES-CBC rounds 100000 to 100016, a 10-byte MAC) and HTTP headers */
+	send_bytes(fx, "chromium", 101, 0x130, "157.240.9.9", 100026 + 700, 2 * S);
+	assert_int_equal(fx->n_out, 1);
+	assert_string_equal(fx->out[0].path, "/home/u/a.pdf");
+	assert_int_equal(fx->out[0].up.choice.candidates, 2);
+	assert_int_equal(fx->out[0].up.choice.in_range, 1);
+	assert_int_equal(fx->out[0].up.choice.runner_up_size, -1);
+	assert_true(fx->out[0].up.choice.error < 0.01);
+	assert_string_equal(fx->out[0].dest_app, "whatsapp");
+	/* two files both within WhatsApp's 5 %: the closer one wins, the other is the runner-up */
+	assert_int_equal(stage(fx, "chromium", "/home/u/c.pdf", 23, 101000, 3 * S), 0);
+	send_bytes(fx, "chromium", 101, 0x131, "157.240.9.9", 101026 + 500, 4 * S);
+	assert_int_equal(fx->n_out, 2);
+	assert_string_equal(fx->out[1].path, "/home/u/c.pdf");
+	assert_int_equal(fx->out[1].up.choice.candidates, 2); /* b.pdf and c.pdf were waiting */
+	assert_int_equal(fx->out[1].up.choice.in_range, 1); /* a.pdf is spent */
+	correlator_flush(fx->corr);
+	assert_int_equal(fx->n_out, 3);
+	assert_string_equal(fx->out[2].path, "/home/u/b.pdf");
+	assert_false(fx->out[2].upload);
+}
+
+static void test_closest_of_two_in_range(void **state)
+{
+	struct fixture *fx = *state;
+
+	fx->name = "mmg.whatsapp.net";
+	assert_int_equal(stage(fx, "chromium", "/home/u/a.pdf", 24, 100000, 1 * S), 0);
+	assert_int_equal(stage(fx, "chromium", "/home/u/c.pdf", 25, 101000, 1 * S + 1), 0);
+	send_bytes(fx, "chromium", 101, 0x140, "157.240.9.9", 101026 + 500, 2 * S);
+	assert_int_equal(fx->n_out, 1);
+	assert_string_equal(fx->out[0].path, "/home/u/c.pdf");
+	assert_int_equal(fx->out[0].up.choice.in_range, 2);
+	assert_int_equal(fx->out[0].up.choice.runner_up_size, 100000);
+	assert_true(fx->out[0].up.choice.runner_up_error > fx->out[0].up.choice.error);
+}
+
 static void test_upload_spread_over_flows(void **state)
 {
 	struct fixture *fx = *state;
@@ -362,6 +409,8 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_browser_by_ip_range, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_upload_spread_over_flows, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_choice_between_staged_files, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_closest_of_two_in_range, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reopen_is_same_staging, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_instance_exit, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bound_decides_oldest, setup, teardown),

@@ -147,12 +147,40 @@ static void test_tls_data_tail(void **state)
 	assert_int_equal(event_decode(&rec, sizeof(rec.tls_data), &out), 0);
 }
 
+/* The names tier's packets: a binary tail bounded by RAQIB_PKT_MAX, agreeing with the size. */
+static void test_packet_tail(void **state)
+{
+	static union event_buf rec, out;
+	size_t off = offsetof(struct raqib_event_packet, data);
+
+	(void)state;
+	memset(&rec, 0, sizeof(rec));
+	rec.packet.hdr.kind = RAQIB_EV_PACKET;
+	rec.packet.hdr.version = RAQIB_EVENT_VERSION;
+	rec.packet.what = RAQIB_PKT_DNS;
+	rec.packet.len = 40;
+	rec.packet.hdr.size = (__u32)(off + 40);
+	assert_int_equal(event_decode(&rec, off + 40, &out), 0);
+	assert_int_equal(out.packet.len, 40);
+	rec.packet.len = 41; /* more than the record holds */
+	assert_int_equal(event_decode(&rec, off + 40, &out), -EPROTO);
+	rec.packet.len = RAQIB_PKT_MAX + 1;
+	assert_int_equal(event_decode(&rec, off + 40, &out), -EPROTO);
+	rec.packet.len = 0;
+	rec.packet.hdr.size = (__u32)off;
+	assert_int_equal(event_decode(&rec, off, &out), -EPROTO);
+	rec.packet.len = RAQIB_PKT_MAX;
+	rec.packet.hdr.size = (__u32)sizeof(rec.packet);
+	assert_int_equal(event_decode(&rec, sizeof(rec.packet), &out), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_valid_open),	 cmocka_unit_test(test_size_mismatch),
 		cmocka_unit_test(test_version_and_kind), cmocka_unit_test(test_exit_is_fixed_size),
 		cmocka_unit_test(test_fixed_size_kinds), cmocka_unit_test(test_tls_data_tail),
+		cmocka_unit_test(test_packet_tail),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -23,6 +23,8 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
 
 #include "pipeline/host_events.h"
 #include "sensors/event_decode.h"
@@ -38,6 +40,7 @@ struct seen {
 	char dst[64];
 	uint64_t upload_bytes;
 	size_t cins;
+	char channel[32];
 };
 
 struct fixture {
@@ -62,6 +65,7 @@ static int sink(void *ctx, const struct alert *a)
 	snprintf(s->dst, sizeof(s->dst), "%s", a->destination_ip ? a->destination_ip : "");
 	s->upload_bytes = a->upload ? a->upload->bytes : 0;
 	s->cins = a->verdict ? rules_verdict_count(a->verdict, "CIN") : 0;
+	snprintf(s->channel, sizeof(s->channel), "%s", a->channel_id ? a->channel_id : "");
 	return 0;
 }
 
@@ -144,17 +148,22 @@ static void feed(struct fixture *fx, const void *rec, size_t size)
 	assert_int_equal(host_events_on_event(fx->host, &buf.hdr), 0);
 }
 
-static void exec_app(struct fixture *fx)
+static void exec_as(struct fixture *fx, const char *exe, const char *comm)
 {
 	static struct raqib_event_exec e;
-	const char *exe = "/usr/bin/telegram-desktop";
 
 	hdr(&e.hdr, RAQIB_EV_EXEC, 0, 1);
+	snprintf(e.hdr.comm, sizeof(e.hdr.comm), "%s", comm);
 	e.flags = RAQIB_EVF_WATCHED;
 	e.filename_len = (__u32)strlen(exe);
 	memcpy(e.filename, exe, e.filename_len + 1);
 	e.hdr.size = (__u32)(offsetof(struct raqib_event_exec, filename) + e.filename_len + 1);
 	feed(fx, &e, e.hdr.size);
+}
+
+static void exec_app(struct fixture *fx)
+{
+	exec_as(fx, "/usr/bin/telegram-desktop", "telegram-deskto");
 }
 
 /* Writes text to dir/name, opens it as the app; returns the fd (closed by the caller). */
@@ -244,17 +253,48 @@ static void test_upload_then_nothing_more(void **state)
 	close(fd);
 }
 
+/* Copies the file at src to dst (an executable, for the ELF test). */
+static void copy_file(const char *src, const char *dst)
+{
+	char buf[65536];
+	FILE *in = fopen(src, "rb"), *out = fopen(dst, "wb");
+	size_t n;
+
+	assert_non_null(in);
+	assert_non_null(out);
+	while ((n = fread(buf, 1, sizeof(buf), in)) > 0)
+		assert_int_equal(fwrite(buf, 1, n, out), n);
+	fclose(in);
+	fclose(out);
+}
+
+/*
+ * One read alert, for the letter alone: an ELF library is not a document; the app's own files
+ * (a system file, a file in a hidden directory such as a profile) are not even inspected; a
+ * file whose only personal data is an e-mail address (a launcher's maintainer) is no alert.
+ */
 static void test_read_only_and_library(void **state)
 {
 	struct fixture *fx = *state;
 	struct host_events_stats st;
-	char path[128];
-	int fd, lib;
+	char path[128], elf[128], hidden[160], launcher[128];
+	int fd, lib, sys, own, mail;
 
 	exec_app(fx);
 	snprintf(path, sizeof(path), "%s/letter.txt", fx->dir);
+	snprintf(elf, sizeof(elf), "%s/helper.so", fx->dir);
+	copy_file("/proc/self/exe", elf);
+	snprintf(hidden, sizeof(hidden), "%s/.config", fx->dir);
+	assert_int_equal(mkdir(hidden, 0700), 0);
+	snprintf(hidden, sizeof(hidden), "%s/.config/letter-copy.txt", fx->dir);
+	snprintf(launcher, sizeof(launcher), "%s/launcher.sh", fx->dir);
 	fd = open_file(fx, path, letter, 2 * S);
-	lib = open_file(fx, "/proc/self/exe", NULL, 2 * S); /* an ELF executable */
+	lib = open_file(fx, elf, NULL, 2 * S); /* an ELF file outside system directories */
+	sys = open_file(fx, "/proc/self/exe", NULL, 2 * S); /* under a system directory */
+	own = open_file(fx, hidden, letter, 2 * S);
+	mail = open_file(fx, launcher,
+			 "#!/bin/sh\n# Maintainer: Jane Demo <jane.demo@example.org>\nexec app\n",
+			 2 * S);
 	flow(fx, 0x20, "149.154.167.50", 90000, RAQIB_FLOW_OPEN, 3 * S); /* something else */
 	assert_int_equal(fx->n, 0);
 	host_events_flush(fx->host); /* the agent stops: the read is reported */
@@ -264,9 +304,128 @@ static void test_read_only_and_library(void **state)
 	assert_int_equal(fx->alerts[0].upload_bytes, 0);
 	host_events_get_stats(fx->host, &st);
 	assert_int_equal(st.binaries, 1);
+	assert_int_equal(st.own_files[OWN_FILE_SYSTEM], 1);
+	assert_int_equal(st.own_files[OWN_FILE_HIDDEN], 1);
+	assert_int_equal(st.staged, 1); /* the launcher's address alone stages nothing */
+	assert_int_equal(st.emails_only, 1);
 	assert_int_equal(st.read_only, 1);
 	close(fd);
 	close(lib);
+	close(sys);
+	close(own);
+	close(mail);
+}
+
+/* The first flight of an OpenSSL client asking for host, as TLS records. */
+static size_t client_hello(const char *host, uint8_t *out, size_t out_len)
+{
+	SSL_CTX *ctx = SSL_CTX_new(TLS_client_method());
+	SSL *ssl = SSL_new(ctx);
+	BIO *rb = BIO_new(BIO_s_mem()), *wb = BIO_new(BIO_s_mem());
+	int n;
+
+	SSL_set_bio(ssl, rb, wb);
+	SSL_set_tlsext_host_name(ssl, host);
+	SSL_set_connect_state(ssl);
+	SSL_do_handshake(ssl);
+	n = BIO_read(wb, out, (int)out_len);
+	assert_true(n > 100);
+	SSL_free(ssl);
+	SSL_CTX_free(ctx);
+	ERR_clear_error();
+	return (size_t)n;
+}
+
+/* The names tier's copy of a ClientHello for host, 10.1.2.3:41000 -> dst:443. */
+static void hello_packet(struct fixture *fx, const char *dst, const char *host, uint64_t ts)
+{
+	static struct raqib_event_packet e;
+	uint8_t *ip = e.data, *tcp = e.data + 20;
+	size_t n;
+
+	memset(&e, 0, sizeof(e));
+	n = client_hello(host, e.data + 40, sizeof(e.data) - 40);
+	ip[0] = 0x45;
+	ip[2] = (uint8_t)((40 + n) >> 8);
+	ip[3] = (uint8_t)(40 + n);
+	ip[8] = 64;
+	ip[9] = IPPROTO_TCP;
+	inet_pton(AF_INET, "10.1.2.3", ip + 12);
+	inet_pton(AF_INET, dst, ip + 16);
+	tcp[0] = 41000 >> 8;
+	tcp[1] = 41000 & 0xff;
+	tcp[3] = 443 & 0xff;
+	tcp[2] = 443 >> 8;
+	tcp[12] = 5 << 4;
+	tcp[13] = 0x18;
+	e.len = (__u32)(40 + n);
+	hdr(&e.hdr, RAQIB_EV_PACKET, (__u32)(offsetof(struct raqib_event_packet, data) + e.len),
+	    ts);
+	e.hdr.pid = 0;
+	e.what = RAQIB_PKT_TLS_HELLO;
+	e.wire_len = e.len;
+	feed(fx, &e, e.hdr.size);
+}
+
+/*
+ * A browser's connection is a channel's when the names tier saw its ClientHello ask for the
+ * channel's server: the upload to mmg.whatsapp.net matches; the same bytes to an unnamed
+ * server did not.
+ */
+static void test_browser_named_by_hello(void **state)
+{
+	struct fixture *fx = *state;
+	char path[128];
+	struct stat st;
+	int fd;
+
+	exec_as(fx, "/usr/bin/chromium", "chromium");
+	snprintf(path, sizeof(path), "%s/letter.txt", fx->dir);
+	fd = open_file(fx, path, letter, 2 * S);
+	assert_int_equal(fstat(fd, &st), 0);
+	flow(fx, 0x30, "10.9.9.8", (uint64_t)st.st_size + 26 + 600, RAQIB_FLOW_OPEN, 3 * S);
+	assert_int_equal(fx->n, 0); /* a browser to a server nobody named */
+	hello_packet(fx, "10.9.9.9", "mmg.whatsapp.net", 4 * S);
+	flow(fx, 0x31, "10.9.9.9", (uint64_t)st.st_size + 26 + 600, RAQIB_FLOW_OPEN, 4 * S + 1);
+	assert_int_equal(fx->n, 1);
+	assert_string_equal(fx->alerts[0].confidence, "high");
+	assert_string_equal(fx->alerts[0].channel, "whatsapp");
+	assert_string_equal(fx->alerts[0].dst, "10.9.9.9");
+	close(fd);
+}
+
+/*
+ * A program the catalog does not name connects to a channel (the kernel's DEST record): it is
+ * that channel's app from then on, and its upload says how it was recognised.
+ */
+static void test_watched_by_destination(void **state)
+{
+	struct fixture *fx = *state;
+	static struct raqib_event_dest d;
+	struct host_events_stats hs;
+	char path[128];
+	struct stat st;
+	int fd;
+
+	exec_as(fx, "/tmp/bin/notes-helper", "notes-helper");
+	memset(&d, 0, sizeof(d));
+	hdr(&d.hdr, RAQIB_EV_DEST, sizeof(d), 2 * S);
+	snprintf(d.hdr.comm, sizeof(d.hdr.comm), "notes-helper");
+	snprintf(d.app_id, sizeof(d.app_id), "whatsapp");
+	d.how = RAQIB_DEST_BY_SNI;
+	d.family = AF_INET;
+	d.port = 443;
+	feed(fx, &d, sizeof(d));
+	snprintf(path, sizeof(path), "%s/letter.txt", fx->dir);
+	fd = open_file(fx, path, letter, 2 * S + 1);
+	assert_int_equal(fstat(fd, &st), 0);
+	flow(fx, 0x40, "10.9.9.7", (uint64_t)st.st_size + 26 + 300, RAQIB_FLOW_OPEN, 3 * S);
+	assert_int_equal(fx->n, 1);
+	assert_string_equal(fx->alerts[0].confidence, "high");
+	assert_string_equal(fx->alerts[0].channel, "whatsapp");
+	host_events_get_stats(fx->host, &hs);
+	assert_int_equal(hs.watched_by_dest, 1);
+	close(fd);
 }
 
 static void tls(struct fixture *fx, uint64_t conn, const char *text, uint64_t ts)
@@ -338,6 +497,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_upload_then_nothing_more, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_read_only_and_library, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tls_plaintext, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_browser_named_by_hello, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_watched_by_destination, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -10,7 +10,13 @@
  *     misses included), less the few flows listed in known_misses[] with the reason;
  *   - give no flow an app that neither the app column nor upstream names for that capture
  *     (negative check: linecall_falsepositve.pcap is not LINE, facebook.pcap is not Messenger,
- *     the cleartext and browsing captures name no messaging app).
+ *     the cleartext and browsing captures name no messaging app). Channels of other kinds
+ *     (webmail, file transfer) are held to the same: a flow labelled Dropbox must be one
+ *     upstream calls Dropbox.
+ *
+ * The log gives recall (messaging flows named right, of those upstream names, each capture
+ * counting at most its upstream count) and false positives (flows given an app the labels do
+ * not allow) over the whole set, the figures the issue's goal is stated in.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -51,6 +57,13 @@ static const struct {
 	{ "Jabber", "xmpp" },
 	{ "IRC", "irc" },
 	{ "DingTalk", "dingtalk" },
+	/* channels of other kinds */
+	{ "Dropbox", "dropbox" },
+	{ "GoogleDrive", "googledrive" },
+	{ "GoogleDocs", "googledrive" }, /* docs.google.com: the catalog counts Docs with Drive */
+	{ "MS_OneDrive", "onedrive" },
+	{ "GMail", "gmail" },
+	{ "Outlook", "outlook" },
 };
 
 /* nDPI protocol names of the upstream column -> catalog app id. */
@@ -85,6 +98,13 @@ static const struct {
 	{ "Jabber", "xmpp" },
 	{ "IRC", "irc" },
 	{ "DingTalk", "dingtalk" },
+	/* channels of other kinds */
+	{ "Dropbox", "dropbox" },
+	{ "GoogleDrive", "googledrive" },
+	{ "GoogleDocs", "googledrive" }, /* docs.google.com: the catalog counts Docs with Drive */
+	{ "MS_OneDrive", "onedrive" },
+	{ "GMail", "gmail" },
+	{ "Outlook", "outlook" },
 };
 
 /*
@@ -227,7 +247,7 @@ static int drop_alert(void *ctx, const struct alert *a)
 	return 0;
 }
 
-static void replay(const struct rules *rules, const char *file, struct counts *c)
+static void replay_path(const struct rules *rules, const char *path, struct counts *c)
 {
 	struct net_inspect_config cfg = { .max_flows = 1u << 16,
 					  .idle_timeout_us = 300000000u,
@@ -235,13 +255,20 @@ static void replay(const struct rules *rules, const char *file, struct counts *c
 					  .flow_sink_ctx = c };
 	struct net_inspect *net = net_inspect_new(rules, drop_alert, NULL, &cfg);
 	struct pcap_replay_stats ps;
-	char path[512], err[512];
+	char err[512];
 
 	assert_non_null(net);
-	snprintf(path, sizeof(path), "%s/pcaps/%s", RAQIB_SHARED_DIR, file);
 	assert_int_equal(pcap_replay_run(path, net_inspect_on_packet, net, &ps, err, sizeof(err)),
 			 0);
 	net_inspect_free(net);
+}
+
+static void replay(const struct rules *rules, const char *file, struct counts *c)
+{
+	char path[4096];
+
+	snprintf(path, sizeof(path), "%s/pcaps/%s", RAQIB_SHARED_DIR, file);
+	replay_path(rules, path, c);
 }
 
 static unsigned misses(const char *file)
@@ -256,6 +283,7 @@ static void test_readme_labels(void **state)
 {
 	static struct expectation exp[64];
 	size_t n = read_readme(exp, 64), messaging = 0;
+	unsigned expected = 0, right = 0, false_pos = 0;
 
 	assert_true(n >= 40);
 	for (size_t i = 0; i < n; i++) {
@@ -269,16 +297,19 @@ static void test_readme_labels(void **state)
 
 			for (size_t a = 0; a < e->n_allowed && !ok; a++)
 				ok = !strcmp(c.apps[k], e->allowed[a]);
-			if (!ok)
-				fail_msg(
-					"%s: %u flows labelled '%s', which the README does not name",
-					e->file, c.flows[k], c.apps[k]);
+			if (!ok) {
+				printf("# %s: %u flows labelled '%s', which the README does not name\n",
+				       e->file, c.flows[k], c.apps[k]);
+				false_pos += c.flows[k];
+			}
 			if (e->app && !strcmp(c.apps[k], e->app))
 				got = c.flows[k];
 		}
 		if (!e->app)
 			continue;
 		messaging++;
+		expected += e->min_flows;
+		right += got < e->min_flows ? got : e->min_flows;
 		if (got + misses(e->file) < e->min_flows)
 			fail_msg("%s: %u flows labelled '%s', upstream nDPI labels %u", e->file,
 				 got, e->app, e->min_flows);
@@ -286,7 +317,10 @@ static void test_readme_labels(void **state)
 		if (e->min_flows && !got)
 			fail_msg("%s: no flow labelled '%s'", e->file, e->app);
 	}
+	printf("# attribution on ../shared/pcaps: recall %.3f (%u of %u messaging flows), %u false positives\n",
+	       expected ? (double)right / expected : 0.0, right, expected, false_pos);
 	assert_true(messaging >= 25);
+	assert_int_equal(false_pos, 0);
 }
 
 /* The negative capture: a flow nDPI once took for a LINE call is not LINE. */
@@ -329,6 +363,45 @@ static void test_beyond_ndpi_42(void **state)
 	}
 }
 
+/*
+ * Captures of our own (tests/data/channels/, recorded by record.sh there): Debian's Chromium
+ * uploading through each channel's stand-in web client under the service's real names, and
+ * its QUIC Initials of versions 1 and 2 for mega.nz. Each capture's flows are its channel's,
+ * by their SNI (a QUIC v2 Initial read by net/quic_initial.c: nDPI 4.2 does not decrypt v2),
+ * and no flow is another app's: the browser's background requests name none.
+ */
+static void test_channel_captures(void **state)
+{
+	static const struct {
+		const char *file, *app;
+	} cases[] = {
+		{ "whatsapp.pcap", "whatsapp" },
+		{ "telegram.pcap", "telegram" },
+		{ "messenger.pcap", "messenger" },
+		{ "gmail.pcap", "gmail" },
+		{ "outlook.pcap", "outlook" },
+		{ "yahoomail.pcap", "yahoomail" },
+		{ "wetransfer.pcap", "wetransfer" },
+		{ "googledrive.pcap", "googledrive" },
+		{ "dropbox.pcap", "dropbox" },
+		{ "onedrive.pcap", "onedrive" },
+		{ "mega.pcap", "mega" },
+		{ "quic-v1.pcap", "mega" },
+		{ "quic-v2.pcap", "mega" },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct counts c = { 0 };
+		char path[512];
+
+		snprintf(path, sizeof(path), "%s/channels/%s", RAQIB_TEST_DATA_DIR, cases[i].file);
+		replay_path(*state, path, &c);
+		if (c.n != 1 || strcmp(c.apps[0], cases[i].app) || !c.flows[0])
+			fail_msg("%s: %zu apps named (first: %s), expected only '%s'",
+				 cases[i].file, c.n, c.n ? c.apps[0] : "none", cases[i].app);
+	}
+}
+
 static int setup(void **state)
 {
 	struct rules_error err;
@@ -350,6 +423,7 @@ int main(void)
 		cmocka_unit_test(test_readme_labels),
 		cmocka_unit_test(test_line_false_positive),
 		cmocka_unit_test(test_beyond_ndpi_42),
+		cmocka_unit_test(test_channel_captures),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

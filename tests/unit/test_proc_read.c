@@ -67,6 +67,34 @@ static void test_sandbox_paths(void **state)
 	assert_string_equal(out, "");
 }
 
+/* Profile options: "--opt=DIR" or "-opt DIR", the first found; cut or absent: nothing. */
+static void test_option_values(void **state)
+{
+	static const char chromium[] = "/usr/lib/chromium/chromium\0--no-sandbox\0"
+				       "--user-data-dir=/tmp/pw-profile-1\0--remote-debugging-pipe";
+	static const char telegram[] = "telegram-desktop\0-many\0-workdir\0/tmp/tg work\0";
+	static const char *const chrome_opts[] = { "--user-data-dir", "-profile" };
+	static const char *const tg_opts[] = { "-workdir" };
+	char out[64], tiny[8];
+
+	(void)state;
+	proc_option_value(chromium, sizeof(chromium), chrome_opts, 2, out, sizeof(out));
+	assert_string_equal(out, "/tmp/pw-profile-1");
+	proc_option_value(telegram, sizeof(telegram), tg_opts, 1, out, sizeof(out));
+	assert_string_equal(out, "/tmp/tg work");
+	proc_option_value(telegram, sizeof(telegram), chrome_opts, 2, out, sizeof(out));
+	assert_string_equal(out, "");
+	/* an option last, with no value after it */
+	proc_option_value("app\0-workdir", 12, tg_opts, 1, out, sizeof(out));
+	assert_string_equal(out, "");
+	/* a value that does not fit is no value (never a cut directory) */
+	proc_option_value(chromium, sizeof(chromium), chrome_opts, 2, tiny, sizeof(tiny));
+	assert_string_equal(tiny, "");
+	/* an option that only starts like one */
+	proc_option_value("app\0--user-data-directory=/x", 29, chrome_opts, 2, out, sizeof(out));
+	assert_string_equal(out, "");
+}
+
 static void test_own_cmdline_and_exe(void **state)
 {
 	char line[256], exe[256];
@@ -86,10 +114,9 @@ static void test_own_cmdline_and_exe(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_container_ids),
-		cmocka_unit_test(test_no_container),
-		cmocka_unit_test(test_sandbox_paths),
-		cmocka_unit_test(test_own_cmdline_and_exe),
+		cmocka_unit_test(test_container_ids), cmocka_unit_test(test_no_container),
+		cmocka_unit_test(test_sandbox_paths), cmocka_unit_test(test_own_cmdline_and_exe),
+		cmocka_unit_test(test_option_values),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
