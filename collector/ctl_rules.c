@@ -787,7 +787,7 @@ static int parse_options(int argc, char **argv, struct rules_opts *o)
 	};
 	int c;
 
-	optind = 1;
+	optind = 0; /* glibc: start again (raqibctl parsed its global options in order) */
 	while ((c = getopt_long(argc, argv, "", options, NULL)) != -1) {
 		switch (c) {
 		case 's':

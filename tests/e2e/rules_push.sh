@@ -89,7 +89,9 @@ srv.shutdown()
 PY
 }
 alerts_for() { # ID NAME
-	stream_alerts | jq -c "select(.agent.id == \"$1\" and .file.name == \"$2\")" | wc -l
+	# as the collector stored them (it trims the streams once they are stored)
+	nsx "$CTL" --redis "127.0.0.1:$REDIS_PORT" alerts --limit 100000 --json |
+		jq -c "select(.agent.id == \"$1\" and .file.name == \"$2\")" | wc -l
 }
 expect_alerts() { # NAME A B: alerts of agent a and b for NAME, after waiting for the expected ones
 	wait_for "[ \$(alerts_for push-a $1) -ge $2 ] && [ \$(alerts_for push-b $1) -ge $3 ]" 20
