@@ -130,6 +130,22 @@ int audit_append(struct raqib_redis *r, const struct audit_field *fields, size_t
 	return rc;
 }
 
+json_t *audit_entry_json(const char *id, const struct stream_field *f, size_t n)
+{
+	json_t *o = json_pack("{s:s}", "id", id);
+
+	for (size_t i = 0; o && i < n; i++) {
+		char key[64];
+
+		snprintf(key, sizeof(key), "%.*s", (int)f[i].name_len, f[i].name);
+		if (json_object_set_new(o, key, json_stringn(f[i].value, f[i].value_len))) {
+			json_decref(o);
+			return NULL;
+		}
+	}
+	return o;
+}
+
 bool audit_id_is_valid(const char *id)
 {
 	size_t a = strspn(id, "0123456789");
@@ -206,14 +222,15 @@ static void check_entry(struct audit_check *c, const char *id, const struct stre
 		goto bad;
 	}
 	*chained = true;
-	snprintf(c->head, sizeof(c->head), "%s", hash);
-	snprintf(c->head_id, sizeof(c->head_id), "%s", id);
+	/* a hash that matched is 64 hex digits */
+	snprintf(c->head, sizeof(c->head), "%.64s", hash);
+	snprintf(c->head_id, sizeof(c->head_id), "%.47s", id);
 	if (c->anchor_entries && c->entries == c->anchor_entries &&
 	    strcmp(hash, c->anchor_hash) == 0)
 		c->anchor_found = true;
 	return;
 bad:
-	snprintf(c->bad_id, sizeof(c->bad_id), "%s", id);
+	snprintf(c->bad_id, sizeof(c->bad_id), "%.47s", id);
 }
 
 int audit_verify(struct raqib_redis *r, struct audit_check *c)

@@ -19,6 +19,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <jansson.h>
+
 #include "ingest.h"
 
 struct raqib_redis;
@@ -83,6 +85,9 @@ typedef int (*audit_entry_fn)(void *ctx, const char *id, const struct stream_fie
 			      size_t n);
 int audit_list(struct raqib_redis *r, const char *match_name, const char *match_value, size_t limit,
 	       size_t scan_max, char cursor[AUDIT_ID_MAX], audit_entry_fn fn, void *ctx);
+
+/* An entry as a JSON object: "id" and every field (strings). NULL on ENOMEM. */
+json_t *audit_entry_json(const char *id, const struct stream_field *fields, size_t n);
 
 /* True for a stream id as Redis writes them ("<ms>-<seq>"). */
 bool audit_id_is_valid(const char *id);

@@ -16,6 +16,7 @@
 #include "raqib/redis_cluster.h"
 #include "store_desk.h"
 #include "store_query.h"
+#include "term_text.h"
 
 #define TIMELINE_MAX   2000
 #define PROVENANCE_MAX 1000
@@ -372,18 +373,6 @@ static void esc_bdi(FILE *out, const char *s, bool long_word)
 	fputs("</bdi>", out);
 }
 
-static void time_text(int64_t ms, char *out, size_t len)
-{
-	time_t secs = (time_t)(ms / 1000);
-	struct tm tm;
-
-	if (ms <= 0 || !gmtime_r(&secs, &tm)) {
-		snprintf(out, len, "-");
-		return;
-	}
-	strftime(out, len, "%Y-%m-%d %H:%M:%S", &tm);
-}
-
 /* RFC 3339 "@timestamp" into epoch ms (0 when absent or malformed). */
 static int64_t rfc3339_ms(const char *text)
 {
@@ -488,15 +477,7 @@ static int keep_note(void *ctx, const char *note)
 
 static int keep_audit(void *ctx, const char *id, const struct stream_field *f, size_t n)
 {
-	json_t *o = json_pack("{s:s}", "id", id);
-
-	for (size_t i = 0; o && i < n; i++) {
-		char key[32];
-
-		snprintf(key, sizeof(key), "%.*s", (int)f[i].name_len, f[i].name);
-		json_object_set_new(o, key, json_stringn(f[i].value, f[i].value_len));
-	}
-	return json_array_append_new(ctx, o) ? -ENOMEM : 0;
+	return json_array_append_new(ctx, audit_entry_json(id, f, n)) ? -ENOMEM : 0;
 }
 
 static const char *inc(const struct report *r, const char *key)
@@ -517,7 +498,7 @@ static void row_time(struct report *r, enum text label, const char *ms)
 {
 	char when[32];
 
-	time_text(ms ? strtoll(ms, NULL, 10) : 0, when, sizeof(when));
+	term_time_utc(ms ? strtoll(ms, NULL, 10) : 0, when, sizeof(when));
 	row(r, label, when);
 }
 
@@ -561,7 +542,7 @@ static void step(struct report *r, int64_t ms, const char *cls, enum text what, 
 {
 	char when[32];
 
-	time_text(ms, when, sizeof(when));
+	term_time_utc(ms, when, sizeof(when));
 	fprintf(r->out, "<tr class=\"%s\"><td class=\"t\">%s</td><td><b>%s</b> ", cls, when,
 		r->l->text[what]);
 	esc_bdi(r->out, detail, true);
@@ -734,7 +715,7 @@ static void provenance(struct report *r)
 
 		if (!json_is_object(a))
 			continue;
-		time_text(json_integer_value(json_object_get(it, "rx")), when, sizeof(when));
+		term_time_utc(json_integer_value(json_object_get(it, "rx")), when, sizeof(when));
 		fprintf(r->out, "<tr><td class=\"t\">%s</td><td>", when);
 		if (colon)
 			esc_n(r->out, ref, (size_t)(colon - ref));
@@ -772,7 +753,7 @@ static void notes(struct report *r)
 		const char *text = json_string_value(note), *space = strchr(text, ' ');
 		char when[32];
 
-		time_text(strtoll(text, NULL, 10), when, sizeof(when));
+		term_time_utc(strtoll(text, NULL, 10), when, sizeof(when));
 		fprintf(r->out, "<li><span class=\"t\">%s</span> ", when);
 		esc(r->out, space ? space + 1 : text);
 		fputs("</li>\n", r->out);
@@ -828,7 +809,7 @@ static void audit_trail(struct report *r, const struct audit_check *check)
 		const char *action = str1(e, "action"), *state = str1(e, "state");
 		char when[32], what[200];
 
-		time_text(strtoll(str1(e, "ts") ?: "0", NULL, 10), when, sizeof(when));
+		term_time_utc(strtoll(str1(e, "ts") ?: "0", NULL, 10), when, sizeof(when));
 		snprintf(what, sizeof(what), "%s", action_text(l, action));
 		if (action && strcmp(action, "incident") == 0)
 			snprintf(what, sizeof(what), "%s: %s %s, %s %s, %s %s",
@@ -900,7 +881,7 @@ static void write_report(struct report *r, const struct audit_check *check)
 {
 	char when[32];
 
-	time_text(r->o->now_ms, when, sizeof(when));
+	term_time_utc(r->o->now_ms, when, sizeof(when));
 	fprintf(r->out,
 		"<!DOCTYPE html>\n<html lang=\"%s\" dir=\"%s\">\n<head>\n<meta charset=\"utf-8\">\n"
 		"<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; "

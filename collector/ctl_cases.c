@@ -56,18 +56,6 @@ enum {
 	O_SEVERITY,
 };
 
-static void format_time(int64_t ms, char *out, size_t len)
-{
-	time_t secs = (time_t)(ms / 1000);
-	struct tm tm;
-
-	if (ms <= 0 || !gmtime_r(&secs, &tm)) {
-		snprintf(out, len, "-");
-		return;
-	}
-	strftime(out, len, "%Y-%m-%d %H:%M:%S", &tm);
-}
-
 static const char *severity_name(long long s)
 {
 	return s >= 99 ? "critical" : s >= 73 ? "high" : s >= 47 ? "medium" : s > 0 ? "low" : "-";
@@ -165,7 +153,7 @@ static int print_incident_row(void *ctx, const char *id, const struct stream_fie
 	snprintf(clean_id, sizeof(clean_id), "%s", id);
 	term_text_clean(clean_id);
 	field_text(f, n, "last", last, sizeof(last));
-	format_time(strtoll(last, NULL, 10), last, sizeof(last));
+	term_time_utc(strtoll(last, NULL, 10), last, sizeof(last));
 	field_text(f, n, "host", host, sizeof(host));
 	field_text(f, n, "user", user, sizeof(user));
 	field_text(f, n, "assignee", assignee, sizeof(assignee));
@@ -298,7 +286,7 @@ static void print_gap_row(const struct store_item *it)
 {
 	char when[24], kind[32], agent[80], detail[128];
 
-	format_time(it->rx_ms, when, sizeof(when));
+	term_time_utc(it->rx_ms, when, sizeof(when));
 	snprintf(kind, sizeof(kind), "%s", it->gap_kind);
 	snprintf(agent, sizeof(agent), "%s", it->gap_agent);
 	snprintf(detail, sizeof(detail), "%s", it->gap_detail);
@@ -323,7 +311,7 @@ static int print_item(void *ctx, const struct store_item *it)
 			fputs("\"received\",\"kind\",\"time\",\"severity\",\"host\",\"who\",\"what\",\"findings\",\"rule\",\"ref\"\r\n",
 			      stdout);
 		p->header_done = true;
-		format_time(it->rx_ms, when, sizeof(when));
+		term_time_utc(it->rx_ms, when, sizeof(when));
 		csv_cell(stdout, when, false);
 		if (!it->ref) {
 			char kind[32], agent[80], detail[128];
@@ -391,7 +379,7 @@ static int show_fields(void *ctx, const char *id, const struct stream_field *f, 
 		if ((f[i].name_len == 5 && !memcmp(f[i].name, "first", 5)) ||
 		    (f[i].name_len == 4 && !memcmp(f[i].name, "last", 4)) ||
 		    (f[i].name_len == 7 && !memcmp(f[i].name, "changed", 7)))
-			format_time(strtoll(value, NULL, 10), value, sizeof(value));
+			term_time_utc(strtoll(value, NULL, 10), value, sizeof(value));
 		term_text_clean(value);
 		printf("  %-10.*s %s\n", (int)f[i].name_len, f[i].name, value);
 	}
@@ -865,7 +853,7 @@ static int print_provenance(void *ctx, const struct store_item *it)
 			 (long long)json_integer_value(json_object_get(rd, "similarity")));
 	else
 		snprintf(similar, sizeof(similar), "-");
-	format_time(it->rx_ms, when, sizeof(when));
+	term_time_utc(it->rx_ms, when, sizeof(when));
 	colon = strchr(it->ref, ':');
 	snprintf(site, sizeof(site), "%.*s", colon ? (int)(colon - it->ref) : 0, it->ref);
 	str2(doc, "host", "name", host, sizeof(host));

@@ -157,14 +157,8 @@ static int print_audit(void *ctx, const char *id, const struct stream_field *f, 
 	struct tm tm;
 
 	if (p->json) {
-		json_t *o = json_pack("{s:s}", "id", id);
+		json_t *o = audit_entry_json(id, f, n);
 
-		for (size_t i = 0; o && i < n; i++) {
-			char key[32];
-
-			snprintf(key, sizeof(key), "%.*s", (int)f[i].name_len, f[i].name);
-			json_object_set_new(o, key, json_stringn(f[i].value, f[i].value_len));
-		}
 		if (o) {
 			json_dumpf(o, stdout, JSON_COMPACT);
 			fputc('\n', stdout);

@@ -804,15 +804,7 @@ static const struct desk_param_spec audit_spec[] = {
 
 static int add_audit(void *ctx, const char *id, const struct stream_field *f, size_t n)
 {
-	json_t *o = json_pack("{s:s}", "id", id);
-
-	for (size_t i = 0; o && i < n; i++) {
-		char key[32];
-
-		snprintf(key, sizeof(key), "%.*s", (int)f[i].name_len, f[i].name);
-		json_object_set_new(o, key, json_stringn(f[i].value, f[i].value_len));
-	}
-	return json_array_append_new(ctx, o) ? -ENOMEM : 0;
+	return json_array_append_new(ctx, audit_entry_json(id, f, n)) ? -ENOMEM : 0;
 }
 
 static int h_audit(struct desk *d, const struct desk_route *r, const struct http_request *req,

@@ -175,9 +175,10 @@ static int check_desk(const struct collector_config *cfg)
 		return -EINVAL;
 	}
 	if (!cfg->desk_tls_cert[0] && !is_loopback(cfg->desk_listen)) {
-		log_error("collector",
-			  "the desk on '%s' needs TLS (desk.tls_cert and desk.tls_key): tokens and cases would cross the network in clear; without TLS it listens on a loopback address only",
-			  cfg->desk_listen);
+		log_error(
+			"collector",
+			"the desk on '%s' needs TLS (desk.tls_cert and desk.tls_key): tokens and cases would cross the network in clear; without TLS it listens on a loopback address only",
+			cfg->desk_listen);
 		return -EINVAL;
 	}
 	return 0;
@@ -204,8 +205,17 @@ static struct http_server *start_desk(struct collector *c, struct desk **desk)
 		log_error("collector", "desk: %s", err);
 		return NULL;
 	}
-	log_info("collector", "the desk is on %s://%s/", c->cfg.desk_tls_cert[0] ? "https" : "http",
-		 c->cfg.desk_listen);
+	{
+		struct raqib_redis_addr addr;
+
+		/* the port it listens on, when desk.listen asked for any (":0") */
+		if (raqib_redis_addr_parse(c->cfg.desk_listen, &addr))
+			snprintf(addr.host, sizeof(addr.host), "?");
+		log_info("collector", "the desk is on %s://%s%s%s:%d/",
+			 c->cfg.desk_tls_cert[0] ? "https" : "http",
+			 strchr(addr.host, ':') ? "[" : "", addr.host,
+			 strchr(addr.host, ':') ? "]" : "", http_server_port(server));
+	}
 	return server;
 }
 

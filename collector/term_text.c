@@ -2,6 +2,9 @@
 /* Text from alerts made safe for a terminal (see term_text.h). */
 #include "term_text.h"
 
+#include <stdio.h>
+#include <time.h>
+
 size_t term_utf8_at(const unsigned char *s, size_t avail, unsigned *cp)
 {
 	size_t n;
@@ -63,4 +66,16 @@ size_t term_text_clean(char *text)
 	}
 	*w = '\0';
 	return replaced;
+}
+
+void term_time_utc(int64_t ms, char *out, size_t len)
+{
+	time_t secs = (time_t)(ms / 1000);
+	struct tm tm;
+
+	if (ms <= 0 || !gmtime_r(&secs, &tm)) {
+		snprintf(out, len, "-");
+		return;
+	}
+	strftime(out, len, "%Y-%m-%d %H:%M:%S", &tm);
 }

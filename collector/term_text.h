@@ -10,6 +10,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 /*
  * Replaces in place, each by one '?': C0 controls (tab and newline too: one field, one line),
@@ -26,5 +27,8 @@ size_t term_utf8_at(const unsigned char *s, size_t avail, unsigned *cp);
 
 /* True for the code points term_text_clean() replaces: controls, bidi overrides, isolates. */
 bool term_is_unsafe(unsigned cp, bool allow_newlines);
+
+/* Epoch milliseconds as people read them, UTC: "2026-12-08 10:00:00" ("-" for none). */
+void term_time_utc(int64_t ms, char *out, size_t len);
 
 #endif /* RAQIB_COLLECTOR_TERM_TEXT_H */
