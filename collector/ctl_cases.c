@@ -264,9 +264,12 @@ static int incidents_list(struct ctl *ctl, int argc, char **argv)
 		log_error("ctl", "incidents list: unexpected argument '%s'", argv[optind]);
 		return CTL_EXIT_USAGE;
 	}
+	if (snprintf(cursor, sizeof(cursor), "%s", o.cursor) >= (int)sizeof(cursor)) {
+		log_error("ctl", "invalid --cursor: not one raqibctl printed");
+		return CTL_EXIT_USAGE;
+	}
 	if (!ctl_store(ctl))
 		return CTL_EXIT_ERROR;
-	snprintf(cursor, sizeof(cursor), "%s", o.cursor);
 	n = store_query_incidents(ctl->store, o.limit, cursor, print_incident_row, &p);
 	if (n < 0) {
 		log_error("ctl", "cannot list incidents: %s",

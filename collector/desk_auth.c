@@ -135,7 +135,7 @@ static int read_users(struct desk_auth *a, const char *path, enum desk_role fixe
 		}
 		a->users = u;
 		u = &a->users[a->n_users++];
-		snprintf(u->user.name, sizeof(u->user.name), "%s", name);
+		snprintf(u->user.name, sizeof(u->user.name), "%.64s", name); /* valid: at most 64 */
 		u->user.role = r;
 		memcpy(u->digest, digest, sizeof(u->digest));
 	}
