@@ -102,6 +102,7 @@ static void agent_heartbeat(void *ctx, struct heartbeat_fields *f)
 
 	heartbeat_set(f, "agent.id", "%s", agent->agent_id);
 	heartbeat_set(f, "host.name", "%s", agent->host_name);
+	heartbeat_set(f, "site", "%s", agent->site ? agent->site : "");
 	heartbeat_set(f, "version", "%s", RAQIB_VERSION);
 	heartbeat_set(f, "mode", "%s", agent->mode ? agent->mode : "-");
 	heartbeat_set(f, "pid", "%d", (int)getpid());
@@ -140,6 +141,8 @@ int agent_open_outbox(struct agent *agent)
 		},
 		.timeout_ms = REDIS_TIMEOUT_MS,
 		.require_redis = agent->require_redis,
+		.site = agent->site,
+		.insecure_no_acl = agent->insecure_no_acl,
 	};
 	char err[512];
 

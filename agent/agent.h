@@ -59,6 +59,8 @@ struct agent {
 	uint64_t spool_max_bytes; /* --spool-max-bytes */
 	const char *spool_fsync; /* --spool-fsync: "always", "never" or milliseconds */
 	unsigned heartbeat_ms; /* --heartbeat-interval */
+	const char *site; /* --site or $RAQIB_SITE, else "default" */
+	bool insecure_no_acl; /* --insecure-no-acl: development only, send as the default user */
 	bool require_redis; /* agent_open_outbox() fails when Redis does not answer now */
 	const char *mode; /* the command, for heartbeats */
 	int64_t started_ms; /* epoch milliseconds */

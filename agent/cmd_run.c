@@ -23,6 +23,7 @@
 #include "loop.h"
 #include "outbox/heartbeat.h"
 #include "outbox/outbox.h"
+#include "raqib/keyspace.h"
 #include "pipeline/conn_table.h"
 #include "pipeline/host_events.h"
 #include "sensors/bpf_sensor.h"
@@ -146,7 +147,15 @@ static int parse_options(struct agent *agent, int argc, char **argv, struct run_
 			}
 			break;
 		case 'S':
+			/* the agent's site: its stream's, and the one pushed versions target */
+			if (!raqib_site_is_valid(optarg, strlen(optarg))) {
+				log_error("run",
+					  "invalid --site '%.32s': use 1 to 32 letters, digits, '.', '-' or '_'",
+					  optarg);
+				return AGENT_EXIT_USAGE;
+			}
 			opt->site = optarg;
+			agent->site = optarg;
 			break;
 		case 'K':
 			opt->rules_key = optarg;
@@ -346,7 +355,7 @@ static void load_kept_version(struct agent *agent, const struct run_options *opt
 		return;
 	}
 	ret = rules_follow_load_saved(rc->pushed_path, rules_key_path(agent, opt, key, sizeof(key)),
-				      opt->site, agent->agent_id, agent->host_name,
+				      agent->site, agent->agent_id, agent->host_name,
 				      &agent->pushed, err, sizeof(err));
 	if (ret == 0)
 		log_info("run", "starting with rules version %" PRIu64 " (kept from the last run)",
@@ -367,8 +376,9 @@ static int follow_rules(struct agent *agent, struct loop *loop, const struct run
 		.redis = agent->redis,
 		.agent_id = agent->agent_id,
 		.host_name = agent->host_name,
-		.site = opt->site,
+		.site = agent->site,
 		.keys_dir = agent->keys_dir,
+		.insecure_no_acl = agent->insecure_no_acl,
 		.poll_ms = (unsigned)(opt->rules_poll_s ? opt->rules_poll_s : 60) * 1000,
 		.current_version = agent->pushed.version,
 		.build = agent_build_rules,

@@ -22,6 +22,7 @@
 
 #include "extract/extract.h"
 #include "outbox/alert.h"
+#include "outbox/outbox.h"
 
 enum scan_format {
 	FORMAT_TEXT,
@@ -39,6 +40,8 @@ struct scan_run {
 	bool explain;
 	bool hidden;
 	bool digest;
+	bool report; /* --report: each sensitive file's decision goes to the collector */
+	uint64_t reported, report_failed;
 	struct extract_limits limits;
 	struct rules_scan *scan;
 	uint64_t files, bytes, found, errors;
@@ -167,6 +170,54 @@ static void print_json(const struct scan_run *run, const char *path,
 	json_decref(doc);
 }
 
+/*
+ * --report: a copy at rest becomes an alert (event.dataset raqib.at_rest) through the outbox,
+ * as the policy decides for data at rest, so that the collector's provenance knows where
+ * copies of a document live. Shadow decisions and files no policy rule takes are not sent.
+ */
+static void report_file(struct scan_run *run, const char *path, const struct extract_result *x,
+			const struct rules_verdict *v)
+{
+	char sha[65];
+	const char *name = strrchr(path, '/');
+	struct rules_event_info info = {
+		.event = RULES_EVENT_DATA_AT_REST,
+		.host_name = run->agent->host_name,
+		.file_path = path,
+		.is_encrypted_container = x->status == EXTRACT_ENCRYPTED,
+	};
+	struct rules_decision d;
+	struct timespec now;
+	struct alert a;
+
+	alert_hex(x->sha256, sizeof(x->sha256), sha, sizeof(sha));
+	info.sha256 = x->sha256_complete ? sha : NULL;
+	/* an alert of a live policy only: shadow rules and allowed events are not reported */
+	if (rules_decide(run->agent->rules, v, &info, &d) || !d.matched)
+		return;
+	clock_gettime(CLOCK_REALTIME, &now);
+	a = (struct alert){
+		.kind = ALERT_KIND_AT_REST,
+		.ts_ms = (int64_t)now.tv_sec * 1000 + now.tv_nsec / 1000000,
+		.rule_id = d.rule_id,
+		.rule_name = d.rule_name,
+		.rule_version = d.rule_version,
+		.severity = d.severity,
+		.confidence = d.confidence,
+		.why = "a copy of a sensitive file was found at rest by raqib-agent scan --report",
+		.uid = -1,
+		.file_path = path,
+		.file_name = name ? name + 1 : path,
+		.file_size = (int64_t)x->bytes_read,
+		.file_sha256 = info.sha256,
+		.verdict = v,
+	};
+	if (outbox_send(run->agent->outbox, &a) == 0)
+		run->reported++;
+	else
+		run->report_failed++;
+}
+
 static void print_score(const char *rel, const struct rules_verdict *v)
 {
 	json_t *ents = json_object();
@@ -237,6 +288,8 @@ static void scan_file(struct scan_run *run, const char *path, const char *rel)
 		run->incomplete++;
 	if (rules_verdict_is_sensitive(&v))
 		run->found++;
+	if (run->report && rules_verdict_is_sensitive(&v))
+		report_file(run, path, &x, &v);
 	if (run->format == FORMAT_SCORE)
 		print_score(rel, &v);
 	else if (run->format == FORMAT_JSON)
@@ -323,6 +376,7 @@ int cmd_scan(struct agent *agent, int argc, char **argv)
 		{ "format", required_argument, NULL, 'f' },
 		{ "hidden", no_argument, NULL, 'H' },
 		{ "digest", no_argument, NULL, 'D' },
+		{ "report", no_argument, NULL, 'P' },
 		AGENT_LIMIT_OPTIONS,
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -357,6 +411,9 @@ int cmd_scan(struct agent *agent, int argc, char **argv)
 		case 'D':
 			run.digest = true;
 			break;
+		case 'P':
+			run.report = true;
+			break;
 		case 'h':
 			agent_usage(stdout);
 			return AGENT_EXIT_OK;
@@ -370,6 +427,13 @@ int cmd_scan(struct agent *agent, int argc, char **argv)
 	if (optind >= argc) {
 		log_error("scan", "no path given: raqib-agent scan PATH...");
 		return AGENT_EXIT_USAGE_GREP;
+	}
+	if (run.report) {
+		/* the outbox spools what Redis does not take now; replay's flush below */
+		agent->mode = "scan";
+		if (agent_open_outbox(agent))
+			return AGENT_EXIT_USAGE_GREP;
+		agent_send_heartbeat(agent, "running");
 	}
 	if (agent_load_rules(agent))
 		return AGENT_EXIT_USAGE_GREP;
@@ -394,6 +458,14 @@ int cmd_scan(struct agent *agent, int argc, char **argv)
 	if (run.incomplete)
 		log_warn("scan", "%llu of %llu files not inspected whole (partial or encrypted)",
 			 (unsigned long long)run.incomplete, (unsigned long long)run.files);
+	if (run.report) {
+		agent_send_heartbeat(agent, "stopped");
+		log_info("scan", "%llu copies at rest reported to the collector%s",
+			 (unsigned long long)run.reported,
+			 run.report_failed ? ", some refused" : "");
+		if (agent_flush_outbox(agent, 30000) || run.report_failed)
+			run.errors++;
+	}
 	if (run.errors)
 		return AGENT_EXIT_USAGE_GREP;
 	return run.found ? AGENT_EXIT_OK : AGENT_EXIT_ERROR;

@@ -18,6 +18,8 @@
 
 #include "agent.h"
 #include "outbox/outbox.h"
+#include "raqib/keyspace.h"
+#include "raqib/schema.h"
 
 #ifndef RAQIB_VERSION
 #define RAQIB_VERSION "0.0.0"
@@ -30,7 +32,8 @@ static const char usage_text[] =
 	"Usage: raqib-agent [OPTIONS] COMMAND [COMMAND OPTIONS] [ARGS]\n"
 	"\n"
 	"Watches this host for official documents and personal data leaving through messaging\n"
-	"apps, and sends alerts to the raqib collector's Redis stream (raqib:events).\n"
+	"apps, and sends alerts to its own Redis stream, raqib:{s:SITE}:in:AGENT-ID, which the\n"
+	"raqib collector reads.\n"
 	"\n"
 	"Commands:\n"
 	"  run                  watch live: messaging apps opening sensitive files (eBPF; root)\n"
@@ -66,7 +69,14 @@ static const char usage_text[] =
 	"      --keys DIR            agent key AGENT-ID.key and deployment.key (default: $RAQIB_KEYS,\n"
 	"                            else /etc/raqib/keys; created when missing)\n"
 	"      --heartbeat-interval SECONDS\n"
-	"                            heartbeat to raqib:agent:AGENT-ID every SECONDS (default: 5)\n"
+	"                            heartbeat (a signed entry of the agent's stream) every\n"
+	"                            SECONDS (default: 5)\n"
+	"      --site NAME           the agent's site: its stream is raqib:{s:NAME}:in:AGENT-ID\n"
+	"                            (default: $RAQIB_SITE, else \"default\"; docs/storage.md)\n"
+	"      --insecure-no-acl     development only: send as Redis's default user (also\n"
+	"                            RAQIB_INSECURE_NO_ACL=1). Without it the agent sends only as\n"
+	"                            its ACL user raqib-agent-AGENT-ID, and keeps alerts in the\n"
+	"                            spool while Redis refuses that user\n"
 	"\n"
 	"Options of run:\n"
 	"  -d, --duration SECONDS    stop after SECONDS (default: until SIGINT or SIGTERM)\n"
@@ -105,6 +115,9 @@ static const char usage_text[] =
 	"      --explain             say why each finding fired: rule, score, checksum, context\n"
 	"      --hidden              also scan hidden files and directories\n"
 	"      --digest              print each file's similarity digest (for fingerprint rules)\n"
+	"      --report              also send each sensitive file as an alert (dataset\n"
+	"                            raqib.at_rest) to the collector, so that a document's\n"
+	"                            provenance shows where copies live (opt in; uses the outbox)\n"
 	"\n"
 	"Extraction limits (options of run, replay and scan); past one a file is reported\n"
 	"\"partially inspected\" with the reason:\n"
@@ -147,6 +160,8 @@ enum {
 	OPT_SPOOL_FSYNC,
 	OPT_KEYS,
 	OPT_HEARTBEAT,
+	OPT_SITE,
+	OPT_INSECURE_NO_ACL,
 	OPT_NO_BUILTIN,
 };
 
@@ -162,6 +177,19 @@ static int parse_outbox_option(struct agent *agent, int c, const char *arg)
 		return 0;
 	case OPT_KEYS:
 		agent->keys_dir = arg;
+		return 0;
+	case OPT_SITE:
+		if (!raqib_site_is_valid(arg, strlen(arg))) {
+			log_error(
+				"agent",
+				"invalid --site '%.32s': use 1 to 32 letters, digits, '.', '-' or '_'",
+				arg);
+			return -EINVAL;
+		}
+		agent->site = arg;
+		return 0;
+	case OPT_INSECURE_NO_ACL:
+		agent->insecure_no_acl = true;
 		return 0;
 	case OPT_SPOOL_FSYNC:
 		if (outbox_parse_fsync(arg, &policy, &interval_ms)) {
@@ -256,6 +284,8 @@ int main(int argc, char **argv)
 		{ "spool-fsync", required_argument, NULL, OPT_SPOOL_FSYNC },
 		{ "keys", required_argument, NULL, OPT_KEYS },
 		{ "heartbeat-interval", required_argument, NULL, OPT_HEARTBEAT },
+		{ "site", required_argument, NULL, OPT_SITE },
+		{ "insecure-no-acl", no_argument, NULL, OPT_INSECURE_NO_ACL },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
@@ -289,6 +319,8 @@ int main(int argc, char **argv)
 		case OPT_SPOOL_FSYNC:
 		case OPT_KEYS:
 		case OPT_HEARTBEAT:
+		case OPT_SITE:
+		case OPT_INSECURE_NO_ACL:
 			if (parse_outbox_option(&agent, c, optarg))
 				return AGENT_EXIT_USAGE;
 			break;
@@ -315,6 +347,21 @@ int main(int argc, char **argv)
 		const char *env = getenv("RAQIB_RULES"); /* NOLINT(concurrency-mt-unsafe) */
 
 		agent.rules_path = env && *env ? env : NULL;
+	}
+	if (!agent.insecure_no_acl) {
+		const char *env =
+			getenv("RAQIB_INSECURE_NO_ACL"); /* NOLINT(concurrency-mt-unsafe) */
+
+		agent.insecure_no_acl = env && strcmp(env, "1") == 0;
+	}
+	if (!agent.site) {
+		const char *env = getenv("RAQIB_SITE"); /* NOLINT(concurrency-mt-unsafe) */
+
+		if (env && *env && !raqib_site_is_valid(env, strlen(env))) {
+			log_error("agent", "invalid RAQIB_SITE '%.32s'", env);
+			return AGENT_EXIT_USAGE;
+		}
+		agent.site = env && *env ? env : RAQIB_SITE_DEFAULT;
 	}
 	if (optind >= argc) {
 		log_error("agent", "no command given (run, replay, scan, check, test-rules)");

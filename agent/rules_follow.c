@@ -32,7 +32,6 @@ struct rules_follow {
 	struct rules_follow_config cfg;
 	char agent_id[72], host_name[256], site[256];
 	char user[128], password[RAQIB_MAC_HEX_BYTES];
-	bool use_default_user; /* no ACL user for this agent on that server */
 	struct raqib_rules_key *key;
 	char key_id[RAQIB_RULES_KEY_ID_BYTES];
 	int ready_fd; /* eventfd: rules are ready (written by the thread) */
@@ -65,15 +64,11 @@ static redisContext *connect_agent(struct rules_follow *f)
 	char err[512];
 	redisContext *c;
 
-	if (f->use_default_user)
+	/* as the outbox: the default user only in a development set-up named as such */
+	if (f->cfg.insecure_no_acl)
 		return raqib_redis_connect(&f->cfg.redis, REDIS_TIMEOUT_MS, err, sizeof(err));
 	c = raqib_redis_connect_as(&f->cfg.redis, f->user, f->password, REDIS_TIMEOUT_MS, err,
 				   sizeof(err));
-	if (!c && errno == EACCES) {
-		/* no ACL user for this agent: a development set-up, as the outbox does */
-		f->use_default_user = true;
-		c = raqib_redis_connect(&f->cfg.redis, REDIS_TIMEOUT_MS, err, sizeof(err));
-	}
 	if (!c)
 		log_debug("rules", "cannot reach redis for rule versions: %s", err);
 	return c;

@@ -36,6 +36,8 @@ struct rules_follow_config {
 	uint64_t current_version; /* the version the agent starts with (0: none) */
 	rules_follow_build_fn build;
 	void *build_ctx;
+	/* development only: the default user (--insecure-no-acl); else its ACL user or nothing */
+	bool insecure_no_acl;
 };
 
 struct rules_follow;

@@ -55,12 +55,15 @@ static bool starts_with(const struct stream_field *x, const char *prefix)
 	return x->name_len > len && memcmp(x->name, prefix, len) == 0;
 }
 
-static const char *status_of(const struct stream_field *hb, size_t n, int64_t now_ms)
+const char *agent_view_status(const struct stream_field *hb, size_t n, int64_t now_ms)
 {
 	char buf[32];
 	const char *status = field(hb, n, "status", buf, sizeof(buf));
 	long long ts = field_ll(hb, n, "ts"), interval = field_ll(hb, n, "interval_ms");
 
+	/* when the collector received it, by its own clock; the agent's is only data */
+	if (ingest_find_field(hb, n, "collector.rx"))
+		ts = field_ll(hb, n, "collector.rx");
 	if (n == 0)
 		return "unknown";
 	if (status && strcmp(status, "stopped") == 0)
@@ -84,10 +87,13 @@ void agent_view_row(const char *id, const struct stream_field *hb, size_t n_hb,
 
 	memset(row, 0, sizeof(*row));
 	snprintf(row->id, sizeof(row->id), "%s", id);
-	snprintf(row->status, sizeof(row->status), "%s", status_of(hb, n_hb, now_ms));
+	snprintf(row->status, sizeof(row->status), "%s", agent_view_status(hb, n_hb, now_ms));
 	if (n_hb)
 		snprintf(row->seen, sizeof(row->seen), "%llds ago",
-			 (long long)(now_ms - field_ll(hb, n_hb, "ts")) / 1000);
+			 (long long)(now_ms - (ingest_find_field(hb, n_hb, "collector.rx") ?
+						       field_ll(hb, n_hb, "collector.rx") :
+						       field_ll(hb, n_hb, "ts"))) /
+				 1000);
 	else
 		snprintf(row->seen, sizeof(row->seen), "never");
 	copy_field(row->version, sizeof(row->version), hb, n_hb, "version", "-");
@@ -134,7 +140,7 @@ json_t *agent_view_json(const char *id, const struct stream_field *hb, size_t n_
 			const struct stream_field *seq, size_t n_seq, int64_t now_ms)
 {
 	return json_pack("{s:s, s:s, s:o*, s:o*}", "agent", id, "status",
-			 status_of(hb, n_hb, now_ms), "heartbeat", fields_json(hb, n_hb),
+			 agent_view_status(hb, n_hb, now_ms), "heartbeat", fields_json(hb, n_hb),
 			 "collector", fields_json(seq, n_seq));
 }
 

@@ -1,12 +1,13 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * How raqibctl shows agents: one row per agent from its last heartbeat (raqib:agent:<id>) and
- * what the collector saw of its sequence (raqib:seq:<id>): is it alive, are its sensors
+ * How raqibctl shows agents: one row per agent from its last heartbeat (the collector keeps it
+ * in raqib:{s:<site>}:agent:<id>) and what the collector saw of its sequence
+ * (raqib:{s:<site>}:seq:<id>:<epoch>): is it alive, are its sensors
  * attached, does it keep alerts waiting or refuse them, are alerts missing.
  *
  * Status: "stopped" (its last heartbeat said so), "silent" (no heartbeat for three intervals),
  * "degraded" (a sensor degraded, or alerts refused), "ok", or "unknown" (alerts but no
- * heartbeat yet).
+ * heartbeat yet). Silence is measured on the collector's clock (collector.rx), not the agent's.
  */
 #ifndef RAQIB_COLLECTOR_AGENT_VIEW_H
 #define RAQIB_COLLECTOR_AGENT_VIEW_H
@@ -33,6 +34,9 @@ struct agent_row {
 	char stored[24];
 	char missing[24];
 };
+
+/* The agent's status from its heartbeat fields (see above). now_ms: epoch milliseconds. */
+const char *agent_view_status(const struct stream_field *hb, size_t n_hb, int64_t now_ms);
 
 /* Fills row. now_ms: epoch milliseconds. */
 void agent_view_row(const char *id, const struct stream_field *hb, size_t n_hb,

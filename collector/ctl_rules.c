@@ -41,6 +41,7 @@
 #include "raqib/rules_dist.h"
 #include "raqib/schema.h"
 #include "store.h"
+#include "store_query.h"
 
 #define EXIT_ERR	 1
 #define EXIT_USAGE	 2
@@ -786,7 +787,7 @@ static int parse_options(int argc, char **argv, struct rules_opts *o)
 	};
 	int c;
 
-	optind = 1;
+	optind = 0; /* glibc: start again (raqibctl parsed its global options in order) */
 	while ((c = getopt_long(argc, argv, "", options, NULL)) != -1) {
 		switch (c) {
 		case 's':

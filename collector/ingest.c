@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * Stream-entry validation for the collector (see ingest.h). Beyond well-formedness, it checks
- * that the entry agrees with the document it carries (same agent, same sequence) and that no
- * finding carries a raw value: the store must never hold the personal data an alert is about.
+ * that the entry agrees with its stream and the document it carries (same agent, same
+ * sequence) and that no finding carries a raw value: the store must never hold the personal
+ * data an alert is about.
  */
 #include "ingest.h"
 
@@ -16,11 +17,12 @@
 #include <time.h>
 
 #include "raqib/keys.h"
+#include "raqib/keyspace.h"
 #include "raqib/schema.h"
 
 /* Keys a finding may carry; anything else (a "value", say) is refused. */
-static const char *const finding_keys[] = { "type", "rule_id", "masked", "occurrences", "score",
-					    "hash" };
+static const char *const finding_keys[] = { "type",	   "rule_id", "masked",
+					    "occurrences", "score",   "hash" };
 
 static int refuse(char *reason, size_t len, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
@@ -158,9 +160,10 @@ static int check_findings(json_t *alert, char *reason, size_t len)
 				      i);
 		json_object_foreach(item, key, value) {
 			if (!is_allowed_finding_key(key))
-				return refuse(reason, len,
-					      "raqib.findings[%zu] carries an unexpected field '%.32s'",
-					      i, key);
+				return refuse(
+					reason, len,
+					"raqib.findings[%zu] carries an unexpected field '%.32s'",
+					i, key);
 		}
 	}
 	return 0;
@@ -188,38 +191,95 @@ static int check_document(struct ingest_entry *out, char *reason, size_t len)
 	return check_findings(a, reason, len);
 }
 
-int ingest_parse(const struct stream_field *fields, size_t n_fields, struct ingest_entry *out,
-		 char *reason, size_t reason_len)
+int ingest_head(const struct stream_field *fields, size_t n_fields, const char *stream_agent,
+		struct ingest_head *out, char *reason, size_t reason_len)
 {
-	const struct stream_field *agent, *seq, *alert, *sig;
-	json_error_t jerr;
-	int err;
+	const struct stream_field *agent, *epoch, *seq, *alert, *hb, *sig;
+	size_t total = 0;
 
 	memset(out, 0, sizeof(*out));
+	if (n_fields > INGEST_MAX_FIELDS)
+		return refuse(reason, reason_len, "entry of more than %d fields",
+			      INGEST_MAX_FIELDS);
+	for (size_t i = 0; i < n_fields; i++)
+		total += fields[i].name_len + fields[i].value_len;
+	if (total > INGEST_MAX_ENTRY_BYTES) {
+		refuse(reason, reason_len, "oversized entry: %zu bytes, over the %u-byte limit",
+		       total, INGEST_MAX_ENTRY_BYTES);
+		return -E2BIG;
+	}
 	agent = ingest_find_field(fields, n_fields, RAQIB_FIELD_AGENT);
-	seq = ingest_find_field(fields, n_fields, RAQIB_FIELD_SEQ);
-	alert = ingest_find_field(fields, n_fields, RAQIB_FIELD_ALERT);
 	sig = ingest_find_field(fields, n_fields, RAQIB_FIELD_SIG);
-	if (!agent || !seq || !alert || !sig)
-		return refuse(reason, reason_len, "missing field '%s'",
-			      !agent ? RAQIB_FIELD_AGENT :
-			      !seq   ? RAQIB_FIELD_SEQ :
-			      !alert ? RAQIB_FIELD_ALERT :
-				       RAQIB_FIELD_SIG);
-	if (!is_hex64(sig->value, sig->value_len))
-		return refuse(reason, reason_len, "invalid sig: expected 64 lower-case hex digits");
-	memcpy(out->sig, sig->value, sig->value_len);
-	out->sig[sig->value_len] = '\0';
+	alert = ingest_find_field(fields, n_fields, RAQIB_FIELD_ALERT);
+	hb = ingest_find_field(fields, n_fields, RAQIB_FIELD_HEARTBEAT);
+	epoch = ingest_find_field(fields, n_fields, RAQIB_FIELD_EPOCH);
+	seq = ingest_find_field(fields, n_fields, RAQIB_FIELD_SEQ);
+	if (!agent)
+		return refuse(reason, reason_len, "missing field '%s'", RAQIB_FIELD_AGENT);
 	if (!raqib_agent_id_is_valid(agent->value, agent->value_len))
 		return refuse(reason, reason_len, "invalid agent id");
 	memcpy(out->agent_id, agent->value, agent->value_len);
 	out->agent_id[agent->value_len] = '\0';
-	if (parse_u64(seq->value, seq->value_len, &out->sequence) || out->sequence == 0)
-		return refuse(reason, reason_len, "invalid seq: expected a decimal number > 0");
-	if (alert->value_len > INGEST_MAX_ALERT_BYTES)
-		return refuse(reason, reason_len, "alert of %zu bytes exceeds the %u-byte limit",
-			      alert->value_len, INGEST_MAX_ALERT_BYTES);
-	out->alert = json_loadb(alert->value, alert->value_len, JSON_REJECT_DUPLICATES, &jerr);
+	if (stream_agent && strcmp(stream_agent, out->agent_id) != 0)
+		return refuse(reason, reason_len,
+			      "entry names agent '%s' in the stream of agent '%s'", out->agent_id,
+			      stream_agent);
+	if (hb && !alert) {
+		out->kind = INGEST_HEARTBEAT;
+		if (hb->value_len > INGEST_MAX_HEARTBEAT_BYTES) {
+			refuse(reason, reason_len,
+			       "oversized heartbeat: %zu bytes, over the %u-byte limit",
+			       hb->value_len, INGEST_MAX_HEARTBEAT_BYTES);
+			return -E2BIG;
+		}
+		out->body = hb->value;
+		out->body_len = hb->value_len;
+	} else {
+		out->kind = INGEST_ALERT;
+		if (!epoch || !seq || !alert)
+			return refuse(reason, reason_len, "missing field '%s'",
+				      !epoch ? RAQIB_FIELD_EPOCH :
+				      !seq   ? RAQIB_FIELD_SEQ :
+					       RAQIB_FIELD_ALERT);
+		if (!raqib_epoch_is_valid(epoch->value, epoch->value_len))
+			return refuse(reason, reason_len,
+				      "invalid epoch: expected 16 lower-case hex digits");
+		memcpy(out->epoch, epoch->value, epoch->value_len);
+		out->epoch[epoch->value_len] = '\0';
+		if (parse_u64(seq->value, seq->value_len, &out->sequence) || out->sequence == 0)
+			return refuse(reason, reason_len,
+				      "invalid seq: expected a decimal number > 0");
+		if (alert->value_len > INGEST_MAX_ALERT_BYTES) {
+			refuse(reason, reason_len,
+			       "oversized entry: an alert of %zu bytes, over the %u-byte limit",
+			       alert->value_len, INGEST_MAX_ALERT_BYTES);
+			return -E2BIG;
+		}
+		out->body = alert->value;
+		out->body_len = alert->value_len;
+	}
+	if (!sig)
+		return refuse(reason, reason_len, "missing field '%s'", RAQIB_FIELD_SIG);
+	if (!is_hex64(sig->value, sig->value_len))
+		return refuse(reason, reason_len, "invalid sig: expected 64 lower-case hex digits");
+	memcpy(out->sig, sig->value, sig->value_len);
+	out->sig[sig->value_len] = '\0';
+	return 0;
+}
+
+int ingest_alert(const struct ingest_head *head, struct ingest_entry *out, char *reason,
+		 size_t reason_len)
+{
+	json_error_t jerr;
+	int err;
+
+	memset(out, 0, sizeof(*out));
+	if (head->kind != INGEST_ALERT)
+		return refuse(reason, reason_len, "not an alert entry");
+	memcpy(out->agent_id, head->agent_id, sizeof(out->agent_id));
+	memcpy(out->epoch, head->epoch, sizeof(out->epoch));
+	out->sequence = head->sequence;
+	out->alert = json_loadb(head->body, head->body_len, JSON_REJECT_DUPLICATES, &jerr);
 	if (!out->alert)
 		return refuse(reason, reason_len, "alert is not valid JSON: %s at line %d",
 			      jerr.text, jerr.line);
@@ -227,6 +287,56 @@ int ingest_parse(const struct stream_field *fields, size_t n_fields, struct inge
 	if (err)
 		ingest_entry_release(out);
 	return err;
+}
+
+json_t *ingest_heartbeat(const struct ingest_head *head, char *reason, size_t reason_len)
+{
+	json_error_t jerr;
+	const char *key;
+	json_t *doc, *value;
+
+	if (head->kind != INGEST_HEARTBEAT) {
+		refuse(reason, reason_len, "not a heartbeat entry");
+		return NULL;
+	}
+	doc = json_loadb(head->body, head->body_len, JSON_REJECT_DUPLICATES, &jerr);
+	if (!doc) {
+		refuse(reason, reason_len, "heartbeat is not valid JSON: %s", jerr.text);
+		return NULL;
+	}
+	if (!json_is_object(doc) || json_object_size(doc) > INGEST_MAX_HEARTBEAT_FIELDS) {
+		refuse(reason, reason_len, "heartbeat is not an object of at most %d fields",
+		       INGEST_MAX_HEARTBEAT_FIELDS);
+		goto err;
+	}
+	json_object_foreach(doc, key, value) {
+		if (strlen(key) > 64 || !json_is_string(value) || json_string_length(value) > 256) {
+			refuse(reason, reason_len,
+			       "heartbeat field '%.64s' is not a string of at most 256 bytes", key);
+			goto err;
+		}
+	}
+	return doc;
+err:
+	json_decref(doc);
+	return NULL;
+}
+
+int ingest_parse(const struct stream_field *fields, size_t n_fields, struct ingest_entry *out,
+		 char *reason, size_t reason_len)
+{
+	struct ingest_head head;
+	int err = ingest_head(fields, n_fields, NULL, &head, reason, reason_len);
+
+	if (err) {
+		memset(out, 0, sizeof(*out));
+		return err;
+	}
+	if (head.kind != INGEST_ALERT) {
+		memset(out, 0, sizeof(*out));
+		return refuse(reason, reason_len, "missing field '%s'", RAQIB_FIELD_ALERT);
+	}
+	return ingest_alert(&head, out, reason, reason_len);
 }
 
 void ingest_entry_release(struct ingest_entry *entry)

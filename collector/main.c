@@ -1,63 +1,68 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * raqib-collector: consumes raqib:events in the "collectors" consumer group, validates each
- * entry, stores the alert (deduplicated by agent and sequence) and acknowledges it; refused
- * entries go to raqib:events:dead with the reason. Several collectors can share the group.
- * See docs/man/raqib-collector.1.
+ * raqib-collector: reads every enrolled agent's stream (raqib:{s:<site>}:in:<agent>) in the
+ * "collectors" consumer group, checks each entry's signature before anything else, stores
+ * alerts with their indexes, timelines and incidents, keeps heartbeats, dead-letters what it
+ * refuses, notifies, and serves /metrics and the value search. Several collectors can share
+ * the group. Configuration: collector.yml, then the command line. See
+ * docs/man/raqib-collector.1.
  */
 #include <errno.h>
-#include <inttypes.h>
 #include <getopt.h>
+#include <inttypes.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
+#include "collector.h"
+#include "config.h"
+#include "find_api.h"
+#include "http_server.h"
+#include "keystore.h"
+#include "notify.h"
 #include "raqib/log.h"
 #include "raqib/redis_conn.h"
 #include "raqib/schema.h"
-#include "ingest.h"
-#include "keystore.h"
-#include "store.h"
+#include "retention.h"
 
 #ifndef RAQIB_VERSION
 #define RAQIB_VERSION "0.0.0"
 #endif
 
 #define EXIT_USAGE 2
-#define REDIS_TIMEOUT_MS 3000
-#define READ_BLOCK_MS 1000
-#define READ_COUNT 256
-#define RECONNECT_MAX_MS 10000
 
 static volatile sig_atomic_t stop_requested;
-
-struct collector {
-	struct raqib_redis_addr redis;
-	char consumer[128];
-	bool drain; /* exit once nothing is left to read */
-	struct store *store;
-	struct keystore *keys;
-	uint64_t stored, duplicates, refused, forged, conflicts, gaps;
-};
 
 static const char usage_text[] =
 	"Usage: raqib-collector [OPTIONS]\n"
 	"\n"
-	"Consumes alerts from the Redis stream raqib:events (consumer group \"collectors\"),\n"
-	"validates them, stores them deduplicated by agent and sequence, then acknowledges them.\n"
-	"Entries that fail validation go to raqib:events:dead with the reason.\n"
+	"Reads the stream of every enrolled agent (raqib:{s:SITE}:in:AGENT, agents listed in\n"
+	"raqib:registry) in the consumer group \"collectors\", checks each entry's signature first,\n"
+	"stores alerts with their timelines, incidents, provenance and value index, keeps the\n"
+	"agents' heartbeats and coverage gaps, then acknowledges. Refused entries go, whole, to\n"
+	"raqib:{s:SITE}:dead with the reason. Several collectors can share the group.\n"
 	"\n"
 	"Options:\n"
-	"  -r, --redis HOST:PORT   Redis to consume from (default: $RAQIB_REDIS, else\n"
-	"                          127.0.0.1:6379)\n"
+	"      --config FILE       configuration file (default: /etc/raqib/collector.yml when it\n"
+	"                          exists; every key in docs/collector.yml.md)\n"
+	"      --check-config      read the configuration, print it as in effect, and exit\n"
+	"  -r, --redis HOST:PORT   Redis (one server or any node of a cluster) (default: redis in\n"
+	"                          the file, else $RAQIB_REDIS, else 127.0.0.1:6379)\n"
 	"  -c, --consumer NAME     consumer name in the group (default: HOST-PID)\n"
-	"      --keys DIR          agents' keys AGENT-ID.key and deployment.key: entries not\n"
-	"                          signed with their agent's key are refused (default:\n"
+	"      --keys DIR          agents' keys AGENT-ID.key, deployment.key, collector.key (made\n"
+	"                          when missing), investigators (default: keys in the file, else\n"
 	"                          $RAQIB_KEYS, else /etc/raqib/keys)\n"
-	"      --drain             store what is in the stream now, then exit\n"
+	"      --metrics ADDR:PORT serve /metrics and /api/find there, e.g. 127.0.0.1:9477\n"
+	"                          (default: metrics.listen in the file, else none; \"off\": none)\n"
+	"      --set KEY=VALUE     set one configuration key, as in the file (repeatable), e.g.\n"
+	"                          --set incidents.window=2h\n"
+	"      --drain             store what is in the streams now, then exit\n"
+	"      --retention-once    apply the retention periods once, then exit\n"
+	"      --clock-offset DURATION\n"
+	"                          move the collector's clock (receive times, retention) by\n"
+	"                          DURATION, e.g. 91d or -2h: for tests of retention and windows\n"
 	"  -v, --verbose           log debug messages (twice: library internals too)\n"
 	"  -q, --quiet             log errors only\n"
 	"  -h, --help              show this help and exit\n"
@@ -67,10 +72,13 @@ static const char usage_text[] =
 	"  raqib-collector\n"
 	"      consume from the local Redis until SIGINT or SIGTERM\n"
 	"  raqib-collector --redis 10.0.0.5:6379 --consumer collector-a\n"
-	"  raqib-collector --drain && raqibctl alerts\n"
-	"  raqib-collector --keys /etc/raqib/keys\n"
+	"  raqib-collector --drain && raqibctl incidents\n"
+	"  raqib-collector --config /etc/raqib/collector.yml --check-config\n"
+	"  raqib-collector --metrics 127.0.0.1:9477 &\n"
+	"  curl -s http://127.0.0.1:9477/metrics | grep raqib_alerts_stored_total\n"
 	"\n"
-	"Exit status: 0 on success, 1 on an error (Redis unreachable at start), 2 on a usage error.\n";
+	"Exit status: 0 on success, 1 on an error (Redis unreachable at start, keys unusable),\n"
+	"2 on a usage or configuration error.\n";
 
 static void on_signal(int sig)
 {
@@ -78,111 +86,59 @@ static void on_signal(int sig)
 	stop_requested = 1;
 }
 
-static int on_entry(void *ctx, const char *id, const struct stream_field *fields, size_t n)
+enum {
+	OPT_CONFIG = 1000,
+	OPT_CHECK,
+	OPT_KEYS,
+	OPT_METRICS,
+	OPT_SET,
+	OPT_DRAIN,
+	OPT_RETENTION,
+	OPT_CLOCK,
+};
+
+static int metrics_route(void *ctx, const struct http_request *req, struct http_response *resp)
 {
 	struct collector *c = ctx;
-	const struct stream_field *alert = ingest_find_field(fields, n, RAQIB_FIELD_ALERT);
-	struct ingest_entry entry;
-	struct store_outcome outcome;
-	char reason[512];
-	int err;
+	char *text = collector_metrics_text(c);
 
-	if (ingest_parse(fields, n, &entry, reason, sizeof(reason)) != 0) {
-		c->refused++;
-		log_warn("collector", "refused entry %s: %s", id, reason);
-		return store_dead_letter(c->store, id, reason);
-	}
-	err = keystore_verify(c->keys, &entry, alert->value, alert->value_len, reason,
-			      sizeof(reason));
-	if (err == -ENOMEM) {
-		ingest_entry_release(&entry);
-		return err;
-	}
-	if (err) {
-		c->refused++;
-		c->forged += err == -EBADMSG;
-		log_warn("collector", "refused entry %s: %s", id, reason);
-		ingest_entry_release(&entry);
-		return store_dead_letter(c->store, id, reason);
-	}
-	err = store_save(c->store, id, &entry, alert->value, alert->value_len, &outcome);
-	if (!err && outcome.result == STORE_CONFLICT)
-		log_warn("collector",
-			 "refused entry %s: sequence %" PRIu64
-			 " of agent '%s' already holds another alert",
-			 id, entry.sequence, entry.agent_id);
-	if (!err && outcome.result == STORE_GAP)
-		log_warn("collector",
-			 "agent '%s': sequence numbers %" PRIu64 "..%" PRIu64 " missing",
-			 entry.agent_id, outcome.gap_from, outcome.gap_to);
-	ingest_entry_release(&entry);
-	if (err)
-		return err;
-	c->duplicates += outcome.result == STORE_DUPLICATE;
-	c->conflicts += outcome.result == STORE_CONFLICT;
-	c->gaps += outcome.result == STORE_GAP;
-	c->stored += outcome.result == STORE_NEW || outcome.result == STORE_GAP;
+	(void)req;
+	if (!text)
+		return -ENOMEM;
+	resp->status = 200;
+	resp->content_type = "text/plain; version=0.0.4; charset=utf-8";
+	resp->body = text;
+	resp->body_len = strlen(text);
 	return 0;
 }
 
-static int connect_store(struct collector *c, bool first)
+static int parse_offset(const char *text, int64_t *ms)
 {
-	char err[512];
+	bool negative = text[0] == '-';
 
-	store_free(c->store);
-	c->store = store_connect(&c->redis, REDIS_TIMEOUT_MS, err, sizeof(err));
-	if (!c->store) {
-		if (first)
-			log_error("collector", "%s", err);
-		return -EIO;
-	}
-	if (store_ensure_group(c->store)) {
-		log_error("collector", "%s", store_error(c->store));
-		return -EIO;
-	}
+	if (config_parse_duration(text + (negative || text[0] == '+'), ms))
+		return -EINVAL;
+	if (negative)
+		*ms = -*ms;
 	return 0;
 }
 
-/* Reconnects with exponential backoff until it works or a stop is requested. */
-static int reconnect(struct collector *c)
+/* Applies the command line's --set pairs. */
+static int apply_sets(struct collector_config *cfg, char **sets, size_t n)
 {
-	int delay_ms = 250;
+	for (size_t i = 0; i < n; i++) {
+		struct config_error err;
+		char *eq = strchr(sets[i], '=');
 
-	log_warn("collector", "lost redis at %s:%d (%s); reconnecting", c->redis.host,
-		 c->redis.port, c->store ? store_error(c->store) : "not connected");
-	while (!stop_requested) {
-		struct timespec ts = { .tv_sec = delay_ms / 1000,
-				       .tv_nsec = (long)(delay_ms % 1000) * 1000000 };
-
-		nanosleep(&ts, NULL);
-		if (connect_store(c, false) == 0) {
-			log_info("collector", "reconnected to redis at %s:%d", c->redis.host,
-				 c->redis.port);
-			return 0;
+		if (!eq) {
+			log_error("collector", "invalid --set '%s': expected KEY=VALUE", sets[i]);
+			return -EINVAL;
 		}
-		delay_ms = delay_ms * 2 > RECONNECT_MAX_MS ? RECONNECT_MAX_MS : delay_ms * 2;
-	}
-	return -EINTR;
-}
-
-static int consume(struct collector *c)
-{
-	bool pending = true; /* first what this consumer was given but never acknowledged */
-
-	while (!stop_requested) {
-		int n = store_read(c->store, c->consumer, pending, c->drain ? 0 : READ_BLOCK_MS,
-				   READ_COUNT, on_entry, c);
-
-		if (n < 0) {
-			if (reconnect(c))
-				break;
-			pending = true;
-			continue;
+		*eq = '\0';
+		if (config_set(cfg, sets[i], eq + 1, &err)) {
+			log_error("collector", "--set: %s", err.text);
+			return -EINVAL;
 		}
-		if (pending && n == 0)
-			pending = false;
-		else if (!pending && n == 0 && c->drain)
-			break;
 	}
 	return 0;
 }
@@ -190,37 +146,80 @@ static int consume(struct collector *c)
 int main(int argc, char **argv)
 {
 	static const struct option long_options[] = {
+		{ "config", required_argument, NULL, OPT_CONFIG },
+		{ "check-config", no_argument, NULL, OPT_CHECK },
 		{ "redis", required_argument, NULL, 'r' },
 		{ "consumer", required_argument, NULL, 'c' },
-		{ "drain", no_argument, NULL, 'D' },
-		{ "keys", required_argument, NULL, 'K' },
+		{ "keys", required_argument, NULL, OPT_KEYS },
+		{ "metrics", required_argument, NULL, OPT_METRICS },
+		{ "set", required_argument, NULL, OPT_SET },
+		{ "drain", no_argument, NULL, OPT_DRAIN },
+		{ "retention-once", no_argument, NULL, OPT_RETENTION },
+		{ "clock-offset", required_argument, NULL, OPT_CLOCK },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct collector c = { 0 };
+	static struct collector c;
 	struct sigaction sa = { .sa_handler = on_signal };
 	enum raqib_log_level level = RAQIB_LOG_INFO;
-	const char *redis = NULL, *consumer = NULL, *source, *keys_dir = NULL;
+	const char *config_path = NULL, *redis = NULL, *consumer = NULL, *keys = NULL;
+	const char *metrics = NULL, *source;
+	char *sets[32];
+	size_t n_sets = 0;
+	bool check = false, retention_once = false;
+	struct http_server *http = NULL;
+	struct find_api *find = NULL;
+	struct config_error cerr;
 	char host[64], err[512];
-	int opt;
+	int opt, ret = 1, rc;
 
 	log_init("raqib-collector", level);
+	c.stop = &stop_requested;
+	config_defaults(&c.cfg);
 	while ((opt = getopt_long(argc, argv, "r:c:vqhV", long_options, NULL)) != -1) {
 		switch (opt) {
+		case OPT_CONFIG:
+			config_path = optarg;
+			break;
+		case OPT_CHECK:
+			check = true;
+			break;
 		case 'r':
 			redis = optarg;
 			break;
 		case 'c':
 			consumer = optarg;
 			break;
-		case 'D':
+		case OPT_KEYS:
+			keys = optarg;
+			break;
+		case OPT_METRICS:
+			metrics = optarg;
+			break;
+		case OPT_SET:
+			if (n_sets == sizeof(sets) / sizeof(sets[0])) {
+				log_error("collector", "too many --set options");
+				return EXIT_USAGE;
+			}
+			sets[n_sets++] = optarg;
+			break;
+		case OPT_DRAIN:
 			c.drain = true;
 			break;
-		case 'K':
-			keys_dir = optarg;
+		case OPT_RETENTION:
+			retention_once = true;
+			break;
+		case OPT_CLOCK:
+			if (parse_offset(optarg, &c.clock_offset_ms)) {
+				log_error(
+					"collector",
+					"invalid --clock-offset '%s': expected a duration such as 91d or -2h",
+					optarg);
+				return EXIT_USAGE;
+			}
 			break;
 		case 'v':
 			if (level < RAQIB_LOG_TRACE)
@@ -245,45 +244,109 @@ int main(int argc, char **argv)
 		log_error("collector", "unexpected argument '%s'", argv[optind]);
 		return EXIT_USAGE;
 	}
-	if (raqib_redis_addr_select(redis, &c.redis, &source)) {
-		log_error("collector", "invalid redis address from %s: expected HOST:PORT", source);
+	rc = config_load(&c.cfg, config_path ? config_path : COLLECTOR_CONFIG_DEFAULT, &cerr);
+	if (rc && (config_path || rc != -ENOENT)) {
+		if (cerr.line)
+			log_error("collector", "%s:%u: %s", cerr.file, cerr.line, cerr.text);
+		else
+			log_error("collector", "%s: %s", cerr.file, cerr.text);
 		return EXIT_USAGE;
 	}
-	if (consumer) {
-		snprintf(c.consumer, sizeof(c.consumer), "%s", consumer);
+	if (apply_sets(&c.cfg, sets, n_sets))
+		return EXIT_USAGE;
+	if (redis)
+		snprintf(c.cfg.redis, sizeof(c.cfg.redis), "%s", redis);
+	if (consumer)
+		snprintf(c.cfg.consumer, sizeof(c.cfg.consumer), "%s", consumer);
+	if (keys)
+		snprintf(c.cfg.keys_dir, sizeof(c.cfg.keys_dir), "%s", keys);
+	if (metrics)
+		snprintf(c.cfg.metrics_listen, sizeof(c.cfg.metrics_listen), "%s",
+			 strcmp(metrics, "off") == 0 ? "" : metrics);
+	if (raqib_redis_addr_select(c.cfg.redis[0] ? c.cfg.redis : NULL, &c.redis, &source)) {
+		log_error("collector", "invalid redis address from %s: expected HOST:PORT",
+			  c.cfg.redis[0] ? "the configuration" : source);
+		return EXIT_USAGE;
+	}
+	if (check) {
+		config_print(&c.cfg, stdout);
+		return 0;
+	}
+	if (c.cfg.consumer[0]) {
+		snprintf(c.consumer, sizeof(c.consumer), "%s", c.cfg.consumer);
 	} else {
 		if (gethostname(host, sizeof(host) - 1))
 			snprintf(host, sizeof(host), "collector");
 		host[sizeof(host) - 1] = '\0';
 		snprintf(c.consumer, sizeof(c.consumer), "%s-%d", host, (int)getpid());
 	}
+	c.policy = (struct store_policy){ .incident_window_ms = c.cfg.incident_window_ms,
+					  .spread_min_hosts = c.cfg.spread_min_hosts,
+					  .dead_letters_max = c.cfg.dead_letters_max };
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
+	pthread_mutex_init(&c.lock, NULL);
 
-	c.keys = keystore_new(keys_dir, err, sizeof(err));
-	if (!c.keys) {
+	c.keys = keystore_new(c.cfg.keys_dir[0] ? c.cfg.keys_dir : NULL, err, sizeof(err));
+	if (!c.keys || keystore_load_collector_key(c.keys, err, sizeof(err))) {
 		log_error("collector", "%s", err);
-		return 1;
+		goto out;
 	}
-	if (connect_store(&c, true)) {
-		keystore_free(c.keys);
-		return 1;
+	if (collector_connect(&c, true))
+		goto out;
+	if (retention_once) {
+		ret = retention_run(&c) < 0 ? 1 : 0;
+		goto out;
+	}
+	c.notifier = notifier_new(&c.cfg, err, sizeof(err));
+	if (!c.notifier && err[0]) {
+		log_error("collector", "%s", err);
+		goto out;
 	}
 	if (!keystore_value_key_id(c.keys))
-		log_warn("collector",
-			 "no deployment key in '%s': the deployment key of alerts is not checked",
-			 keystore_dir(c.keys));
-	log_info("collector", "consuming %s as '%s'", RAQIB_STREAM_EVENTS, c.consumer);
-	consume(&c);
-	log_info(
-		"collector",
-		"%llu alerts stored, %llu duplicates, %llu refused (%llu forged or altered, %llu reused numbers), %llu sequence gaps",
-		(unsigned long long)c.stored, (unsigned long long)c.duplicates,
-		(unsigned long long)(c.refused + c.conflicts), (unsigned long long)c.forged,
-		(unsigned long long)c.conflicts, (unsigned long long)c.gaps);
+		log_warn(
+			"collector",
+			"no deployment key in '%s': the deployment key of alerts is not checked, and searching by value is off",
+			keystore_dir(c.keys));
+	if (c.cfg.metrics_listen[0]) {
+		struct http_route routes[2] = {
+			{ "GET", "/metrics", metrics_route, &c },
+		};
+		size_t n_routes = 1;
+
+		if (keystore_value_key_id(c.keys)) {
+			find = find_api_new(&c, err, sizeof(err));
+			if (!find) {
+				log_error("collector", "%s", err);
+				goto out;
+			}
+			routes[n_routes++] =
+				(struct http_route){ "POST", "/api/find", find_api_handle, find };
+		}
+		http = http_server_start(c.cfg.metrics_listen, routes, n_routes, err, sizeof(err));
+		if (!http) {
+			log_error("collector", "%s", err);
+			goto out;
+		}
+	}
+	log_info("collector", "consuming the agents' streams as '%s'%s%s", c.consumer,
+		 http ? "; metrics on " : "", http ? c.cfg.metrics_listen : "");
+	ret = collector_run(&c) ? 1 : 0;
+	log_info("collector",
+		 "%" PRIu64 " alerts stored, %" PRIu64 " duplicates, %" PRIu64
+		 " sequence gaps, %" PRIu64 " heartbeats, %" PRIu64 " entries refused",
+		 c.m.stored, c.m.duplicates, c.m.gaps, c.m.heartbeats,
+		 c.m.dead[0] + c.m.dead[1] + c.m.dead[2] + c.m.dead[3] + c.m.dead[4] + c.m.dead[5] +
+			 c.m.dead[6]);
+out:
+	http_server_stop(http);
+	find_api_free(find);
+	notifier_free(c.notifier, 3000);
 	store_free(c.store);
 	keystore_free(c.keys);
-	return 0;
+	free(c.agents);
+	free(c.m.rules);
+	return ret;
 }

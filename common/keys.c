@@ -8,6 +8,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,7 +21,9 @@
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 
-#define LABEL_ALERT    "raqib-alert-v1"
+#define LABEL_ALERT	"raqib-alert-v2"
+#define LABEL_HEARTBEAT "raqib-heartbeat-v1"
+#define LABEL_STORE	"raqib-store-value-v1"
 #define LABEL_VALUE    "raqib-value-v1"
 #define LABEL_PASSWORD "raqib-redis-password-v1"
 #define LABEL_KEY_ID   "raqib-key-id-v1"
@@ -60,6 +63,13 @@ int raqib_agent_key_path(const char *dir, const char *agent_id, char *out, size_
 int raqib_deployment_key_path(const char *dir, char *out, size_t out_len)
 {
 	int n = snprintf(out, out_len, "%s/%s", dir, RAQIB_DEPLOYMENT_KEY_FILE);
+
+	return n < 0 || (size_t)n >= out_len ? -ENAMETOOLONG : 0;
+}
+
+int raqib_collector_key_path(const char *dir, char *out, size_t out_len)
+{
+	int n = snprintf(out, out_len, "%s/%s", dir, RAQIB_COLLECTOR_KEY_FILE);
 
 	return n < 0 || (size_t)n >= out_len ? -ENAMETOOLONG : 0;
 }
@@ -193,6 +203,15 @@ void raqib_key_wipe(struct raqib_key *key)
 	explicit_bzero(key->bytes, sizeof(key->bytes));
 }
 
+/* The HMAC algorithm, fetched once: a fetch per MAC costs more than the MAC of an alert. */
+static EVP_MAC *hmac_alg;
+static pthread_once_t hmac_once = PTHREAD_ONCE_INIT;
+
+static void fetch_hmac(void)
+{
+	hmac_alg = EVP_MAC_fetch(NULL, "HMAC", NULL);
+}
+
 /* HMAC-SHA256 over the concatenation of n parts, as hex. */
 static int mac_parts(const struct raqib_key *key, const void *const *parts, const size_t *lens,
 		     size_t n, char out[RAQIB_MAC_HEX_BYTES])
@@ -203,14 +222,13 @@ static int mac_parts(const struct raqib_key *key, const void *const *parts, cons
 	};
 	uint8_t mac[32];
 	size_t mac_len = 0;
-	EVP_MAC *alg;
 	EVP_MAC_CTX *ctx = NULL;
 	int ret = -ENOMEM;
 
-	alg = EVP_MAC_fetch(NULL, "HMAC", NULL);
-	if (!alg)
+	pthread_once(&hmac_once, fetch_hmac);
+	if (!hmac_alg)
 		return -ENOMEM;
-	ctx = EVP_MAC_CTX_new(alg);
+	ctx = EVP_MAC_CTX_new(hmac_alg);
 	if (!ctx || !EVP_MAC_init(ctx, key->bytes, sizeof(key->bytes), params))
 		goto out;
 	for (size_t i = 0; i < n; i++)
@@ -221,20 +239,41 @@ static int mac_parts(const struct raqib_key *key, const void *const *parts, cons
 	to_hex(mac, sizeof(mac), out);
 	ret = 0;
 out:
+	explicit_bzero(mac, sizeof(mac));
 	EVP_MAC_CTX_free(ctx);
-	EVP_MAC_free(alg);
 	return ret;
 }
 
-int raqib_alert_mac(const struct raqib_key *key, const char *agent_id, uint64_t sequence,
-		    const char *json, size_t json_len, char out[RAQIB_MAC_HEX_BYTES])
+int raqib_alert_mac(const struct raqib_key *key, const char *agent_id, const char *epoch,
+		    uint64_t sequence, const char *json, size_t json_len,
+		    char out[RAQIB_MAC_HEX_BYTES])
 {
 	char seq[24];
-	const void *parts[] = { LABEL_ALERT, "\n", agent_id, "\n", seq, "\n", json };
-	size_t lens[] = { sizeof(LABEL_ALERT) - 1, 1, strlen(agent_id), 1, 0, 1, json_len };
+	const void *parts[] = { LABEL_ALERT, "\n", agent_id, "\n", epoch, "\n", seq, "\n", json };
+	size_t lens[] = {
+		sizeof(LABEL_ALERT) - 1, 1, strlen(agent_id), 1, strlen(epoch), 1, 0, 1, json_len
+	};
 
-	lens[4] = (size_t)snprintf(seq, sizeof(seq), "%" PRIu64, sequence);
-	return mac_parts(key, parts, lens, 7, out);
+	lens[6] = (size_t)snprintf(seq, sizeof(seq), "%" PRIu64, sequence);
+	return mac_parts(key, parts, lens, 9, out);
+}
+
+int raqib_heartbeat_mac(const struct raqib_key *key, const char *agent_id, const char *json,
+			size_t json_len, char out[RAQIB_MAC_HEX_BYTES])
+{
+	const void *parts[] = { LABEL_HEARTBEAT, "\n", agent_id, "\n", json };
+	size_t lens[] = { sizeof(LABEL_HEARTBEAT) - 1, 1, strlen(agent_id), 1, json_len };
+
+	return mac_parts(key, parts, lens, 5, out);
+}
+
+int raqib_store_hash(const struct raqib_key *collector_key, const char *type,
+		     const char *agent_hash, char out[RAQIB_MAC_HEX_BYTES])
+{
+	const void *parts[] = { LABEL_STORE, "\n", type, "\n", agent_hash };
+	size_t lens[] = { sizeof(LABEL_STORE) - 1, 1, strlen(type), 1, strlen(agent_hash) };
+
+	return mac_parts(collector_key, parts, lens, 5, out);
 }
 
 int raqib_value_hash(const struct raqib_key *key, const char *type, const char *value,

@@ -31,8 +31,9 @@ cleanup() {
 }
 trap cleanup EXIT
 # the agents' spools and keys stay in the demo's directory (their defaults are /var/lib/raqib
-# and /etc/raqib: docs/deployment.md)
-export RAQIB_SPOOL=$TMP/spool RAQIB_KEYS=$TMP/keys
+# and /etc/raqib: docs/deployment.md); the demo's Redis has no ACL users, which the agents
+# must be told (a deployment enrols each agent: raqibctl agent-add)
+export RAQIB_SPOOL=$TMP/spool RAQIB_KEYS=$TMP/keys RAQIB_INSECURE_NO_ACL=1
 
 port=""
 for _ in $(seq 100); do
@@ -52,6 +53,9 @@ for _ in $(seq 100); do
 	[ "$(redis-cli -p "$port" ping 2>/dev/null)" = PONG ] && break
 	sleep 0.1
 done
+# enrol this host's agent in the registry the collector reads (its key is made on first use)
+AGENT_ID=$(hostname | tr -c 'A-Za-z0-9._\n-' '_')
+"$BUILD/collector/raqibctl" agent-add "$AGENT_ID" 2>/dev/null | sed 1d | redis-cli -p "$port" >/dev/null
 echo "== redis-server on $REDIS, collector started"
 "$BUILD/collector/raqib-collector" --redis "$REDIS" --quiet &
 PIDS="$PIDS $!"
@@ -75,7 +79,7 @@ mkdir -p "$TMP/bin"
 cp /bin/cat "$TMP/bin/telegram-desktop"
 "$TMP/bin/telegram-desktop" "$DOC" >/dev/null
 for _ in $(seq 50); do
-	[ "$(redis-cli -p "$port" ZCARD raqib:alerts)" -ge 2 ] && break
+	[ "$("$BUILD/collector/raqibctl" --redis "$REDIS" alerts --json | grep -c .)" -ge 2 ] && break
 	sleep 0.2
 done
 kill -TERM "$AGENT"
@@ -87,3 +91,6 @@ echo "== alerts stored by the collector (raqibctl alerts)"
 echo
 echo "== the newest alert as stored (raqibctl alerts --json --limit 1)"
 "$BUILD/collector/raqibctl" --redis "$REDIS" alerts --json --limit 1 | jq .
+echo
+echo "== incidents (raqibctl incidents)"
+"$BUILD/collector/raqibctl" --redis "$REDIS" incidents

@@ -26,6 +26,9 @@ PACKAGES=(
 	libhttp-parser-dev tcpdump wireshark-common
 	# extraction benchmark's peer (pdftotext)
 	poppler-utils
+	# the collector: /metrics and the find API (libmicrohttpd), webhook notifications and
+	# raqibctl find (libcurl, the flavour Debian's base images carry), curl in its tests
+	libmicrohttpd-dev libcurl4-nss-dev curl
 	# the awareness notice (raqib-notify: libnotify) and its test: a desktop session of its own
 	# (Xvfb, a D-Bus session bus, the dunst notification daemon, Arabic fonts, screenshots)
 	libnotify-dev xvfb xauth dbus-daemon dunst fonts-noto-core imagemagick

@@ -74,9 +74,13 @@ static json_t *build_event(const struct alert *a, const struct alert_identity *i
 	if (a->allowed_by)
 		err |= json_object_set_new(ev, "type", json_pack("[s]", "allowed"));
 	err |= set_str(ev, "module", "raqib");
-	err |= set_str(ev, "dataset", a->kind == ALERT_KIND_FILE ? "raqib.file" : "raqib.network");
+	err |= set_str(ev, "dataset",
+		       a->kind == ALERT_KIND_FILE    ? "raqib.file" :
+		       a->kind == ALERT_KIND_AT_REST ? "raqib.at_rest" :
+						       "raqib.network");
 	err |= json_object_set_new(ev, "category",
-				   json_pack("[s]", a->kind == ALERT_KIND_FILE ? "file" : "network"));
+				   json_pack("[s]",
+					     a->kind == ALERT_KIND_NETWORK ? "network" : "file"));
 	err |= set_int(ev, "severity", a->severity);
 	if (id->created_ms > 0) {
 		char created[40];
@@ -237,6 +241,12 @@ static json_t *build_raqib(const struct alert *a, const struct alert_identity *i
 			v && v->is_bulk, "partially_inspected", v && v->is_truncated);
 	if (doc && level)
 		err |= set_str(doc, "level", level);
+	/* a registered document recognised (fingerprint rules): its id, and how alike (100: the
+	 * same file), so that provenance follows edited copies too */
+	if (doc && v && v->fingerprint[0]) {
+		err |= set_str(doc, "fingerprint", v->fingerprint);
+		err |= set_int(doc, "similarity", (int)v->fingerprint_similarity);
+	}
 	err |= set_obj(r, "document", doc);
 	if (a->upload) {
 		json_t *up = json_pack("{s:I, s:I, s:i, s:I}", "bytes",

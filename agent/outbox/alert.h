@@ -34,6 +34,7 @@ struct alert_upload {
 enum alert_kind {
 	ALERT_KIND_FILE, /* a watched app read a sensitive file */
 	ALERT_KIND_NETWORK, /* sensitive content seen in a cleartext network stream */
+	ALERT_KIND_AT_REST, /* a copy found at rest by raqib-agent scan --report (provenance) */
 };
 
 struct alert {

@@ -4,7 +4,7 @@
  * attached or degraded, counters of every stage, spool depth, last sequence number). Each part
  * of the agent that has something to say registers a provider, a callback that fills key/value
  * pairs; heartbeat_collect() asks them all, and the outbox writes the result to the Redis hash
- * raqib:agent:<id> (see docs/alert-schema.md, "Heartbeats").
+ * a signed entry of the agent's stream (see docs/alert-schema.md, "Heartbeats").
  *
  * Keys are lower case, dot-separated by part ("sensor.bpf", "host.opens", "spool.pending").
  * Values are short text; never personal data. Not thread-safe: collect from the thread that

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * Outbox (see outbox.h): the event loop numbers, builds and spools each alert; a sender thread
- * delivers the spool to raqib:events and writes heartbeats. The two meet only under one mutex,
+ * delivers the spool to the agent's stream and writes heartbeats. The two meet only under one mutex,
  * around the spool and the counters; the Redis connection belongs to the sender thread.
  *
  * Each stream entry carries the agent id and the sequence number as their own fields (the
@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <sys/random.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -26,6 +27,7 @@
 #include "heartbeat.h"
 #include "raqib/fsutil.h"
 #include "raqib/keys.h"
+#include "raqib/keyspace.h"
 #include "raqib/log.h"
 #include "raqib/redis_conn.h"
 #include "raqib/rules.h"
@@ -49,12 +51,15 @@ struct batch_item {
 };
 
 struct outbox {
-	struct raqib_redis_addr redis_addr;
+	struct raqib_redis_addr redis_addr; /* the endpoint configured */
 	char agent_id[65];
 	char host_name[256];
 	char spool_dir[4096];
 	char user[96];
 	char password[RAQIB_MAC_HEX_BYTES];
+	char stream[RAQIB_KEY_MAX]; /* raqib:{s:<site>}:in:<agent> */
+	char epoch[RAQIB_EPOCH_HEX + 1]; /* of the spool's numbering (see load_epoch()) */
+	bool insecure_no_acl;
 	struct raqib_key agent_key;
 	struct raqib_key value_key;
 	char value_key_id[RAQIB_KEY_ID_HEX_BYTES];
@@ -82,8 +87,17 @@ struct outbox {
 
 	/* sender thread only */
 	redisContext *redis;
-	bool auth_fallback; /* Redis refused our ACL user: send as the default user */
+	/*
+	 * On a Redis Cluster, the node that owns the agent's stream, learnt from a MOVED reply;
+	 * the configured endpoint is asked again when that node stops answering (a failover).
+	 */
+	struct raqib_redis_addr target;
+	bool redirected;
+	bool moved; /* the last batch met a MOVED: resend at once, not an error */
 	char redis_user[96]; /* copied into stats under the lock */
+	char auth_state[192]; /* "ok", "refused: <reason>" or "insecure: ..."; copied likewise */
+	uint64_t auth_failures; /* AUTH refused; copied likewise */
+	bool auth_logged; /* the refusal was said; reset once AUTH works */
 	unsigned backoff_ms;
 	uint64_t next_try_ms;
 	bool outage_logged;
@@ -213,30 +227,47 @@ static void back_off(struct outbox *o)
 	o->next_try_ms = mono_ms() + delay;
 }
 
+/*
+ * Connects as the agent's own ACL user, and only as it: a refused AUTH (wrong password, user
+ * missing or off) means no sending at all, the alerts stay in the spool, and the cause is said
+ * once at warning level and then in every heartbeat (outbox.auth). Sending as Redis's default
+ * user happens only with insecure_no_acl, a development set-up named as such.
+ */
 static redisContext *connect_redis(struct outbox *o, char *err, size_t err_len)
 {
 	redisContext *c;
 
-	if (o->auth_fallback)
-		return raqib_redis_connect(&o->redis_addr, o->timeout_ms, err, err_len);
-	c = raqib_redis_connect_as(&o->redis_addr, o->user, o->password, o->timeout_ms, err,
-				   err_len);
-	if (c)
-		snprintf(o->redis_user, sizeof(o->redis_user), "%s", o->user);
-	if (c || errno != EACCES)
+	const struct raqib_redis_addr *addr = o->redirected ? &o->target : &o->redis_addr;
+
+	if (o->insecure_no_acl) {
+		c = raqib_redis_connect(addr, o->timeout_ms, err, err_len);
+		if (c) {
+			snprintf(o->redis_user, sizeof(o->redis_user), "default");
+			snprintf(o->auth_state, sizeof(o->auth_state), "insecure: no ACL user");
+		}
 		return c;
-	/* no ACL user for this agent on that server: a development set-up, or a mistake */
-	c = raqib_redis_connect(&o->redis_addr, o->timeout_ms, err, err_len);
-	if (c) {
-		snprintf(o->redis_user, sizeof(o->redis_user), "default");
-		/* debug: the normal case of a development set-up; the heartbeat tells it too */
-		log_debug(
-			"outbox",
-			"redis at %s:%d refused the ACL user '%s'; sending as the default user (see docs/deployment.md)",
-			o->redis_addr.host, o->redis_addr.port, o->user);
-		o->auth_fallback = true;
 	}
-	return c;
+	c = raqib_redis_connect_as(addr, o->user, o->password, o->timeout_ms, err, err_len);
+	if (c) {
+		snprintf(o->redis_user, sizeof(o->redis_user), "%s", o->user);
+		snprintf(o->auth_state, sizeof(o->auth_state), "ok");
+		o->auth_logged = false;
+		return c;
+	}
+	if (errno == EACCES) {
+		o->auth_failures++;
+		snprintf(o->auth_state, sizeof(o->auth_state), "refused: %.150s", err);
+		if (!o->auth_logged)
+			log_warn(
+				"outbox",
+				"%s; not sending: alerts stay in the spool until redis accepts the ACL user '%s' (docs/deployment.md)",
+				err, o->user);
+		o->auth_logged = true;
+		/* said once above: the outage message would say it again */
+		o->outage_logged = true;
+		errno = EACCES;
+	}
+	return NULL;
 }
 
 static int ensure_connected(struct outbox *o)
@@ -246,6 +277,12 @@ static int ensure_connected(struct outbox *o)
 	if (o->redis)
 		return 0;
 	o->redis = connect_redis(o, err, sizeof(err));
+	if (!o->redis && o->redirected) {
+		/* the cluster node we were sent to is gone (a failover): after the backoff, ask
+		 * the configured endpoint again who owns the stream now */
+		o->redirected = false;
+		return -EIO;
+	}
 	if (!o->redis) {
 		if (!o->outage_logged)
 			log_warn("outbox", "%s; alerts stay in the spool until it answers", err);
@@ -257,6 +294,28 @@ static int ensure_connected(struct outbox *o)
 			 o->redis_addr.host, o->redis_addr.port);
 	o->outage_logged = false;
 	return 0;
+}
+
+/*
+ * A Redis Cluster node that does not own the agent's stream answers "MOVED <slot> <host:port>":
+ * the sender goes there. (An "ASK" while the slot migrates is an error like another: the batch
+ * is sent again after the backoff, once the migration is done.) Returns true when it moved.
+ */
+static bool follow_redirect(struct outbox *o, const redisReply *reply)
+{
+	const char *p;
+	struct raqib_redis_addr addr;
+
+	if (!reply || reply->type != REDIS_REPLY_ERROR || strncmp(reply->str, "MOVED ", 6) != 0)
+		return false;
+	p = strchr(reply->str + 6, ' ');
+	if (!p || raqib_redis_addr_parse(p + 1, &addr))
+		return false;
+	o->target = addr;
+	o->redirected = true;
+	o->moved = true;
+	disconnect(o);
+	return true;
 }
 
 /* Reports a failed command or reply: logged once per outage, the connection dropped. */
@@ -305,26 +364,28 @@ static int queue_xadds(struct outbox *o)
 	for (size_t i = 0; i < o->batch_n; i++) {
 		const struct batch_item *b = &o->batch[i];
 		char seq[24], sig[RAQIB_MAC_HEX_BYTES];
-		const char *argv[11] = { "XADD",
-					 RAQIB_STREAM_EVENTS,
+		const char *argv[13] = { "XADD",
+					 o->stream,
 					 "*",
 					 RAQIB_FIELD_AGENT,
 					 o->agent_id,
+					 RAQIB_FIELD_EPOCH,
+					 o->epoch,
 					 RAQIB_FIELD_SEQ,
 					 seq,
 					 RAQIB_FIELD_ALERT,
 					 o->batch_buf + b->off,
 					 RAQIB_FIELD_SIG,
 					 sig };
-		size_t lens[11];
+		size_t lens[13];
 
 		snprintf(seq, sizeof(seq), "%" PRIu64, b->seq);
-		if (raqib_alert_mac(&o->agent_key, o->agent_id, b->seq, o->batch_buf + b->off,
-				    b->len, sig))
+		if (raqib_alert_mac(&o->agent_key, o->agent_id, o->epoch, b->seq,
+				    o->batch_buf + b->off, b->len, sig))
 			return -ENOMEM;
-		for (int k = 0; k < 11; k++)
-			lens[k] = k == 8 ? b->len : strlen(argv[k]);
-		if (redisAppendCommandArgv(o->redis, 11, argv, lens) != REDIS_OK)
+		for (int k = 0; k < 13; k++)
+			lens[k] = k == 10 ? b->len : strlen(argv[k]);
+		if (redisAppendCommandArgv(o->redis, 13, argv, lens) != REDIS_OK)
 			return -ENOMEM;
 	}
 	return 0;
@@ -344,9 +405,13 @@ static size_t read_replies(struct outbox *o, size_t n)
 			return ok;
 		}
 		reply = r;
+		if (follow_redirect(o, reply)) {
+			freeReplyObject(reply);
+			return ok;
+		}
 		if (reply->type == REDIS_REPLY_ERROR) {
 			/* an ACL or memory refusal: keep the alert, try again later */
-			command_failed(o, "add alerts to " RAQIB_STREAM_EVENTS, reply);
+			command_failed(o, "add alerts to the agent's stream", reply);
 			freeReplyObject(reply);
 			return ok;
 		}
@@ -357,55 +422,50 @@ static size_t read_replies(struct outbox *o, size_t n)
 	return ok;
 }
 
-/* Writes a heartbeat: MULTI, DEL, HSET, EXEC, so that fields of an older run do not linger. */
+/*
+ * Writes a heartbeat as a signed entry of the agent's stream (field "hb": a JSON object of the
+ * fields), so that it reaches the collector in order with the alerts and nobody else can write
+ * one in the agent's name.
+ */
 static int write_heartbeat(struct outbox *o, const struct heartbeat_fields *f)
 {
-	char key[sizeof(RAQIB_KEY_AGENT_PREFIX) + 64];
-	const char **argv;
-	size_t *lens;
-	int argc = 2, ret = 0;
+	char sig[RAQIB_MAC_HEX_BYTES];
+	const char *argv[9] = {
+		"XADD", o->stream,	 "*", RAQIB_FIELD_AGENT, o->agent_id, RAQIB_FIELD_HEARTBEAT,
+		NULL,	RAQIB_FIELD_SIG, sig
+	};
+	size_t lens[9];
+	json_t *doc = json_object();
+	redisReply *reply;
+	char *json = NULL;
+	int ret = -ENOMEM;
 
-	snprintf(key, sizeof(key), "%s%s", RAQIB_KEY_AGENT_PREFIX, o->agent_id);
-	argv = calloc(2 + 2 * f->n, sizeof(*argv));
-	lens = calloc(2 + 2 * f->n, sizeof(*lens));
-	if (!argv || !lens || f->n == 0) {
-		ret = -ENOMEM;
+	for (size_t i = 0; doc && i < f->n; i++)
+		if (json_object_set_new(doc, f->f[i].key, json_string(f->f[i].value)))
+			goto out;
+	json = doc ? json_dumps(doc, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+	if (!json || raqib_heartbeat_mac(&o->agent_key, o->agent_id, json, strlen(json), sig))
+		goto out;
+	argv[6] = json;
+	for (int k = 0; k < 9; k++)
+		lens[k] = strlen(argv[k]);
+	reply = redisCommandArgv(o->redis, 9, argv, lens);
+	if (follow_redirect(o, reply)) {
+		freeReplyObject(reply);
+		ret = -EAGAIN;
 		goto out;
 	}
-	argv[0] = "HSET";
-	argv[1] = key;
-	for (size_t i = 0; i < f->n; i++) {
-		argv[argc++] = f->f[i].key;
-		argv[argc++] = f->f[i].value;
-	}
-	for (int i = 0; i < argc; i++)
-		lens[i] = strlen(argv[i]);
-	redisAppendCommand(o->redis, "MULTI");
-	redisAppendCommand(o->redis, "DEL %s", key);
-	redisAppendCommandArgv(o->redis, argc, argv, lens);
-	redisAppendCommand(o->redis, "EXEC");
-	for (int i = 0; i < 4; i++) {
-		void *r = NULL;
-		redisReply *reply;
-
-		if (redisGetReply(o->redis, &r) != REDIS_OK) {
-			command_failed(o, "write the heartbeat", NULL);
-			ret = -EIO;
-			break;
-		}
-		reply = r;
-		if (reply->type == REDIS_REPLY_ERROR ||
-		    (i == 3 && reply->type != REDIS_REPLY_ARRAY)) {
-			command_failed(o, "write the heartbeat", reply);
-			freeReplyObject(reply);
-			ret = -EIO;
-			break;
-		}
+	if (!reply || reply->type == REDIS_REPLY_ERROR) {
+		command_failed(o, "write the heartbeat", reply);
 		freeReplyObject(reply);
+		ret = -EIO;
+		goto out;
 	}
+	freeReplyObject(reply);
+	ret = 0;
 out:
-	free(argv);
-	free(lens);
+	free(json);
+	json_decref(doc);
 	return ret;
 }
 
@@ -459,6 +519,8 @@ static void deliver(struct outbox *o)
 	pthread_mutex_lock(&o->lock);
 	o->stats.connected = rc == 0;
 	memcpy(o->stats.redis_user, o->redis_user, sizeof(o->stats.redis_user));
+	memcpy(o->stats.auth_state, o->auth_state, sizeof(o->stats.auth_state));
+	o->stats.auth_failures = o->auth_failures;
 	if (rc) {
 		o->stats.redis_errors++;
 		back_off(o);
@@ -473,13 +535,16 @@ static void deliver(struct outbox *o)
 		pthread_mutex_lock(&o->lock);
 		o->hb_busy = false;
 		if (rc) {
-			o->stats.redis_errors++;
+			o->stats.redis_errors += rc != -EAGAIN;
 			if (!o->hb_dirty) {
 				*o->hb_next = *o->hb_sending;
 				o->hb_dirty = true;
 			}
 			o->stats.connected = o->redis != NULL;
-			back_off(o);
+			if (rc == -EAGAIN)
+				o->moved = false; /* redirected: at once, to the stream's node */
+			else
+				back_off(o);
 			return;
 		}
 		o->stats.heartbeats++;
@@ -515,7 +580,11 @@ static void deliver(struct outbox *o)
 		log_warn("outbox", "cannot record delivery in spool '%s'", o->spool_dir);
 	o->stats.sent += ok;
 	o->stats.connected = o->redis != NULL;
-	if (ok < n) {
+	if (o->moved) {
+		/* redirected to the node of the stream: go there now, nothing failed */
+		o->moved = false;
+		o->next_try_ms = 0;
+	} else if (ok < n) {
 		o->stats.redis_errors++;
 		back_off(o);
 	} else {
@@ -581,6 +650,52 @@ static int load_keys(struct outbox *o, const char *keys_dir, char *err, size_t e
 	return raqib_redis_password(&o->agent_key, o->password);
 }
 
+/*
+ * The epoch of the spool's numbering: 16 random hex digits in <spool>/epoch, made again
+ * whenever numbering starts from 1 (a new or wiped spool). The collector deduplicates by
+ * (agent, epoch, sequence), so that an agent whose spool was wiped and numbers from 1 again
+ * loses none of its new alerts to the old ones' numbers.
+ */
+static int load_epoch(struct outbox *o, char *err, size_t err_len)
+{
+	char path[4096 + 8], text[RAQIB_EPOCH_HEX + 2];
+	uint8_t bytes[RAQIB_EPOCH_HEX / 2];
+	ssize_t n = 0;
+	int fd;
+
+	if (snprintf(path, sizeof(path), "%s/epoch", o->spool_dir) >= (int)sizeof(path)) {
+		snprintf(err, err_len, "spool directory name too long");
+		return -ENAMETOOLONG;
+	}
+	if (spool_next_seq(o->spool) > 1) {
+		fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+		if (fd >= 0) {
+			n = read(fd, text, sizeof(text));
+			close(fd);
+		}
+		if (n >= RAQIB_EPOCH_HEX && raqib_epoch_is_valid(text, RAQIB_EPOCH_HEX)) {
+			memcpy(o->epoch, text, RAQIB_EPOCH_HEX);
+			o->epoch[RAQIB_EPOCH_HEX] = '\0';
+			return 0;
+		}
+	}
+	if (getrandom(bytes, sizeof(bytes), 0) != (ssize_t)sizeof(bytes)) {
+		snprintf(err, err_len, "cannot make the spool's epoch: %s", strerror(errno));
+		return -EIO;
+	}
+	for (size_t i = 0; i < sizeof(bytes); i++)
+		snprintf(o->epoch + 2 * i, 3, "%02x", bytes[i]);
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd < 0 || write(fd, o->epoch, RAQIB_EPOCH_HEX) != RAQIB_EPOCH_HEX || fsync(fd)) {
+		snprintf(err, err_len, "cannot write '%s': %s", path, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return -EIO;
+	}
+	close(fd);
+	return 0;
+}
+
 static int init_sync(struct outbox *o)
 {
 	pthread_condattr_t attr;
@@ -636,6 +751,14 @@ struct outbox *outbox_new(const struct outbox_config *cfg, char *err, size_t err
 	o->redis_addr = *cfg->redis;
 	snprintf(o->agent_id, sizeof(o->agent_id), "%s", cfg->agent_id);
 	snprintf(o->host_name, sizeof(o->host_name), "%s", cfg->host_name);
+	o->insecure_no_acl = cfg->insecure_no_acl;
+	if (raqib_key_stream(cfg->site ? cfg->site : RAQIB_SITE_DEFAULT, o->agent_id, o->stream,
+			     sizeof(o->stream))) {
+		snprintf(err, err_len,
+			 "invalid site '%.32s': use 1 to 32 letters, digits, '.', '-' or '_'",
+			 cfg->site);
+		goto err_free;
+	}
 	o->timeout_ms = cfg->timeout_ms;
 	o->batch_records = cfg->batch_records ? cfg->batch_records : BATCH_RECORDS_DEFAULT;
 	o->backoff_max_ms = cfg->backoff_max_ms ? cfg->backoff_max_ms : BACKOFF_MAX_MS_DEFAULT;
@@ -665,7 +788,7 @@ struct outbox *outbox_new(const struct outbox_config *cfg, char *err, size_t err
 	}
 	scfg.dir = o->spool_dir;
 	o->spool = spool_open(&scfg, err, err_len);
-	if (!o->spool)
+	if (!o->spool || load_epoch(o, err, err_len))
 		goto err_free;
 	if (cfg->require_redis) {
 		o->redis = connect_redis(o, err, err_len);
@@ -932,6 +1055,9 @@ void outbox_heartbeat(void *ctx, struct heartbeat_fields *f)
 	heartbeat_set_u64(f, "outbox.redis_errors", st.redis_errors);
 	heartbeat_set(f, "outbox.connected", "%s", st.connected ? "yes" : "no");
 	heartbeat_set(f, "outbox.redis_user", "%s", st.redis_user);
+	heartbeat_set(f, "outbox.auth", "%s", st.auth_state[0] ? st.auth_state : "not tried");
+	heartbeat_set_u64(f, "outbox.auth_failures", st.auth_failures);
+	heartbeat_set(f, "outbox.epoch", "%s", o->epoch);
 	heartbeat_set_u64(f, "findings", st.findings);
 	heartbeat_set_u64(f, "spool.pending", st.spool.pending);
 	heartbeat_set_u64(f, "spool.pending_bytes", st.spool.pending_bytes);

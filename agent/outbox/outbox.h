@@ -3,10 +3,12 @@
  * The outbox: the last stage of the agent. outbox_send() (the pipeline's alert sink) gives the
  * alert the agent's next sequence number, builds its document (alert.h: masked values, keyed
  * hashes) and appends it to the spool on disk (spool.h); once it is there, the alert is
- * accepted. A sender thread delivers the spool to the Redis stream raqib:events with pipelined
- * XADDs, each entry signed with the agent key, and removes records only once Redis accepted
- * them; while Redis is away it reconnects with backoff, and the pipeline is never kept waiting
- * for the network. The same thread writes the agent's heartbeat.
+ * accepted. A sender thread delivers the spool to the agent's own Redis stream
+ * (raqib:{s:<site>}:in:<agent>, writable by its ACL user alone) with pipelined XADDs, each
+ * entry signed with the agent key, and removes records only once Redis accepted them; while
+ * Redis is away, or refuses the agent's ACL user, it retries with backoff, and the pipeline is
+ * never kept waiting for the network. The same thread writes the agent's heartbeat, as a
+ * signed entry of the same stream.
  *
  * When the spool fills up, alerts are refused by severity, lowest first (the admission
  * policy below and docs/outbox.md), and every refusal is counted.
@@ -47,6 +49,12 @@ struct outbox_config {
 	unsigned batch_records; /* XADDs per pipeline; 0: 256 */
 	unsigned backoff_max_ms; /* longest wait between two connection attempts; 0: 10000 */
 	bool require_redis; /* fail outbox_new() when Redis cannot be reached now */
+	const char *site; /* the agent's site (its stream's hash tag); NULL: "default" */
+	/*
+	 * Development only: send as Redis's default user, with no ACL user. Otherwise the outbox
+	 * authenticates as raqib-agent-<id> or sends nothing (fail closed).
+	 */
+	bool insecure_no_acl;
 };
 
 struct outbox_stats {
@@ -61,7 +69,9 @@ struct outbox_stats {
 	uint64_t heartbeats; /* heartbeats written */
 	uint64_t findings; /* distinct values carried by the alerts accepted */
 	bool connected;
-	char redis_user[96]; /* the ACL user Redis knows us as ("default" when it refused ours) */
+	char redis_user[96]; /* the ACL user Redis knows us as ("default" only when insecure) */
+	char auth_state[192]; /* "ok", "refused: <reason>", "insecure: no ACL user" */
+	uint64_t auth_failures; /* AUTH refused by Redis */
 	struct spool_stats spool;
 };
 

@@ -8,6 +8,9 @@
  *  - the deployment key, one per deployment: HMAC-SHA256 of each value found (a CIN, a RIB),
  *    so investigators find every alert that touched the same value without the store ever
  *    holding it. It never leaves the agents' hosts and the collector's.
+ *  - the collector key, one per deployment, only on the collectors' hosts: the collector
+ *    hashes each finding's hash again with it before storing, so that the stored hashes
+ *    cannot be tried against every CIN by someone holding a workstation's deployment key.
  *
  * Both live in a keys directory (--keys, $RAQIB_KEYS, /etc/raqib/keys): "<agent-id>.key" and
  * "deployment.key", each 64 hex digits, mode 0600. An agent host holds its own key and the
@@ -31,6 +34,8 @@
 #define RAQIB_KEYS_DIR_DEFAULT	  "/etc/raqib/keys"
 #define RAQIB_KEYS_ENV		  "RAQIB_KEYS"
 #define RAQIB_DEPLOYMENT_KEY_FILE "deployment.key"
+/* The collector's own key (re-keys stored value hashes); only on the collectors' hosts. */
+#define RAQIB_COLLECTOR_KEY_FILE "collector.key"
 /* Redis ACL user of an agent: this prefix and the agent id. */
 #define RAQIB_AGENT_USER_PREFIX "raqib-agent-"
 
@@ -53,6 +58,9 @@ int raqib_agent_key_path(const char *dir, const char *agent_id, char *out, size_
 
 /* "<dir>/deployment.key" into out. Returns 0, or -ENAMETOOLONG. */
 int raqib_deployment_key_path(const char *dir, char *out, size_t out_len);
+
+/* "<dir>/collector.key" into out. Returns 0, or -ENAMETOOLONG. */
+int raqib_collector_key_path(const char *dir, char *out, size_t out_len);
 
 /*
  * Reads a key file (64 hex digits, an optional newline). Refuses a file other users may read
@@ -78,11 +86,28 @@ void raqib_key_wipe(struct raqib_key *key);
 void raqib_key_id(const struct raqib_key *key, char out[RAQIB_KEY_ID_HEX_BYTES]);
 
 /*
- * The signature of a stream entry (field "sig"): HMAC-SHA256 with the agent key over the agent
- * id, the sequence number and the alert document, as hex. Returns 0 or -ENOMEM.
+ * The signature of an alert entry (field "sig"): HMAC-SHA256 with the agent key over
+ * "raqib-alert-v2\n<agent>\n<epoch>\n<seq>\n<alert>", as hex. Returns 0 or -ENOMEM.
  */
-int raqib_alert_mac(const struct raqib_key *key, const char *agent_id, uint64_t sequence,
-		    const char *json, size_t json_len, char out[RAQIB_MAC_HEX_BYTES]);
+int raqib_alert_mac(const struct raqib_key *key, const char *agent_id, const char *epoch,
+		    uint64_t sequence, const char *json, size_t json_len,
+		    char out[RAQIB_MAC_HEX_BYTES]);
+
+/*
+ * The signature of a heartbeat entry: HMAC-SHA256 with the agent key over
+ * "raqib-heartbeat-v1\n<agent>\n<heartbeat JSON>", as hex. Returns 0 or -ENOMEM.
+ */
+int raqib_heartbeat_mac(const struct raqib_key *key, const char *agent_id, const char *json,
+			size_t json_len, char out[RAQIB_MAC_HEX_BYTES]);
+
+/*
+ * The stored hash of a value: the agent's keyed hash (hex) hashed again with the collector's
+ * own key, "raqib-store-value-v1\n<type>\n<agent hash>". Whoever holds a workstation's
+ * deployment key can try every CIN against an agent's hash; without the collector key, not
+ * against a stored one. Returns 0 or -ENOMEM.
+ */
+int raqib_store_hash(const struct raqib_key *collector_key, const char *type,
+		     const char *agent_hash, char out[RAQIB_MAC_HEX_BYTES]);
 
 /*
  * The keyed hash of a value found (raqib.findings[].hash): HMAC-SHA256 with the deployment key

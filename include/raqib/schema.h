@@ -2,7 +2,19 @@
 /*
  * Names shared by the agent (which writes alerts) and the collector (which reads and stores
  * them): Redis keys, stream field names, the consumer group, and the alert schema version.
- * The alert document itself is described in docs/alert-schema.md.
+ * The alert document itself is described in docs/alert-schema.md; every key, its type, who
+ * writes and reads it and how long it lives, in docs/storage.md.
+ *
+ * Keys carry a Redis Cluster hash tag ("{...}"): every key one atomic step touches shares the
+ * tag, so that the same code runs on one Redis and on a cluster. Three kinds of tag:
+ *
+ *   {s:<site>}     a site: its agents' streams, stored alerts, per-site indexes, incidents,
+ *                  timelines, agents' state, dead letters. Sites are the unit of sharding.
+ *   {d:<sha256>}   one document: its provenance across sites and its spread incident.
+ *   {v:<hash>}     one value (re-keyed hash of a finding): its alerts across sites and its
+ *                  spread incident.
+ *
+ * Build keys with raqib_key_*() (include/raqib/keyspace.h), never by hand.
  */
 #ifndef RAQIB_SCHEMA_H
 #define RAQIB_SCHEMA_H
@@ -10,32 +22,48 @@
 /* Version of the alert document (raqib.schema_version). */
 #define RAQIB_ALERT_SCHEMA_VERSION 2
 
-/* Stream the agents XADD alerts to, and the consumer group the collectors share. */
-#define RAQIB_STREAM_EVENTS "raqib:events"
+/* The consumer group every collector joins, on every agent stream. */
 #define RAQIB_GROUP_COLLECTORS "collectors"
-/* Entries the collector could not accept, with the reason (dead-letter stream). */
-#define RAQIB_STREAM_DEAD "raqib:events:dead"
 
-/* Fields of one stream entry. */
-#define RAQIB_FIELD_AGENT "agent" /* agent id */
-#define RAQIB_FIELD_SEQ "seq" /* per-agent sequence number, decimal */
-#define RAQIB_FIELD_ALERT "alert" /* the alert JSON document */
-/* HMAC-SHA256 of agent, seq and alert with the agent's key, hex (include/raqib/keys.h) */
-#define RAQIB_FIELD_SIG "sig"
-
-/* Stored alerts: one string per alert, and an index by time (score: epoch milliseconds). */
-#define RAQIB_KEY_ALERT_PREFIX "raqib:alert:" /* + "<agent>:<seq>" */
-#define RAQIB_KEY_ALERTS_BY_TIME "raqib:alerts"
+/* The site of an agent that was given none. */
+#define RAQIB_SITE_DEFAULT "default"
 
 /*
- * Agents: the heartbeat each agent writes (a hash, "raqib:agent:<id>", fields in
- * docs/alert-schema.md), and what the collector tracks of each agent's sequence ("raqib:seq:<id>":
- * max_seq, stored, duplicates, conflicts, missing). Sequence gaps the collector saw go to a
- * stream (fields agent, from, to).
+ * Per-site keys: "raqib:{s:<site>}:" followed by one of these.
+ *   in:<agent>                       stream  the agent's entries (alerts, heartbeats); only
+ *                                            that agent's ACL user may XADD to it
+ *   a:<agent>:<epoch>:<seq>          string  a stored alert document
+ *   alerts                           zset    local alert refs by receive time (ms)
+ *   tl:host:<host>, tl:user:<user>, tl:app:<app>
+ *                                    zset    timelines: local alert refs and coverage gaps
+ *   agent:<agent>                    hash    the agent's last heartbeat and collector state
+ *   seq:<agent>:<epoch>              hash    its sequence: max_seq, stored, missing, ...
+ *   gaps                             stream  coverage gaps as they appear
+ *   dead                             stream  refused entries, whole, with the reason
+ *   inc:<n>, inc:<n>:tl, inc:<n>:notes, incopen:<group>, incseq, incidents
+ *                                    incidents of the site (docs/storage.md)
  */
-#define RAQIB_KEY_AGENT_PREFIX	   "raqib:agent:"
-#define RAQIB_KEY_AGENT_SEQ_PREFIX "raqib:seq:"
-#define RAQIB_STREAM_GAPS	   "raqib:events:gaps"
+#define RAQIB_KEY_PREFIX   "raqib:"
+#define RAQIB_TAG_SITE	   "s:"
+#define RAQIB_TAG_DOCUMENT "d:"
+#define RAQIB_TAG_VALUE	   "v:"
+
+/* Fields of an agent stream entry. */
+#define RAQIB_FIELD_AGENT "agent" /* agent id */
+/* the spool's epoch: 16 hex digits, new whenever its numbering starts from 1 again */
+#define RAQIB_FIELD_EPOCH "epoch"
+#define RAQIB_FIELD_SEQ	  "seq" /* per-agent, per-epoch sequence number, decimal */
+#define RAQIB_FIELD_ALERT "alert" /* the alert JSON document */
+/* a heartbeat: a JSON object of string fields */
+#define RAQIB_FIELD_HEARTBEAT "hb"
+/* HMAC-SHA256 of the entry with the agent's key, hex (include/raqib/keys.h) */
+#define RAQIB_FIELD_SIG "sig"
+
+/* Global keys (each in a slot of its own; written by administrators or idempotently). */
+#define RAQIB_KEY_REGISTRY  "raqib:registry" /* hash: agent id -> site (enrolment) */
+#define RAQIB_KEY_SITES	    "raqib:sites" /* set: every site */
+#define RAQIB_KEY_INCIDENTS "raqib:incidents" /* zset: incident id -> last change (ms) */
+#define RAQIB_KEY_AUDIT	    "raqib:audit" /* stream: searches by value and incident changes */
 
 /* Rule packs published in Redis for agents to read ("raqib:rules:<name>"). */
 #define RAQIB_KEY_RULES_PREFIX "raqib:rules:"

@@ -34,7 +34,8 @@ cleanup() {
 }
 trap cleanup EXIT
 # the agent's spool and keys stay in this run's directory
-export RAQIB_SPOOL=$TMP/spool RAQIB_KEYS=$TMP/keys
+# the benchmark's Redis has no ACL users: the agent is told so (docs/deployment.md)
+export RAQIB_SPOOL=$TMP/spool RAQIB_KEYS=$TMP/keys RAQIB_INSECURE_NO_ACL=1
 
 PORT=$((20000 + RANDOM % 12000)) # below the ephemeral range
 redis-server --bind 127.0.0.1 --port "$PORT" --save '' --appendonly no >/dev/null 2>&1 &

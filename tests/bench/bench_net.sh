@@ -19,7 +19,8 @@ CAP=$DIR/net-$MB.pcap
 mkdir -p "$DIR"
 # the agent's spool and keys stay in the bench directory (a fresh spool each run)
 rm -rf "$DIR/spool"
-export RAQIB_SPOOL=$DIR/spool RAQIB_KEYS=$DIR/keys
+# the benchmark's Redis has no ACL users: the agent is told so (docs/deployment.md)
+export RAQIB_SPOOL=$DIR/spool RAQIB_KEYS=$DIR/keys RAQIB_INSECURE_NO_ACL=1
 for tool in ndpiReader tcpdump editcap capinfos redis-server; do
 	command -v $tool >/dev/null || { echo "bench: $tool is not installed (scripts/install-deps.sh)" >&2; exit 1; }
 done

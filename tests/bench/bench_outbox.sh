@@ -11,6 +11,7 @@ set -eu
 N=${RAQIB_BENCH_ALERTS:-20000}
 DIR=${RAQIB_BENCH_DIR:-/tmp/raqib-bench}/outbox
 GEN=$RAQIB_BUILD_DIR/tests/outbox_gen
+export RAQIB_INSECURE_NO_ACL=1 # the benchmark's Redis has no ACL users
 command -v redis-benchmark >/dev/null || { echo "bench: redis-benchmark is not installed" >&2; exit 1; }
 rm -rf "$DIR"
 mkdir -p "$DIR"
@@ -42,7 +43,7 @@ syncs=$(grep '^stats ' "$DIR/always.out" | tr ' ' '\n' | sed -n 's/^syncs=//p')
 redis-cli -p "$PORT" FLUSHALL >/dev/null
 "$GEN" --redis "127.0.0.1:$PORT" --agent-id bench-size --spool-dir "$DIR/spool" --keys "$DIR/keys" \
 	--count 1 >/dev/null 2>&1
-alert_bytes=$(redis-cli -p "$PORT" --raw XRANGE raqib:events - + COUNT 1 | sed -n '7p' | wc -c)
+alert_bytes=$(redis-cli -p "$PORT" --raw XRANGE 'raqib:{s:default}:in:bench-size' - + | awk 'prev=="alert"{print; exit} {prev=$0}' | wc -c)
 payload=$(head -c "$alert_bytes" /dev/zero | tr '\0' 'x')
 sig=$(head -c 64 /dev/zero | tr '\0' 'f')
 redis-cli -p "$PORT" FLUSHALL >/dev/null

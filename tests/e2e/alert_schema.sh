@@ -19,14 +19,15 @@ start_redis
 	fail "agent replay failed: $(cat "$TMP/agent.err")"
 "$OUTBOX_GEN" --redis "$REDIS" --agent-id schema-file --count 20 --severity cycle >"$TMP/gen.out" 2>&1 ||
 	fail "outbox_gen failed: $(cat "$TMP/gen.out")"
-"$COLLECTOR" --redis "$REDIS" --drain --quiet || fail "collector failed"
+enroll_streams
+"$COLLECTOR" --metrics off --redis "$REDIS" --drain --quiet || fail "collector failed"
 stored_alerts >"$TMP/alerts.json"
 [ "$(wc -l <"$TMP/alerts.json")" = 21 ] || fail "expected 21 stored alerts"
 # every kind present: a network alert with findings hashed, file alerts with evidence
 jq -c 'select(.agent.id == "schema-net")' "$TMP/alerts.json" >"$TMP/net.json"
 assert_jq '.raqib.findings | all(.hash | test("^[0-9a-f]{64}$"))' <"$TMP/net.json"
 assert_jq '.source.bytes > 0 and (.rule.version | length) > 0 and (.raqib.rules_hash | length) == 64' <"$TMP/net.json"
-jq -c 'select(.agent.id == "schema-file")' "$TMP/alerts.json" | head -1 >"$TMP/file.json"
+jq -c 'select(.agent.id == "schema-file" and .raqib.sequence == 1)' "$TMP/alerts.json" >"$TMP/file.json"
 assert_jq '.file.name == "gen-0.txt" and (.file.hash.sha256 | length) == 64 and .process.pid > 0' <"$TMP/file.json"
 validate <"$TMP/alerts.json" >"$TMP/errors" 2>"$TMP/summary" || fail "real alerts do not match the schema: $(head -5 "$TMP/errors")"
 grep -q "^21 documents, 0 errors" "$TMP/summary" || fail "$(cat "$TMP/summary")"

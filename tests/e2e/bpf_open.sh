@@ -48,14 +48,16 @@ cat "$DOCS/doc_015.txt" "$DOCS/doc_003.txt" >/dev/null
 
 # The agent polls its ring buffer every 100 ms; wait for the four alerts, then stop it.
 for _ in $(seq 100); do
-	[ "$(rcli XLEN raqib:events)" -ge 4 ] && break
+	[ "$(stream_alert_count)" -ge 4 ] && break
 	sleep 0.1
 done
 sleep 1 # what else would arrive (nothing should)
 kill -TERM "$AGENT_PID"
 wait "$AGENT_PID" || fail "agent exited with an error: $(cat "$TMP/agent.err")"
 
-"$COLLECTOR" --redis "$REDIS" --drain --quiet || fail "collector failed"
+enroll_streams
+
+"$COLLECTOR" --metrics off --redis "$REDIS" --drain --quiet || fail "collector failed"
 stored_alerts | jq -c "select(.file.path | startswith(\"$TMP/\"))" >"$TMP/alerts.json"
 [ "$(wc -l <"$TMP/alerts.json")" = 4 ] || fail "expected 4 alerts, got: $(jq -c .file "$TMP/alerts.json")"
 

@@ -38,13 +38,14 @@ wait_agent_ready
 "$TMP/bin/telegram-desktop" "$TMP/docs/cin.txt" >/dev/null
 cat "$TMP/docs/unwatched.txt" >/dev/null
 for _ in $(seq 100); do
-	[ "$(rcli XLEN raqib:events)" -ge 1 ] && break
+	[ "$(stream_alert_count)" -ge 1 ] && break
 	sleep 0.1
 done
 sleep 0.5
 kill -TERM "$AGENT_PID"
 wait "$AGENT_PID" || fail "agent exited with an error: $(cat "$TMP/agent.err")"
-"$COLLECTOR" --redis "$REDIS" --drain --quiet || fail "collector failed"
+enroll_streams
+"$COLLECTOR" --metrics off --redis "$REDIS" --drain --quiet || fail "collector failed"
 
 stored_alerts | jq -c "select((.file.path // \"\") | startswith(\"$TMP/\"))" >"$TMP/alerts.json"
 [ "$(wc -l <"$TMP/alerts.json")" = 1 ] || fail "expected one alert, got: $(cat "$TMP/alerts.json")"

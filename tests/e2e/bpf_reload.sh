@@ -23,7 +23,7 @@ track "$AGENT_PID"
 wait_agent_ready
 
 alerts_for() { # file: number of stream entries naming it
-	rcli XRANGE raqib:events - + | grep -c "\"path\":\"$1\"" || true
+	stream_alerts | grep -c "\"path\":\"$1\"" || true
 }
 wait_alert() { # file
 	for _ in $(seq 50); do

@@ -41,7 +41,7 @@ post "$TMP/bin/signal-desktop"
 post "$TMP/plain/poster"
 
 for _ in $(seq 50); do
-	[ "$(rcli XLEN raqib:events)" -ge 1 ] && break
+	[ "$(stream_alert_count)" -ge 1 ] && break
 	sleep 0.1
 done
 sleep 1

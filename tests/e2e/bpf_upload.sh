@@ -51,7 +51,7 @@ ip netns exec "$NS_CLI" "$TMP/plain/uploader" --send "$TMP/d/letter.txt" "$SRV_I
 
 # (a) is decided as soon as the bytes are read (every 250 ms); (b) when its 3 s window closes.
 for _ in $(seq 100); do
-	[ "$(rcli XLEN raqib:events)" -ge 2 ] && break
+	[ "$(stream_alert_count)" -ge 2 ] && break
 	sleep 0.1
 done
 sleep 1 # anything else that would arrive (nothing should)

@@ -26,14 +26,16 @@ start_agent_run e2e-extract
 "$TMP/bin/telegram-desktop" "$DOCS/letter.docx" >/dev/null
 
 for _ in $(seq 100); do
-	[ "$(rcli XLEN raqib:events)" -ge 3 ] && break
+	[ "$(stream_alert_count)" -ge 3 ] && break
 	sleep 0.1
 done
 sleep 1
 kill -TERM "$AGENT_PID"
 wait "$AGENT_PID" || fail "agent exited with an error: $(cat "$TMP/agent.err")"
 
-"$COLLECTOR" --redis "$REDIS" --drain --quiet || fail "collector failed"
+enroll_streams
+
+"$COLLECTOR" --metrics off --redis "$REDIS" --drain --quiet || fail "collector failed"
 stored_alerts | jq -c "select(.file.path | startswith(\"$DOCS/\"))" >"$TMP/alerts.json"
 
 jq -c "select(.file.path == \"$DOCS/letter.docx\")" "$TMP/alerts.json" >"$TMP/docx"

@@ -18,8 +18,11 @@ TMP=$(mktemp -d /tmp/raqib-e2e.XXXXXX)
 BG_PIDS=""
 REDIS_PORT=""
 # Every agent's spool and every key stay in this test's directory (agents create their keys
-# there; the collector reads them from there).
-export RAQIB_SPOOL=$TMP/spool RAQIB_KEYS=$TMP/keys
+# there; the collector reads them from there). The tests' Redis has no ACL users: agents send
+# as the default user (the development set-up, named as such) unless a test unsets this.
+export RAQIB_SPOOL=$TMP/spool RAQIB_KEYS=$TMP/keys RAQIB_INSECURE_NO_ACL=1
+# The epoch of entries the tests write by hand (xadd_signed).
+TEST_EPOCH=00000000000000e1
 
 cleanup() {
 	local hook
@@ -101,7 +104,7 @@ rcli() {
 	redis-cli -p "$REDIS_PORT" --raw "$@"
 }
 
-# Every value in the Redis database, for privacy checks: streams, strings, sorted sets.
+# Every value in the Redis database, for privacy checks: streams, strings, sorted sets, sets.
 dump_redis() {
 	local key
 	for key in $(rcli --scan); do
@@ -110,13 +113,16 @@ dump_redis() {
 		string) rcli GET "$key" ;;
 		zset) rcli ZRANGE "$key" 0 -1 ;;
 		hash) rcli HGETALL "$key" ;;
+		set) rcli SMEMBERS "$key" ;;
+		list) rcli LRANGE "$key" 0 -1 ;;
 		esac
 	done
 }
 
-# Asserts that none of the given strings appears anywhere in Redis.
+# Asserts that none of the given strings appears anywhere in Redis (stored documents decoded:
+# they are stored compressed).
 assert_not_in_redis() {
-	dump_redis >"$TMP/dump"
+	{ dump_redis; stored_alerts; } >"$TMP/dump"
 	local value
 	for value in "$@"; do
 		if grep -qF -- "$value" "$TMP/dump"; then
@@ -125,11 +131,100 @@ assert_not_in_redis() {
 	done
 }
 
-# The stored alert documents, one JSON per line.
+# The stream of agent $1 in site $2 (default: "default").
+stream_of() {
+	echo "raqib:{s:${2:-default}}:in:$1"
+}
+
+# Enrols agent $1 in site $2 (default: "default"), as `raqibctl agent-add` tells an
+# administrator to: the registry entry the collectors read (the key is made on first use).
+enroll() {
+	agent_key "$1" >/dev/null
+	rcli HSET raqib:registry "$1" "${2:-default}" >/dev/null
+	rcli SADD raqib:sites "${2:-default}" >/dev/null
+}
+
+# Enrols every agent that has a stream now (agents whose ids a test does not set).
+enroll_streams() {
+	local key rest
+	for key in $(rcli --scan --pattern 'raqib:{s:*}:in:*'); do
+		rest=${key#raqib:\{s:}
+		enroll "${rest#*\}:in:}" "${rest%%\}*}"
+	done
+}
+
+# Every site's prefix ("raqib:{s:SITE}:"), from raqib:sites and the registry.
+site_prefixes() {
+	{ rcli SMEMBERS raqib:sites; rcli HVALS raqib:registry; } | sort -u | sed 's/.*/raqib:{s:&}:/'
+}
+
+# The alert documents in every agent's stream (not yet trimmed), one JSON per line.
+stream_alerts() {
+	local key
+	for key in $(rcli --scan --pattern 'raqib:{s:*}:in:*'); do
+		rcli XRANGE "$key" - + | awk 'prev=="alert"{print} {prev=$0}'
+	done
+}
+
+# How many alerts are in the agents' streams.
+stream_alert_count() {
+	stream_alerts | grep -c . || true
+}
+
+# The newest heartbeat field $2 of agent $1 as the agent sent it (its stream), or as the
+# collector kept it when the stream was trimmed.
+agent_hb() {
+	local key value
+	key=$(stream_of "$1" "${3:-default}")
+	value=$(rcli XREVRANGE "$key" + - | awk 'prev=="hb"{print; exit} {prev=$0}' |
+		jq -r --arg f "$2" '.[$f] // empty' 2>/dev/null || true)
+	if [ -z "$value" ]; then
+		value=$(rcli HGET "raqib:{s:${3:-default}}:agent:$1" "$2")
+	fi
+	printf '%s\n' "$value"
+}
+
+# The stored alert documents of every site, one JSON per line (stored compressed: read
+# through raqibctl, as people do).
 stored_alerts() {
-	local member
-	for member in $(rcli ZRANGE raqib:alerts 0 -1); do
-		rcli GET "raqib:alert:$member"
+	"$CTL" --redis "127.0.0.1:$REDIS_PORT" alerts --limit 100000 --json
+}
+
+# How many alerts are stored, every site.
+stored_count() {
+	local prefix n=0
+	for prefix in $(site_prefixes); do
+		n=$((n + $(rcli ZCARD "${prefix}alerts")))
+	done
+	echo "$n"
+}
+
+# A field of the sequence state of agent $1 (its current epoch, or the only one): seq_field
+# AGENT FIELD [SITE].
+seq_field() {
+	local key
+	key=$(rcli --scan --pattern "raqib:{s:${3:-default}}:seq:$1:*" | head -1)
+	[ -n "$key" ] && rcli HGET "$key" "$2"
+}
+
+# The whole sequence state of agent $1, for messages.
+seq_state() {
+	local key
+	for key in $(rcli --scan --pattern "raqib:{s:${2:-default}}:seq:$1:*"); do
+		rcli HGETALL "$key" | paste -sd' '
+	done
+}
+
+# Whether alert $2 of agent $1 is stored (any epoch): prints 1 or 0.
+alert_exists() {
+	if [ -n "$(rcli --scan --pattern "raqib:{s:${3:-default}}:a:$1:*:$2")" ]; then echo 1; else echo 0; fi
+}
+
+# Dead letters of every site, as XRANGE prints them.
+dead_letters() {
+	local prefix
+	for prefix in $(site_prefixes); do
+		rcli XRANGE "${prefix}dead" - +
 	done
 }
 
@@ -152,15 +247,17 @@ agent_key() {
 	cat "$file"
 }
 
-# The signature (field sig) of a stream entry: agent $1, sequence $2, alert document $3.
+# The signature (field sig) of an alert entry: agent $1, sequence $2, alert document $3, in
+# epoch $TEST_EPOCH.
 sign_entry() {
-	printf 'raqib-alert-v1\n%s\n%s\n%s' "$1" "$2" "$3" |
+	printf 'raqib-alert-v2\n%s\n%s\n%s\n%s' "$1" "$TEST_EPOCH" "$2" "$3" |
 		openssl dgst -sha256 -mac HMAC -macopt "hexkey:$(agent_key "$1")" -r | cut -d' ' -f1
 }
 
-# XADDs a signed entry to raqib:events: agent $1, sequence $2, alert document $3.
+# XADDs a signed alert entry to agent $1's stream: sequence $2, alert document $3.
 xadd_signed() {
-	rcli XADD raqib:events '*' agent "$1" seq "$2" alert "$3" sig "$(sign_entry "$1" "$2" "$3")" >/dev/null
+	rcli XADD "$(stream_of "$1")" '*' agent "$1" epoch "$TEST_EPOCH" seq "$2" alert "$3" \
+		sig "$(sign_entry "$1" "$2" "$3")" >/dev/null
 }
 
 # Stops the redis-server of start_redis (SHUTDOWN: with REDIS_EXTRA="--appendonly yes" what it

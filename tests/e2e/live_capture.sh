@@ -30,6 +30,7 @@ track $!
 nrcli() {
 	ip netns exec "$NS" redis-cli -p "$REDIS_PORT" --raw "$@"
 }
+rcli() { nrcli "$@"; } # lib.sh's helpers read this Redis, in the namespace
 for _ in $(seq 50); do
 	[ "$(nrcli ping 2>/dev/null)" = PONG ] && break
 	sleep 0.1
@@ -73,12 +74,12 @@ if [ -n "${RAQIB_LIVE_NETWORK_ONLY:-}" ]; then
 	grep -q "warning: run: host sensor unavailable: .*network sensor only" "$TMP/agent.err" ||
 		fail "no warning about the missing host sensor: $(cat "$TMP/agent.err")"
 	for _ in $(seq 50); do
-		[ -n "$(nrcli HGET raqib:agent:e2e-live sensor.bpf)" ] && break
+		[ -n "$(agent_hb e2e-live sensor.bpf)" ] && break
 		sleep 0.1
 	done
-	case "$(nrcli HGET raqib:agent:e2e-live sensor.bpf)" in
+	case "$(agent_hb e2e-live sensor.bpf)" in
 	degraded:*host\ sensor\ unavailable*) ;;
-	*) fail "heartbeat sensor.bpf: $(nrcli HGET raqib:agent:e2e-live sensor.bpf)" ;;
+	*) fail "heartbeat sensor.bpf: $(agent_hb e2e-live sensor.bpf)" ;;
 	esac
 fi
 
@@ -86,8 +87,8 @@ fi
 kill -TERM $AGENT_PID
 wait $AGENT_PID || fail "agent exited with an error: $(cat "$TMP/agent.err")"
 grep -q "capture.*'lo'.*dropped by the kernel" "$TMP/agent.err" || fail "no per-interface counters: $(cat "$TMP/agent.err")"
-[ "$(nrcli XLEN raqib:events)" -ge 1 ] || fail "no alert: $(cat "$TMP/agent.err")"
-nrcli XRANGE raqib:events - + >"$TMP/stream"
+[ "$(stream_alert_count)" -ge 1 ] || fail "no alert: $(cat "$TMP/agent.err")"
+stream_alerts >"$TMP/stream"
 grep -q '"name":"liste.txt"' "$TMP/stream" || fail "alert lacks file.name: $(cat "$TMP/stream")"
 grep -q '"protocol":"http"' "$TMP/stream" || fail "alert lacks network.protocol"
 grep -q '"port":18081' "$TMP/stream" || fail "alert lacks the destination port"

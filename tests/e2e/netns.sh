@@ -71,5 +71,6 @@ start_agent() {
 stop_agent() {
 	kill -TERM "$AGENT_PID"
 	wait "$AGENT_PID" || fail "agent exited with an error: $(cat "$TMP/agent.err")"
-	"$COLLECTOR" --redis "$REDIS" --drain --quiet || fail "collector failed"
+	enroll_streams
+	"$COLLECTOR" --metrics off --redis "$REDIS" --drain --quiet || fail "collector failed"
 }

@@ -25,9 +25,12 @@ nsx() {
 	ip netns exec "$NS" "$@"
 }
 
-# redis-cli in the namespace.
+# redis-cli in the namespace; lib.sh's helpers (agent_hb, stream_alerts...) read it too.
 nrcli() {
 	nsx redis-cli -p $REDIS_PORT --raw "$@"
+}
+rcli() {
+	nrcli "$@"
 }
 
 # Starts redis-server in the namespace and waits until it answers.

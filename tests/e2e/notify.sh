@@ -66,7 +66,7 @@ cat >"$TMP/dunstrc" <<'CFG'
 CFG
 
 alerts_for() { # file
-	rcli XRANGE raqib:events - + | grep -c "\"path\":\"$1\"" || true
+	stream_alerts | grep -c "\"path\":\"$1\"" || true
 }
 
 # One desktop session: dunst and raqib-notify in LANGUAGE's session bus; the app opens FILE
@@ -123,7 +123,7 @@ for l in ar_MA.UTF-8 fr_FR.UTF-8 en_US.UTF-8; do
 	[ "$(count $l)" = 1 ] || fail "$l: expected exactly one notice, got $(count $l): $(cat "$TMP/history-$l.json")"
 done
 [ "$(alerts_for "$TMP/docs/liste.txt")" = 1 ] || fail "no alert for the list"
-rcli XRANGE raqib:events - + | grep '^{' | jq -c "select(.file.path == \"$TMP/docs/attestation-fr.txt\")" >"$TMP/alert.json"
+stream_alerts | jq -c "select(.file.path == \"$TMP/docs/attestation-fr.txt\")" >"$TMP/alert.json"
 assert_jq '.rule.id == "policy.read.personal_data" and .event.kind == "alert" and .raqib.app == "WhatsApp"' <"$TMP/alert.json"
 
 [ "$(notice ar_MA.UTF-8 summary)" = "وثيقة محمية فتحها WhatsApp" ] || fail "Arabic title: $(notice ar_MA.UTF-8 summary)"
@@ -133,7 +133,7 @@ notice fr_FR.UTF-8 body | grep -q "WhatsApp a ouvert « attestation-fr.txt » (r
 	fail "French text: $(notice fr_FR.UTF-8 body)"
 notice fr_FR.UTF-8 body | grep -q "Voir : https://intranet.commune.example.ma/circulaire-2019" || fail "no guidance: $(notice fr_FR.UTF-8 body)"
 notice en_US.UTF-8 body | grep -q "WhatsApp opened “attestation-en.txt”" || fail "English text: $(notice en_US.UTF-8 body)"
-[ "$(rcli HGET raqib:agent:e2e-notify notice.sent)" -ge 2 ] || fail "heartbeat: $(rcli HGETALL raqib:agent:e2e-notify | paste - - | grep notice)"
+[ "$(agent_hb e2e-notify notice.sent)" -ge 2 ] || fail "heartbeat: notice.sent $(agent_hb e2e-notify notice.sent)"
 for l in ar_MA.UTF-8 fr_FR.UTF-8 en_US.UTF-8; do
 	[ -s "$SHOTS/notify-$l.png" ] || fail "no screenshot for $l"
 done

@@ -7,7 +7,9 @@
  *
  *   outbox_gen --redis HOST:PORT --agent-id ID --count N [--rate PER_SECOND]
  *              [--spool-dir DIR] [--keys DIR] [--fsync always|never|MS] [--max-bytes N]
- *              [--severity N|cycle] [--flush-timeout MS] [--log-accepted]
+ *              [--severity N|cycle] [--flush-timeout MS] [--log-accepted] [--site SITE]
+ *
+ * Sends as Redis's default user when RAQIB_INSECURE_NO_ACL=1, as raqib-agent does.
  *
  * With --log-accepted, prints "accepted SEQ" once each alert is in the spool. At the end prints
  * "stats key=value..." and exits 0 when every accepted alert was delivered within the flush
@@ -63,6 +65,7 @@ int main(int argc, char **argv)
 		{ "severity", required_argument, NULL, 'S' },
 		{ "flush-timeout", required_argument, NULL, 't' },
 		{ "log-accepted", no_argument, NULL, 'l' },
+		{ "site", required_argument, NULL, 'T' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct raqib_redis_addr addr;
@@ -147,10 +150,16 @@ int main(int argc, char **argv)
 		case 'l':
 			log_accepted = true;
 			break;
+		case 'T':
+			cfg.site = optarg;
+			break;
 		default:
 			return 2;
 		}
 	}
+	/* NOLINTNEXTLINE(concurrency-mt-unsafe): before threads */
+	cfg.insecure_no_acl = getenv("RAQIB_INSECURE_NO_ACL") &&
+			      strcmp(getenv("RAQIB_INSECURE_NO_ACL"), "1") == 0;
 	o = outbox_new(&cfg, err, sizeof(err));
 	if (!o) {
 		log_error("gen", "%s", err);

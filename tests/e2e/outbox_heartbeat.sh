@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0-only
 # Heartbeats of the live agent: started while Redis is not there yet (it starts anyway, its
-# heartbeats and alerts wait), it writes raqib:agent:<id> every second once Redis is up: the
+# heartbeats and alerts wait), it adds a signed heartbeat to its stream every second once Redis is up: the
 # BPF sensor attached, counters, the spool, the rules hash; raqibctl agents shows it ok, then
 # stopped after SIGTERM with a last heartbeat.
 . "$(dirname "$0")/lib.sh"
@@ -24,10 +24,10 @@ redis-server --bind 127.0.0.1 --port "$REDIS_PORT" --dir "$TMP" --save '' --appe
 REDIS_PID=$!
 track $REDIS_PID
 wait_for '[ "$(redis-cli -p "$REDIS_PORT" ping 2>/dev/null)" = PONG ]' 20
-wait_for '[ "$(rcli HGET raqib:agent:e2e-hb status)" = running ]' 30
-first=$(rcli HGET raqib:agent:e2e-hb ts)
-wait_for "[ \"\$(rcli HGET raqib:agent:e2e-hb ts)\" -gt $first ]" 10
-rcli HGETALL raqib:agent:e2e-hb | paste - - >"$TMP/hb"
+wait_for '[ "$(agent_hb e2e-hb status)" = running ]' 30
+first=$(agent_hb e2e-hb ts)
+wait_for "[ \"\$(agent_hb e2e-hb ts)\" -gt $first ]" 10
+rcli XREVRANGE "$(stream_of e2e-hb)" + - | awk 'prev=="hb"{print; exit} {prev=$0}' | jq -r 'to_entries[] | "\(.key)\t\(.value)"' >"$TMP/hb"
 field() { awk -v k="$1" -F'\t' '$1 == k { print $2 }' "$TMP/hb"; }
 [ "$(field sensor.bpf)" = attached ] || fail "sensor.bpf: $(cat "$TMP/hb")"
 [ "$(field mode)" = run ] || fail "mode: $(field mode)"
@@ -38,12 +38,16 @@ field() { awk -v k="$1" -F'\t' '$1 == k { print $2 }' "$TMP/hb"; }
 for k in events findings alerts bpf.drops.ringbuf host.drops.inspect_failed outbox.refused.low outbox.last_seq spool.corrupt_records; do
 	[ -n "$(field "$k")" ] || fail "heartbeat lacks $k: $(cat "$TMP/hb")"
 done
+# the collector keeps the newest heartbeat of each agent for raqibctl
+enroll e2e-hb
+"$COLLECTOR" --metrics off --redis "127.0.0.1:$REDIS_PORT" --drain --quiet || fail "collector failed"
 "$CTL" --redis "127.0.0.1:$REDIS_PORT" agents >"$TMP/agents" || fail "raqibctl agents failed"
 grep -qE '^e2e-hb +ok ' "$TMP/agents" || fail "agents: $(cat "$TMP/agents")"
 
 kill -TERM $AGENT_PID
 wait $AGENT_PID || fail "the agent exited with an error: $(cat "$TMP/agent.err")"
-[ "$(rcli HGET raqib:agent:e2e-hb status)" = stopped ] || fail "no last heartbeat"
+[ "$(agent_hb e2e-hb status)" = stopped ] || fail "no last heartbeat"
+"$COLLECTOR" --metrics off --redis "127.0.0.1:$REDIS_PORT" --drain --quiet || fail "collector failed"
 "$CTL" --redis "127.0.0.1:$REDIS_PORT" agents --json >"$TMP/agents.json" || fail "raqibctl agents --json failed"
 assert_jq 'select(.agent == "e2e-hb") | .status == "stopped" and .heartbeat["sensor.bpf"] == "attached"' <"$TMP/agents.json"
 echo "PASS"

@@ -28,29 +28,32 @@ next=$(sed -n 's/^opened .*next_seq=\([0-9]*\).*/\1/p' "$TMP/gen2.out")
 [ "$next" -ge $((accepted + 1)) ] || fail "numbering went back: next $next after $accepted accepted"
 [ "$(gen_stat "$TMP/gen2.out" pending)" = 0 ] || fail "alerts left in the spool"
 
-"$COLLECTOR" --redis "$REDIS" --drain --quiet || fail "collector failed"
-stored=$(rcli HGET raqib:seq:ws-kill stored)
-dups=$(rcli HGET raqib:seq:ws-kill duplicates)
+enroll_streams
+
+"$COLLECTOR" --metrics off --redis "$REDIS" --drain --quiet || fail "collector failed"
+stored=$(seq_field ws-kill stored)
+dups=$(seq_field ws-kill duplicates)
 [ "$stored" = $((next - 1)) ] || fail "stored $stored alerts, the spool held $((next - 1))"
-[ "$(rcli HGET raqib:seq:ws-kill missing)" = 0 ] || fail "missing: $(rcli HGETALL raqib:seq:ws-kill)"
-[ "$(rcli ZCARD raqib:alerts)" = "$stored" ] || fail "alerts stored twice"
-[ "$(rcli XLEN raqib:events)" = $((stored + ${dups:-0})) ] || fail "entries neither stored nor duplicates"
-[ "$(rcli EXISTS raqib:events:dead)" = 0 ] || fail "refused entries: $(rcli XRANGE raqib:events:dead - + COUNT 3)"
+[ "$(seq_field ws-kill missing)" = 0 ] || fail "missing: $(seq_state ws-kill)"
+[ "$(stored_count)" = "$stored" ] || fail "alerts stored twice"
+[ "$(rcli XPENDING "$(stream_of ws-kill)" collectors | head -1)" = 0 ] || fail "entries left unacknowledged"
+[ -z "$(dead_letters)" ] || fail "refused entries: $(dead_letters | head -20)"
 # every accepted alert, by number
 for seq in 1 $((accepted / 2)) "$accepted"; do
-	[ "$(rcli EXISTS "raqib:alert:ws-kill:$seq")" = 1 ] || fail "accepted alert $seq is missing"
+	[ "$(alert_exists ws-kill $seq)" = 1 ] || fail "accepted alert $seq is missing"
 done
 
 # A later run numbers on.
 "$OUTBOX_GEN" --redis "$REDIS" --agent-id ws-kill --count 10 >"$TMP/gen3.out" 2>&1 || fail "third run failed"
-"$COLLECTOR" --redis "$REDIS" --drain --quiet || fail "collector failed"
-[ "$(rcli HGET raqib:seq:ws-kill stored)" = $((stored + 10)) ] || fail "the third run's alerts were not all stored"
-[ "$(rcli HGET raqib:seq:ws-kill max_seq)" = $((next + 9)) ] || fail "numbers reused or skipped"
+enroll_streams
+"$COLLECTOR" --metrics off --redis "$REDIS" --drain --quiet || fail "collector failed"
+[ "$(seq_field ws-kill stored)" = $((stored + 10)) ] || fail "the third run's alerts were not all stored"
+[ "$(seq_field ws-kill max_seq)" = $((next + 9)) ] || fail "numbers reused or skipped"
 
 # The narrow window: killed after Redis took alerts, before the spool recorded it. Made wide on
 # purpose: 200 alerts are spooled while Redis is away, the spool is copied, they are delivered,
 # and the copy is put back, as if the agent had died just before recording the delivery.
-"$OUTBOX_GEN" --redis "127.0.0.1:$(free_port)" --agent-id ws-kill --count 200 --flush-timeout 0 \
+"$OUTBOX_GEN" --redis 127.0.0.1:1 --agent-id ws-kill --count 200 --flush-timeout 0 \
 	>"$TMP/gen4.out" 2>&1 || fail "spooling without redis failed: $(cat "$TMP/gen4.out")"
 cp -a "$RAQIB_SPOOL/ws-kill" "$TMP/spool-copy"
 "$OUTBOX_GEN" --redis "$REDIS" --agent-id ws-kill --count 0 >"$TMP/gen5.out" 2>&1 || fail "delivery failed"
@@ -58,10 +61,11 @@ rm -rf "$RAQIB_SPOOL/ws-kill"
 cp -a "$TMP/spool-copy" "$RAQIB_SPOOL/ws-kill"
 "$OUTBOX_GEN" --redis "$REDIS" --agent-id ws-kill --count 0 >"$TMP/gen6.out" 2>&1 || fail "second delivery failed"
 [ "$(sed -n 's/^opened pending=\([0-9]*\).*/\1/p' "$TMP/gen6.out")" = 200 ] || fail "the copy did not hold 200 alerts"
-"$COLLECTOR" --redis "$REDIS" --drain --quiet || fail "collector failed"
-[ "$(rcli HGET raqib:seq:ws-kill stored)" = $((stored + 210)) ] || fail "stored: $(rcli HGETALL raqib:seq:ws-kill)"
-[ "$(rcli HGET raqib:seq:ws-kill duplicates)" = $((${dups:-0} + 200)) ] ||
-	fail "the 200 alerts sent twice were not all removed as duplicates: $(rcli HGETALL raqib:seq:ws-kill)"
-[ "$(rcli ZCARD raqib:alerts)" = $((stored + 210)) ] || fail "alerts stored twice"
-[ "$(rcli EXISTS raqib:events:dead)" = 0 ] || fail "refused entries"
+enroll_streams
+"$COLLECTOR" --metrics off --redis "$REDIS" --drain --quiet || fail "collector failed"
+[ "$(seq_field ws-kill stored)" = $((stored + 210)) ] || fail "stored: $(seq_state ws-kill)"
+[ "$(seq_field ws-kill duplicates)" = $((${dups:-0} + 200)) ] ||
+	fail "the 200 alerts sent twice were not all removed as duplicates: $(seq_state ws-kill)"
+[ "$(stored_count)" = $((stored + 210)) ] || fail "alerts stored twice"
+[ -z "$(dead_letters)" ] || fail "refused entries"
 echo "PASS ($accepted accepted before SIGKILL, $stored stored; 200 sent twice, stored once)"

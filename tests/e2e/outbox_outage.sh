@@ -8,7 +8,8 @@
 
 N=10000
 REDIS_EXTRA="--appendonly yes --appendfsync always" start_redis
-"$COLLECTOR" --redis "$REDIS" --consumer outage --quiet 2>"$TMP/collector.err" &
+enroll ws-outage
+"$COLLECTOR" --metrics off --redis "$REDIS" --consumer outage --quiet 2>"$TMP/collector.err" &
 track $!
 
 # 2,500 alerts a second: about four seconds of alerts, an outage in the middle
@@ -30,13 +31,13 @@ wait $GEN || fail "the generator did not deliver everything: $(tail -3 "$TMP/gen
 grep -qE "redis at 127.0.0.1:$REDIS_PORT.*(retrying|until it answers)" "$TMP/gen.err" ||
 	fail "the outage was not reported: $(cat "$TMP/gen.err")"
 
-wait_for '[ "$(rcli ZCARD raqib:alerts)" -ge '$N' ]' 60
-[ "$(rcli ZCARD raqib:alerts)" = $N ] || fail "expected $N alerts, got $(rcli ZCARD raqib:alerts)"
-[ "$(rcli HGET raqib:seq:ws-outage stored)" = $N ] || fail "stored: $(rcli HGETALL raqib:seq:ws-outage)"
-[ "$(rcli HGET raqib:seq:ws-outage max_seq)" = $N ] || fail "max_seq: $(rcli HGETALL raqib:seq:ws-outage)"
-[ "$(rcli HGET raqib:seq:ws-outage missing)" = 0 ] || fail "missing: $(rcli HGETALL raqib:seq:ws-outage)"
-[ "$(rcli EXISTS raqib:events:dead)" = 0 ] || fail "refused entries: $(rcli XRANGE raqib:events:dead - + COUNT 3)"
+wait_for '[ "$(stored_count)" -ge '$N' ]' 60
+[ "$(stored_count)" = $N ] || fail "expected $N alerts, got $(stored_count)"
+[ "$(seq_field ws-outage stored)" = $N ] || fail "stored: $(seq_state ws-outage)"
+[ "$(seq_field ws-outage max_seq)" = $N ] || fail "max_seq: $(seq_state ws-outage)"
+[ "$(seq_field ws-outage missing)" = 0 ] || fail "missing: $(seq_state ws-outage)"
+[ -z "$(dead_letters)" ] || fail "refused entries: $(dead_letters | head -20)"
 # every entry of the stream was stored once or recognised as a duplicate
-dups=$(rcli HGET raqib:seq:ws-outage duplicates)
-[ "$(rcli XLEN raqib:events)" = $((N + ${dups:-0})) ] || fail "stream has $(rcli XLEN raqib:events) entries, $N stored, ${dups:-0} duplicates"
+dups=$(seq_field ws-outage duplicates)
+[ "$(rcli XPENDING "$(stream_of ws-outage)" collectors | head -1)" = 0 ] || fail "entries left unacknowledged"
 echo "PASS ($((N)) alerts, outage after $at_stop, ${dups:-0} duplicates removed)"

@@ -96,9 +96,10 @@ REDIS_PORT=$LOCAL_A # rcli goes through the tunnel too
 
 "$AGENT" --redis "127.0.0.1:$LOCAL_A" --agent-id ws-tls replay "$DATA/http-upload-cin.pcap" \
 	2>"$TMP/agent-a.err" || fail "agent through TLS failed: $(cat "$TMP/agent-a.err")"
-"$COLLECTOR" --redis "127.0.0.1:$LOCAL_A" --drain --quiet || fail "collector through TLS failed"
-[ "$(rcli ZCARD raqib:alerts)" = 1 ] || fail "the alert did not arrive through TLS"
-[ "$(rcli HGET raqib:agent:ws-tls status)" = stopped ] || fail "the heartbeat did not arrive through TLS"
+enroll_streams
+"$COLLECTOR" --metrics off --redis "127.0.0.1:$LOCAL_A" --drain --quiet || fail "collector through TLS failed"
+[ "$(stored_count)" = 1 ] || fail "the alert did not arrive through TLS"
+[ "$(agent_hb ws-tls status)" = stopped ] || fail "the heartbeat did not arrive through TLS"
 
 # B: a stunnel server in front of a Redis bound to loopback without TLS.
 start_redis
@@ -109,9 +110,10 @@ start_stunnel b "$SERVER_PORT" client
 LOCAL_B=$LISTEN_PORT
 "$OUTBOX_GEN" --redis "127.0.0.1:$LOCAL_B" --agent-id ws-tls-b --count 500 >"$TMP/gen.out" 2>&1 ||
 	fail "the outbox through the stunnel pair failed: $(cat "$TMP/gen.out")"
-"$COLLECTOR" --redis "127.0.0.1:$LOCAL_B" --drain --quiet || fail "collector through the stunnel pair failed"
+enroll_streams
+"$COLLECTOR" --metrics off --redis "127.0.0.1:$LOCAL_B" --drain --quiet || fail "collector through the stunnel pair failed"
 REDIS_PORT=$PLAIN_PORT
-[ "$(rcli HGET raqib:seq:ws-tls-b stored)" = 500 ] || fail "not every alert went through: $(rcli HGETALL raqib:seq:ws-tls-b)"
+[ "$(seq_field ws-tls-b stored)" = 500 ] || fail "not every alert went through: $(seq_state ws-tls-b)"
 
 # A client that does not trust the server's CA gets nothing through.
 start_stunnel c "$SERVER_PORT" client "$PKI/other.crt"

@@ -72,7 +72,7 @@ cat >"$TMP/cases.json" <<EOF
 EOF
 drive_browser "$TMP/cases.json"
 # uploads are decided as soon as the bytes are counted (every 250 ms)
-wait_for "[ \"\$(rcli XLEN raqib:events)\" -ge 12 ]" 30
+wait_for "[ \"\$(stream_alert_count)\" -ge 12 ]" 30
 stop_agent # the read of pick-a.pdf is decided now
 
 stored_alerts >"$TMP/all.json"

@@ -23,6 +23,7 @@ HOME=$TMP/home timeout 15 xvfb-run -a telegram-desktop -many -workdir "$TMP/tg" 
 	>"$TMP/tg.out" 2>&1 || true
 kill -TERM "$AGENT_PID"
 wait "$AGENT_PID" || fail "agent exited with an error: $(cat "$TMP/agent.err")"
+enroll_streams
 "$COLLECTOR" --redis "$REDIS" --drain --quiet || fail "collector failed"
 
 # the agent watched it: the app's opens reached the host path, and were its own files

@@ -71,7 +71,7 @@ inns "$TMP/bin/Updater" --wait-ms 800 --open-only "$D/e.txt" --sni files.example
 inns "$TMP/Telegram/Updater" --wait-ms 800 --open-only "$D/f.txt" --sni files.example.org "$SRV_IP" 4433 ||
 	fail "client (e') failed"
 
-wait_for "[ \"\$(rcli XLEN raqib:events)\" -ge 3 ]" 30
+wait_for "[ \"\$(stream_alert_count)\" -ge 3 ]" 30
 stop_agent
 stored_alerts | jq -c "select((.file.path // \"\") | startswith(\"$D/\"))" >"$TMP/alerts.json"
 one() { # the alert about file $1

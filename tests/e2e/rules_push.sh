@@ -35,13 +35,15 @@ ctl rules keygen >/dev/null || fail "rules keygen failed"
 mkdir -p -m 700 "$RAQIB_KEYS"
 cp "$TMP/admin/rules-signing.pub" "$RAQIB_KEYS/"
 # agent a has its own ACL user (reads rule versions, subscribes to their announcements)
-"$CTL" agent-add push-a 2>/dev/null | nsx redis-cli -p $REDIS_PORT --user admin --pass "$ADMIN_PW" \
+"$CTL" agent-add push-a --site west 2>/dev/null | nsx redis-cli -p $REDIS_PORT --user admin --pass "$ADMIN_PW" \
 	--no-auth-warning >/dev/null || fail "cannot add agent a's ACL user"
 
 start_one() { # ID SITE [REDIS PORT]
 	rm -f "$TMP/ready-$1"
 	# shellcheck disable=SC2016 # expanded by the shell capsh starts
-	ip netns exec "$NS" capsh --drop=cap_bpf,cap_perfmon,cap_sys_admin -- -c 'exec "$@"' raqib \
+	# agent a as its ACL user (fail closed), agent b as the default user (--insecure-no-acl)
+	RAQIB_INSECURE_NO_ACL=$([ "$1" = push-a ] && echo 0 || echo 1) \
+		ip netns exec "$NS" capsh --drop=cap_bpf,cap_perfmon,cap_sys_admin -- -c 'exec "$@"' raqib \
 		"$AGENT" --redis "127.0.0.1:${3:-$REDIS_PORT}" --agent-id "$1" --heartbeat-interval 1 \
 		run --ready-file "$TMP/ready-$1" --interface lo --capture-filter 'tcp port 18090' \
 		--site "$2" --rules-poll 2 2>"$TMP/agent-$1.err" &
@@ -56,10 +58,15 @@ stop_one() { # ID
 }
 start_one push-a west
 start_one push-b east
+# the collector keeps each agent's newest heartbeat, which rules list and counts read
+enroll push-b east
+nsx "$COLLECTOR" --redis "127.0.0.1:$REDIS_PORT" --metrics off --quiet 2>"$TMP/collector.err" &
+track $!
 
-hb() { # ID FIELD
-	nrcli HGET "raqib:agent:$1" "$2"
+hb() { # ID FIELD (the newest heartbeat in the agent's stream, lib.sh)
+	agent_hb "$1" "$2" "$(site_of "$1")"
 }
+site_of() { case "$1" in push-a) echo west ;; push-b) echo east ;; *) echo default ;; esac; }
 wait_version() { # ID VERSION
 	wait_for "[ \"\$(hb $1 rules.version)\" = $2 ]" 20
 }
@@ -82,7 +89,9 @@ srv.shutdown()
 PY
 }
 alerts_for() { # ID NAME
-	nrcli XRANGE raqib:events - + | grep '^{' | jq -c "select(.agent.id == \"$1\" and .file.name == \"$2\")" | wc -l
+	# as the collector stored them (it trims the streams once they are stored)
+	nsx "$CTL" --redis "127.0.0.1:$REDIS_PORT" alerts --limit 100000 --json |
+		jq -c "select(.agent.id == \"$1\" and .file.name == \"$2\")" | wc -l
 }
 expect_alerts() { # NAME A B: alerts of agent a and b for NAME, after waiting for the expected ones
 	wait_for "[ \$(alerts_for push-a $1) -ge $2 ] && [ \$(alerts_for push-b $1) -ge $3 ]" 20

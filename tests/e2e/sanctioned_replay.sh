@@ -20,7 +20,8 @@ PY=/usr/bin/python3
 start_redis
 "$AGENT" --redis "$REDIS" --agent-id e2e-sanctioned --rules "$PACK" replay "$PCAP" \
 	2>"$TMP/agent.err" || fail "agent replay failed: $(cat "$TMP/agent.err")"
-[ "$(rcli XLEN raqib:events)" = 4 ] || fail "expected 4 stream entries, got $(rcli XLEN raqib:events)"
+[ "$(stream_alert_count)" = 4 ] || fail "expected 4 alerts in the stream, got $(stream_alert_count)"
+enroll_streams
 "$COLLECTOR" --redis "$REDIS" --drain --quiet || fail "collector failed"
 stored_alerts >"$TMP/all.json"
 [ "$(wc -l <"$TMP/all.json")" = 4 ] || fail "expected 4 stored documents: $(cat "$TMP/all.json")"
@@ -41,7 +42,7 @@ assert_not_in_redis BK734021 JA501287 007780000123456789012396 ami.demo courrier
 
 # what each rule did, in the heartbeat the replay left
 hb() {
-	rcli HGET raqib:agent:e2e-sanctioned "$1"
+	agent_hb e2e-sanctioned "$1"
 }
 [ "$(hb rules.allowed.exception.secure-mail)" = 1 ] || fail "heartbeat: secure-mail $(hb rules.allowed.exception.secure-mail)"
 [ "$(hb rules.allowed.exception.document-system)" = 1 ] || fail "heartbeat: document-system"
@@ -57,6 +58,7 @@ fi
 
 # without the administrator's pack: four alerts
 "$AGENT" --redis "$REDIS" --agent-id e2e-plain --quiet replay "$PCAP" || fail "second replay failed"
+enroll_streams
 "$COLLECTOR" --redis "$REDIS" --drain --quiet || fail "collector failed"
 stored_alerts | jq -c 'select(.agent.id == "e2e-plain")' >"$TMP/plain.json"
 [ "$(jq -s 'map(select(.event.kind == "alert")) | length' "$TMP/plain.json")" = 4 ] ||

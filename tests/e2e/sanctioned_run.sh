@@ -70,11 +70,11 @@ PY
 nsx "$TMP/bin/whatsapp-for-linux" --wait-ms 500 --send "$TMP/docs/courrier.txt" 127.0.0.1 4433 ||
 	fail "the WhatsApp stand-in failed"
 
-wait_for '[ "$(nrcli XLEN raqib:events)" -ge 3 ]' 30
+wait_for '[ "$(stream_alert_count)" -ge 3 ]' 30
 sleep 1 # anything else that would come (nothing should)
 kill -TERM $AGENT_PID
 wait $AGENT_PID || fail "agent exited with an error ($?): $(tail -5 "$TMP/agent.err")"
-nrcli XRANGE raqib:events - + | grep '^{' >"$TMP/all.json" || true
+stream_alerts >"$TMP/all.json" || true
 jq -c 'select(.network.protocol == "smtp")' "$TMP/all.json" >"$TMP/smtp.json"
 jq -c "select(.file.path == \"$TMP/docs/courrier.txt\")" "$TMP/all.json" >"$TMP/whatsapp.json"
 
@@ -86,6 +86,6 @@ assert_jq -s 'map(select(.event.kind == "alert" and .rule.id == "policy.network.
 # correlator's business, not the policy's): an alert either way, never an allowed event
 assert_jq '.event.kind == "alert" and .raqib.app == "WhatsApp" and (.rule.id | test("^policy[.](upload|read)[.]classified$"))' <"$TMP/whatsapp.json"
 assert_jq '(.raqib | has("allowed_by") | not) and .raqib.document.official' <"$TMP/whatsapp.json"
-[ "$(nrcli HGET raqib:agent:e2e-sanct-run rules.allowed.exception.secure-mail)" = 1 ] ||
-	fail "heartbeat: $(nrcli HGETALL raqib:agent:e2e-sanct-run | paste - - | grep rules)"
+[ "$(agent_hb e2e-sanct-run rules.allowed.exception.secure-mail)" = 1 ] ||
+	fail "heartbeat: $(agent_hb e2e-sanct-run rules.allowed.exception.secure-mail)"
 echo "PASS"

@@ -95,17 +95,24 @@ static void test_acl(void **state)
 	char line[1024];
 
 	(void)state;
-	assert_int_equal(agent_acl_setuser("ws-1", "secret", line, sizeof(line)), 0);
+	assert_int_equal(agent_acl_setuser("ws-1", "rabat", "secret", line, sizeof(line)), 0);
 	/* echo -n secret | sha256sum */
 	assert_non_null(strstr(
 		line,
 		"ACL SETUSER raqib-agent-ws-1 reset on \"#2bb80d537b1da3e38bd30361aa855686bde0eacd7162fef6a25fe97bf527a25b\""));
 	assert_non_null(strstr(line, " -@all "));
-	assert_non_null(strstr(line, "+xadd \"%W~raqib:events\""));
-	assert_non_null(strstr(line, "\"(+hset +del ~raqib:agent:ws-1)\""));
+	/* its own stream, write only, and nothing else to write */
+	assert_non_null(strstr(line, "+xadd \"%W~raqib:{s:rabat}:in:ws-1\""));
+	assert_null(strstr(line, "+hset"));
+	assert_null(strstr(line, "+del"));
+	assert_null(strstr(line, "+xtrim"));
 	assert_non_null(strstr(line, "%R~raqib:rules:*)"));
 	assert_null(strstr(line, "secret"));
-	assert_int_equal(agent_acl_setuser("ws-1", "secret", line, 40), -ENAMETOOLONG);
+	assert_int_equal(agent_acl_setuser("ws-1", "rabat", "secret", line, 40), -ENAMETOOLONG);
+	assert_int_equal(agent_acl_setuser("ws-1", "ra:bat", "secret", line, sizeof(line)),
+			 -EINVAL);
+	assert_int_equal(agent_acl_registry("ws-1", "rabat", line, sizeof(line)), 0);
+	assert_string_equal(line, "HSET raqib:registry ws-1 rabat\nSADD raqib:sites rabat");
 }
 
 int main(void)

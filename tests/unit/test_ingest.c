@@ -21,13 +21,15 @@
 	"\"raqib\":{\"sequence\":42,\"findings\":[{\"type\":\"CIN\",\"masked\":\"BK73****\"}]}}"
 
 #define GOOD_SIG "04455ed31ab45732e3cef47fbafa9494b44417f34252bdb9c27e8001461ee461"
+#define GOOD_EPOCH "00112233aabbccdd"
 
 static int parse_signed(const char *agent, const char *seq, const char *alert, const char *sig,
 			char *reason, struct ingest_entry *e)
 {
-	struct stream_field f[4];
+	struct stream_field f[5];
 	size_t n = 0;
 
+	f[n++] = (struct stream_field){ "epoch", 5, GOOD_EPOCH, 16 };
 	if (agent)
 		f[n++] = (struct stream_field){ "agent", 5, agent, strlen(agent) };
 	if (seq)
@@ -55,7 +57,7 @@ static void test_good_entry(void **state)
 	assert_string_equal(e.agent_id, "ws-1");
 	assert_int_equal(e.sequence, 42);
 	assert_int_equal(e.ts_ms, 1795345510108);
-	assert_string_equal(e.sig, GOOD_SIG);
+	assert_string_equal(e.epoch, GOOD_EPOCH);
 	assert_non_null(e.alert);
 	ingest_entry_release(&e);
 	assert_null(e.alert);
@@ -147,6 +149,74 @@ static void test_signature_and_masking(void **state)
 	ingest_entry_release(&e);
 }
 
+/* The shape and size checks that run before the signature: nothing parsed yet. */
+static void test_head(void **state)
+{
+	static char big[INGEST_MAX_ALERT_BYTES + 2];
+	struct stream_field f[10];
+	struct ingest_head h;
+	char reason[256];
+
+	(void)state;
+	f[0] = (struct stream_field){ "agent", 5, "ws-1", 4 };
+	f[1] = (struct stream_field){ "epoch", 5, GOOD_EPOCH, 16 };
+	f[2] = (struct stream_field){ "seq", 3, "42", 2 };
+	f[3] = (struct stream_field){ "alert", 5, GOOD_ALERT, strlen(GOOD_ALERT) };
+	f[4] = (struct stream_field){ "sig", 3, GOOD_SIG, 64 };
+	assert_int_equal(ingest_head(f, 5, "ws-1", &h, reason, sizeof(reason)), 0);
+	assert_int_equal(h.kind, INGEST_ALERT);
+	assert_int_equal(h.sequence, 42);
+	assert_string_equal(h.sig, GOOD_SIG);
+	assert_ptr_equal(h.body, GOOD_ALERT);
+	/* an entry naming another agent than its stream's */
+	assert_int_equal(ingest_head(f, 5, "ws-2", &h, reason, sizeof(reason)), -EINVAL);
+	assert_non_null(strstr(reason, "in the stream of agent 'ws-2'"));
+	/* oversized: refused on its size alone */
+	memset(big, '{', sizeof(big) - 1);
+	f[3] = (struct stream_field){ "alert", 5, big, sizeof(big) - 1 };
+	assert_int_equal(ingest_head(f, 5, "ws-1", &h, reason, sizeof(reason)), -E2BIG);
+	assert_non_null(strstr(reason, "oversized entry"));
+	/* too many fields */
+	f[3] = (struct stream_field){ "alert", 5, GOOD_ALERT, strlen(GOOD_ALERT) };
+	for (int i = 5; i < 10; i++)
+		f[i] = (struct stream_field){ "x", 1, "y", 1 };
+	assert_int_equal(ingest_head(f, 10, "ws-1", &h, reason, sizeof(reason)), -EINVAL);
+	assert_non_null(strstr(reason, "more than"));
+	/* a bad epoch */
+	f[1] = (struct stream_field){ "epoch", 5, "XYZ", 3 };
+	assert_int_equal(ingest_head(f, 5, "ws-1", &h, reason, sizeof(reason)), -EINVAL);
+	assert_non_null(strstr(reason, "invalid epoch"));
+}
+
+static void test_heartbeat(void **state)
+{
+	static const char hb[] = "{\"status\":\"running\",\"spool.pending\":\"0\"}";
+	struct stream_field f[3] = {
+		{ "agent", 5, "ws-1", 4 },
+		{ "hb", 2, hb, sizeof(hb) - 1 },
+		{ "sig", 3, GOOD_SIG, 64 },
+	};
+	struct ingest_head h;
+	char reason[256];
+	json_t *doc;
+
+	(void)state;
+	assert_int_equal(ingest_head(f, 3, "ws-1", &h, reason, sizeof(reason)), 0);
+	assert_int_equal(h.kind, INGEST_HEARTBEAT);
+	doc = ingest_heartbeat(&h, reason, sizeof(reason));
+	assert_non_null(doc);
+	assert_string_equal(json_string_value(json_object_get(doc, "status")), "running");
+	json_decref(doc);
+	/* values that are not short strings */
+	f[1] = (struct stream_field){ "hb", 2, "{\"a\":1}", 7 };
+	assert_int_equal(ingest_head(f, 3, "ws-1", &h, reason, sizeof(reason)), 0);
+	assert_null(ingest_heartbeat(&h, reason, sizeof(reason)));
+	assert_non_null(strstr(reason, "is not a string"));
+	f[1] = (struct stream_field){ "hb", 2, "[]", 2 };
+	assert_int_equal(ingest_head(f, 3, "ws-1", &h, reason, sizeof(reason)), 0);
+	assert_null(ingest_heartbeat(&h, reason, sizeof(reason)));
+}
+
 static void test_timestamps(void **state)
 {
 	int64_t ts;
@@ -168,6 +238,8 @@ int main(void)
 		cmocka_unit_test(test_refused_entries),
 		cmocka_unit_test(test_signature_and_masking),
 		cmocka_unit_test(test_timestamps),
+		cmocka_unit_test(test_head),
+		cmocka_unit_test(test_heartbeat),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

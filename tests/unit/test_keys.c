@@ -36,11 +36,24 @@ static void test_known_macs(void **state)
 
 	(void)state;
 	test_key(&k);
-	/* printf 'raqib-alert-v1\nws-1\n42\n{"a":1}' | openssl dgst -sha256 -mac HMAC
-	 *   -macopt hexkey:KEY_HEX */
-	assert_int_equal(raqib_alert_mac(&k, "ws-1", 42, "{\"a\":1}", 7, mac), 0);
+	/* printf 'raqib-alert-v2\nws-1\n00112233aabbccdd\n42\n{"a":1}' | openssl dgst -sha256
+	 *   -mac HMAC -macopt hexkey:KEY_HEX */
+	assert_int_equal(raqib_alert_mac(&k, "ws-1", "00112233aabbccdd", 42, "{\"a\":1}", 7, mac),
+			 0);
 	assert_string_equal(mac,
-			    "04455ed31ab45732e3cef47fbafa9494b44417f34252bdb9c27e8001461ee461");
+			    "0fdc7643270ec6e6b59522e859e08e1b0c86dbc181d396a0afcb6b48efa5eca4");
+	/* printf 'raqib-heartbeat-v1\nws-1\n{"a":"1"}' | openssl dgst ... */
+	assert_int_equal(raqib_heartbeat_mac(&k, "ws-1", "{\"a\":\"1\"}", 9, mac), 0);
+	assert_string_equal(mac,
+			    "b6c833d25a4b356b357ddf97243e53b3e54f2ee2c6acac0915c59362d64111f8");
+	/* printf 'raqib-store-value-v1\nCIN\n<the value hash below>' | openssl dgst ... */
+	assert_int_equal(
+		raqib_store_hash(&k, "CIN",
+				 "bc2c3dcff1b730e95649bcea4a317cd5e1d95290148a2d0c990b2f7a08a85dab",
+				 mac),
+		0);
+	assert_string_equal(mac,
+			    "878c99502c4272b99aba8fb57774ecc60685e83d7043d841faa732e0446e93fa");
 	/* printf 'raqib-value-v1\nCIN\nBK734021' | openssl dgst ... */
 	assert_int_equal(raqib_value_hash(&k, "CIN", "BK734021", mac), 0);
 	assert_string_equal(mac,
@@ -56,10 +69,15 @@ static void test_known_macs(void **state)
 	/* printf 'raqib-key-id-v1' | openssl dgst ...: its first 16 digits */
 	raqib_key_id(&k, id);
 	assert_string_equal(id, "9aedb6baf55ad57a");
-	/* the sequence is covered: another number, another MAC */
-	assert_int_equal(raqib_alert_mac(&k, "ws-1", 43, "{\"a\":1}", 7, mac), 0);
+	/* the sequence and the epoch are covered: another one, another MAC */
+	assert_int_equal(raqib_alert_mac(&k, "ws-1", "00112233aabbccdd", 43, "{\"a\":1}", 7, mac),
+			 0);
 	assert_false(raqib_mac_equal(
-		mac, "04455ed31ab45732e3cef47fbafa9494b44417f34252bdb9c27e8001461ee461"));
+		mac, "0fdc7643270ec6e6b59522e859e08e1b0c86dbc181d396a0afcb6b48efa5eca4"));
+	assert_int_equal(raqib_alert_mac(&k, "ws-1", "00112233aabbccde", 42, "{\"a\":1}", 7, mac),
+			 0);
+	assert_false(raqib_mac_equal(
+		mac, "0fdc7643270ec6e6b59522e859e08e1b0c86dbc181d396a0afcb6b48efa5eca4"));
 	assert_true(raqib_mac_equal("ab", "ab"));
 	assert_false(raqib_mac_equal("ab", "abc"));
 }
