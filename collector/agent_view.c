@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "term_text.h"
+
 /* Missing heartbeats before an agent counts as silent. */
 #define SILENT_INTERVALS 3
 
@@ -118,6 +120,11 @@ void agent_view_row(const char *id, const struct stream_field *hb, size_t n_hb,
 	copy_field(row->last_seq, sizeof(row->last_seq), hb, n_hb, "outbox.last_seq", "-");
 	copy_field(row->stored, sizeof(row->stored), seq, n_seq, "stored", "0");
 	copy_field(row->missing, sizeof(row->missing), seq, n_seq, "missing", "0");
+	/* what an agent reports is its own to choose: nothing of it drives the terminal */
+	term_text_clean(row->id);
+	term_text_clean(row->version);
+	term_text_clean(row->rules);
+	term_text_clean(row->sensors);
 }
 
 static json_t *fields_json(const struct stream_field *f, size_t n)

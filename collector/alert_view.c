@@ -12,6 +12,8 @@
 
 #include <jansson.h>
 
+#include "term_text.h"
+
 #define W_TIME 19
 #define W_SEV 8
 #define W_HOST 12
@@ -118,6 +120,12 @@ int alert_view_row(const char *json, size_t len, struct alert_row *row)
 	describe_findings(doc, row->findings, sizeof(row->findings));
 	snprintf(row->rule, sizeof(row->rule), "%s", str_at(doc, "rule", "id") ?: "-");
 	json_decref(doc);
+	/* paths, host and process names come from the watched machines */
+	term_text_clean(row->host);
+	term_text_clean(row->who);
+	term_text_clean(row->what);
+	term_text_clean(row->findings);
+	term_text_clean(row->rule);
 	return 0;
 }
 

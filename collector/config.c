@@ -48,6 +48,9 @@ static const struct key keys[] = {
 	STR("consumer", consumer),
 	STR("keys", keys_dir),
 	STR("metrics.listen", metrics_listen),
+	STR("desk.listen", desk_listen),
+	STR("desk.tls_cert", desk_tls_cert),
+	STR("desk.tls_key", desk_tls_key),
 	FIELD("incidents.window", K_DURATION, incident_window_ms),
 	FIELD("incidents.spread_min_hosts", K_UINT, spread_min_hosts),
 	FIELD("ingest.rate_per_agent", K_UINT, rate_per_agent),
@@ -324,6 +327,8 @@ void config_print(const struct collector_config *c, FILE *out)
 	fprintf(out, "redis: \"%s\"\nconsumer: \"%s\"\nkeys: \"%s\"\n", c->redis, c->consumer,
 		c->keys_dir);
 	fprintf(out, "metrics:\n  listen: \"%s\"\n", c->metrics_listen);
+	fprintf(out, "desk:\n  listen: \"%s\"\n  tls_cert: \"%s\"\n  tls_key: \"%s\"\n",
+		c->desk_listen, c->desk_tls_cert, c->desk_tls_key);
 	fprintf(out, "incidents:\n");
 	print_duration(out, "window", c->incident_window_ms);
 	fprintf(out, "  spread_min_hosts: %u\n", c->spread_min_hosts);

@@ -20,6 +20,9 @@ struct collector_config {
 	char consumer[128]; /* "" = <host>-<pid> */
 	char keys_dir[4096]; /* "" = $RAQIB_KEYS, else /etc/raqib/keys */
 	char metrics_listen[128]; /* ADDR:PORT of /metrics; "" = off */
+	char desk_listen[128]; /* desk.listen: ADDR:PORT of the desk (API and UI); "" = off */
+	char desk_tls_cert[4096]; /* desk.tls_cert: PEM certificate (chain) of the desk */
+	char desk_tls_key[4096]; /* desk.tls_key: its PEM private key */
 
 	int64_t incident_window_ms; /* incidents.window */
 	unsigned spread_min_hosts; /* incidents.spread_min_hosts */

@@ -2,8 +2,8 @@
 /*
  * raqibctl's shared state and command table: raqibctl.c parses the global options and
  * dispatches; each command group lives in a file of its own (ctl_investigate.c: alerts,
- * incidents, timelines, provenance, find; ctl_admin.c: agents, enrolment, investigators, dead
- * letters). Another group adds a file and one line in raqibctl.c's table.
+ * find; ctl_cases.c: incidents, timelines, provenance; ctl_admin.c: agents, enrolment, investigators, dead
+ * letters; ctl_desk.c: the desk's tokens, the audit log, case reports). Another group adds a file and one line in raqibctl.c's table.
  */
 #ifndef RAQIB_COLLECTOR_CTL_H
 #define RAQIB_COLLECTOR_CTL_H
@@ -43,6 +43,23 @@ int ctl_agents(struct ctl *ctl, int argc, char **argv);
 int ctl_agent_add(struct ctl *ctl, int argc, char **argv);
 int ctl_investigator_add(struct ctl *ctl, int argc, char **argv);
 int ctl_dead_letters(struct ctl *ctl, int argc, char **argv);
+int ctl_token_add(struct ctl *ctl, int argc, char **argv);
+int ctl_token_list(struct ctl *ctl, int argc, char **argv);
+int ctl_token_revoke(struct ctl *ctl, int argc, char **argv);
+int ctl_audit(struct ctl *ctl, int argc, char **argv);
+int ctl_export(struct ctl *ctl, int argc, char **argv);
+
+/*
+ * Writes to the audit log that who (ctl_who()) did action ("read", "export") on an incident,
+ * after checking it exists. 0, -ENOENT, -EINVAL (bad id) or -EIO. Nothing is shown of an
+ * incident whose read could not be audited.
+ */
+int ctl_audit_incident(struct ctl *ctl, const char *action, const char *incident);
+
+struct store_item;
+
+/* An item of a list as a JSON line: the alert as stored, or a coverage gap. Returns 0. */
+int ctl_print_item_json(const struct store_item *it);
 
 /* "--limit N": 1 to 100000. 0 or -EINVAL (logged). */
 int ctl_parse_limit(const char *text, size_t *out);

@@ -12,6 +12,7 @@
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 
+#include "audit_log.h"
 #include "collector.h"
 #include "keystore.h"
 #include "raqib/keys.h"
@@ -144,34 +145,40 @@ static void audit(struct find_api *f, const char *who, const char *peer, const c
 		  const char *hash, size_t found)
 {
 	char n[24], ts[24];
-	const char *argv[] = { "XADD", RAQIB_KEY_AUDIT, "*",  "action", "find", "who",
-			       who,    "peer",		peer, "type",	type,	"hash",
-			       hash,   "found",		n,    "ts",	ts };
-	redisReply *r;
+	const struct audit_field fields[] = {
+		{ "action", "find" },	 { "who", who }, { "peer", peer }, { "type", type },
+		{ "hash_prefix", hash }, { "found", n }, { "ts", ts },
+	};
 
 	snprintf(n, sizeof(n), "%zu", found);
 	snprintf(ts, sizeof(ts), "%" PRId64, collector_now_ms(f->c));
-	r = raqib_redis_command(store_redis(f->store), RAQIB_KEY_AUDIT, 17, argv, NULL);
-	if (!r || r->type == REDIS_REPLY_ERROR)
+	if (audit_append(store_redis(f->store), fields, sizeof(fields) / sizeof(fields[0])))
 		log_warn("find", "cannot write the audit log: %s",
-			 r ? r->str : raqib_redis_error(store_redis(f->store)));
-	freeReplyObject(r);
+			 raqib_redis_error(store_redis(f->store)));
 }
 
 int find_api_handle(void *ctx, const struct http_request *req, struct http_response *resp)
 {
 	struct find_api *f = ctx;
-	struct value_hash hashes[MAX_HASHES];
-	char who[128], value[VALUE_MAX + 1], stored[RAQIB_MAC_HEX_BYTES];
-	json_t *alerts = NULL, *answer;
-	char *text;
-	size_t total = 0;
-	int n, rc = 0;
+	char who[128];
 
 	if (!authenticate(f, req->authorization, who, sizeof(who)))
 		return http_reply_text(
 			resp, 401, NULL,
 			"an investigator token is needed (raqibctl investigator-add)\n");
+	return find_api_search(f, who, req, resp);
+}
+
+int find_api_search(struct find_api *f, const char *who, const struct http_request *req,
+		    struct http_response *resp)
+{
+	struct value_hash hashes[MAX_HASHES];
+	char value[VALUE_MAX + 1], stored[RAQIB_MAC_HEX_BYTES];
+	json_t *alerts = NULL, *answer;
+	char *text;
+	size_t total = 0;
+	int n, rc = 0;
+
 	if (req->body_len == 0 || req->body_len > VALUE_MAX)
 		return http_reply_text(resp, 400, NULL, "the body is the value, 1 to 256 bytes\n");
 	memcpy(value, req->body, req->body_len);

@@ -7,8 +7,8 @@
  * signs nothing and opens nothing else. The value arrives in the body, is hashed with the
  * deployment key then the collector key, and leads through the value index
  * (raqib:{v:<hash>}:alerts) to its alerts on every shard. Every search is written to the audit
- * stream raqib:audit (who, from where, the type, a prefix of the stored hash, how many), never
- * the value.
+ * stream raqib:audit (who, from where, the type, hash_prefix: a prefix of the stored hash, how
+ * many), never the value.
  *
  * The answer, JSON: {"type": ..., "total": N, "alerts": [...], "waiting": M}, where waiting is
  * how many entries the collectors have not read yet (they may hold more): find never answers
@@ -30,6 +30,13 @@ void find_api_free(struct find_api *f);
 
 /* The route handler (ctx: the find_api). */
 int find_api_handle(void *ctx, const struct http_request *req, struct http_response *resp);
+
+/*
+ * The search itself, for a caller that authenticated the investigator (who) another way (the
+ * desk's tokens): the request's body is the value. Same answers as the route.
+ */
+int find_api_search(struct find_api *f, const char *who, const struct http_request *req,
+		    struct http_response *resp);
 
 /* The investigators file in a keys directory. */
 #define FIND_INVESTIGATORS_FILE "investigators"

@@ -18,6 +18,7 @@
 
 #include "collector.h"
 #include "config.h"
+#include "desk_api.h"
 #include "find_api.h"
 #include "http_server.h"
 #include "keystore.h"
@@ -56,6 +57,10 @@ static const char usage_text[] =
 	"                          $RAQIB_KEYS, else /etc/raqib/keys)\n"
 	"      --metrics ADDR:PORT serve /metrics and /api/find there, e.g. 127.0.0.1:9477\n"
 	"                          (default: metrics.listen in the file, else none; \"off\": none)\n"
+	"      --desk ADDR:PORT    serve the desk there: the HTTP API and the web UI for analysts,\n"
+	"                          investigators and administrators (default: desk.listen in the\n"
+	"                          file, else none; \"off\": none). Over TLS with desk.tls_cert and\n"
+	"                          desk.tls_key; without them only on a loopback address\n"
 	"      --set KEY=VALUE     set one configuration key, as in the file (repeatable), e.g.\n"
 	"                          --set incidents.window=2h\n"
 	"      --drain             store what is in the streams now, then exit\n"
@@ -76,6 +81,9 @@ static const char usage_text[] =
 	"  raqib-collector --config /etc/raqib/collector.yml --check-config\n"
 	"  raqib-collector --metrics 127.0.0.1:9477 &\n"
 	"  curl -s http://127.0.0.1:9477/metrics | grep raqib_alerts_stored_total\n"
+	"  raqib-collector --desk 0.0.0.0:8443 --set desk.tls_cert=/etc/raqib/desk.crt \\\n"
+	"      --set desk.tls_key=/etc/raqib/desk.key\n"
+	"      the desk on every address, over TLS (tokens: raqibctl token-add NAME --role ROLE)\n"
 	"\n"
 	"Exit status: 0 on success, 1 on an error (Redis unreachable at start, keys unusable),\n"
 	"2 on a usage or configuration error.\n";
@@ -91,6 +99,7 @@ enum {
 	OPT_CHECK,
 	OPT_KEYS,
 	OPT_METRICS,
+	OPT_DESK,
 	OPT_SET,
 	OPT_DRAIN,
 	OPT_RETENTION,
@@ -143,6 +152,73 @@ static int apply_sets(struct collector_config *cfg, char **sets, size_t n)
 	return 0;
 }
 
+/* True when listen ("ADDR:PORT") is a loopback address. */
+static bool is_loopback(const char *listen)
+{
+	struct raqib_redis_addr addr;
+
+	if (raqib_redis_addr_parse(listen, &addr))
+		return false;
+	return strncmp(addr.host, "127.", 4) == 0 || strcmp(addr.host, "::1") == 0;
+}
+
+/*
+ * The desk's settings: a certificate and a key together; plain HTTP only on a loopback address,
+ * since tokens and case data would otherwise cross the network in clear.
+ */
+static int check_desk(const struct collector_config *cfg)
+{
+	if (!cfg->desk_listen[0])
+		return 0;
+	if (!cfg->desk_tls_cert[0] != !cfg->desk_tls_key[0]) {
+		log_error("collector", "desk.tls_cert and desk.tls_key go together: give both");
+		return -EINVAL;
+	}
+	if (!cfg->desk_tls_cert[0] && !is_loopback(cfg->desk_listen)) {
+		log_error(
+			"collector",
+			"the desk on '%s' needs TLS (desk.tls_cert and desk.tls_key): tokens and cases would cross the network in clear; without TLS it listens on a loopback address only",
+			cfg->desk_listen);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* Starts the desk's server: its API and UI routes, over TLS when configured. */
+static struct http_server *start_desk(struct collector *c, struct desk **desk)
+{
+	struct http_route routes[DESK_ROUTES_MAX];
+	struct http_tls tls = { c->cfg.desk_tls_cert, c->cfg.desk_tls_key };
+	struct http_server *server;
+	char err[512];
+	size_t n;
+
+	*desk = desk_new(c, err, sizeof(err));
+	if (!*desk) {
+		log_error("collector", "%s", err);
+		return NULL;
+	}
+	n = desk_routes(*desk, routes, DESK_ROUTES_MAX);
+	server = http_server_start_tls(c->cfg.desk_listen, routes, n,
+				       c->cfg.desk_tls_cert[0] ? &tls : NULL, err, sizeof(err));
+	if (!server) {
+		log_error("collector", "desk: %s", err);
+		return NULL;
+	}
+	{
+		struct raqib_redis_addr addr;
+
+		/* the port it listens on, when desk.listen asked for any (":0") */
+		if (raqib_redis_addr_parse(c->cfg.desk_listen, &addr))
+			snprintf(addr.host, sizeof(addr.host), "?");
+		log_info("collector", "the desk is on %s://%s%s%s:%d/",
+			 c->cfg.desk_tls_cert[0] ? "https" : "http",
+			 strchr(addr.host, ':') ? "[" : "", addr.host,
+			 strchr(addr.host, ':') ? "]" : "", http_server_port(server));
+	}
+	return server;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option long_options[] = {
@@ -152,6 +228,7 @@ int main(int argc, char **argv)
 		{ "consumer", required_argument, NULL, 'c' },
 		{ "keys", required_argument, NULL, OPT_KEYS },
 		{ "metrics", required_argument, NULL, OPT_METRICS },
+		{ "desk", required_argument, NULL, OPT_DESK },
 		{ "set", required_argument, NULL, OPT_SET },
 		{ "drain", no_argument, NULL, OPT_DRAIN },
 		{ "retention-once", no_argument, NULL, OPT_RETENTION },
@@ -166,12 +243,14 @@ int main(int argc, char **argv)
 	struct sigaction sa = { .sa_handler = on_signal };
 	enum raqib_log_level level = RAQIB_LOG_INFO;
 	const char *config_path = NULL, *redis = NULL, *consumer = NULL, *keys = NULL;
-	const char *metrics = NULL, *source;
+	const char *metrics = NULL, *desk_listen = NULL, *source;
 	char *sets[32];
 	size_t n_sets = 0;
 	bool check = false, retention_once = false;
 	struct http_server *http = NULL;
 	struct find_api *find = NULL;
+	struct http_server *desk_http = NULL;
+	struct desk *desk = NULL;
 	struct config_error cerr;
 	char host[64], err[512];
 	int opt, ret = 1, rc;
@@ -198,6 +277,9 @@ int main(int argc, char **argv)
 			break;
 		case OPT_METRICS:
 			metrics = optarg;
+			break;
+		case OPT_DESK:
+			desk_listen = optarg;
 			break;
 		case OPT_SET:
 			if (n_sets == sizeof(sets) / sizeof(sets[0])) {
@@ -263,6 +345,11 @@ int main(int argc, char **argv)
 	if (metrics)
 		snprintf(c.cfg.metrics_listen, sizeof(c.cfg.metrics_listen), "%s",
 			 strcmp(metrics, "off") == 0 ? "" : metrics);
+	if (desk_listen)
+		snprintf(c.cfg.desk_listen, sizeof(c.cfg.desk_listen), "%s",
+			 strcmp(desk_listen, "off") == 0 ? "" : desk_listen);
+	if (check_desk(&c.cfg))
+		return EXIT_USAGE;
 	if (raqib_redis_addr_select(c.cfg.redis[0] ? c.cfg.redis : NULL, &c.redis, &source)) {
 		log_error("collector", "invalid redis address from %s: expected HOST:PORT",
 			  c.cfg.redis[0] ? "the configuration" : source);
@@ -331,6 +418,11 @@ int main(int argc, char **argv)
 			goto out;
 		}
 	}
+	if (c.cfg.desk_listen[0]) {
+		desk_http = start_desk(&c, &desk);
+		if (!desk_http)
+			goto out;
+	}
 	log_info("collector", "consuming the agents' streams as '%s'%s%s", c.consumer,
 		 http ? "; metrics on " : "", http ? c.cfg.metrics_listen : "");
 	ret = collector_run(&c) ? 1 : 0;
@@ -341,6 +433,8 @@ int main(int argc, char **argv)
 		 c.m.dead[0] + c.m.dead[1] + c.m.dead[2] + c.m.dead[3] + c.m.dead[4] + c.m.dead[5] +
 			 c.m.dead[6]);
 out:
+	http_server_stop(desk_http);
+	desk_free(desk);
 	http_server_stop(http);
 	find_api_free(find);
 	notifier_free(c.notifier, 3000);

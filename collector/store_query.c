@@ -14,6 +14,7 @@
 
 #include <hiredis/hiredis.h>
 
+#include "audit_log.h"
 #include "doc_codec.h"
 #include "raqib/keys.h"
 #include "raqib/keyspace.h"
@@ -651,30 +652,21 @@ int store_incident_update(struct store *s, const char *id, const char *state, co
 	}
 	if (!rc) {
 		const char *zadd[] = { "ZADD", RAQIB_KEY_INCIDENTS, now, id };
-		const char *audit[] = { "XADD",
-					RAQIB_KEY_AUDIT,
-					"*",
-					"action",
-					"incident",
-					"who",
-					who,
-					"incident",
-					id,
-					"state",
-					state ? state : "-",
-					"assignee",
-					assignee ? assignee : "-",
-					"note",
-					note ? "yes" : "no",
-					"ts",
-					now };
+		const struct audit_field audit[] = {
+			{ "action", "incident" },
+			{ "who", who },
+			{ "incident", id },
+			{ "state", state ? state : "-" },
+			{ "assignee", assignee ? assignee : "-" },
+			{ "note", note ? "yes" : "no" },
+			{ "ts", now },
+		};
 
 		r = run(s, RAQIB_KEY_INCIDENTS, 4, zadd);
 		rc = r ? rc : -EIO;
 		freeReplyObject(r);
-		r = rc ? NULL : run(s, RAQIB_KEY_AUDIT, 17, audit);
-		rc = r ? rc : -EIO;
-		freeReplyObject(r);
+		if (!rc)
+			rc = audit_append(store_redis(s), audit, sizeof(audit) / sizeof(audit[0]));
 	}
 	return rc;
 }
@@ -931,13 +923,19 @@ long long store_dead_replay(struct store *s, const char *code, const char *who, 
 	snprintf(n, sizeof(n), "%lld", r.n);
 	snprintf(now, sizeof(now), "%" PRId64, now_ms);
 	{
-		const char *audit[] = {
-			"XADD", RAQIB_KEY_AUDIT,     "*",	 "action", "replay", "who", who,
-			"code", code ? code : "all", "replayed", n,	   "ts",     now
+		const struct audit_field audit[] = {
+			{ "action", "replay" }, { "who", who }, { "code", code ? code : "all" },
+			{ "replayed", n },	{ "ts", now },
 		};
-		redisReply *rep = run(s, RAQIB_KEY_AUDIT, 13, audit);
 
-		freeReplyObject(rep);
+		if (audit_append(store_redis(s), audit, sizeof(audit) / sizeof(audit[0])))
+			return -EIO;
 	}
 	return r.n;
+}
+
+int store_query_list_key(const struct store_filter *f, char *key, size_t len, char *site,
+			 size_t site_len)
+{
+	return list_key(f, key, len, site, site_len);
 }

@@ -127,4 +127,12 @@ long long store_dead_replay(struct store *store, const char *code, const char *w
 typedef int (*store_site_fn)(void *ctx, const char *site);
 int store_query_sites(struct store *store, store_site_fn fn, void *ctx);
 
+/*
+ * The sorted set a filter reads (into key), and the site its members are local refs of (into
+ * site; "" when they are global refs). For readers that merge several lists (the desk). 0 or
+ * -EINVAL.
+ */
+int store_query_list_key(const struct store_filter *filter, char *key, size_t len, char *site,
+			 size_t site_len);
+
 #endif /* RAQIB_COLLECTOR_STORE_QUERY_H */

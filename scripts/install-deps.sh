@@ -35,6 +35,9 @@ PACKAGES=(
 	# real apps in end-to-end tests (issue 16): Debian's Chromium driven by playwright-core
 	# (from npm, at test time), Telegram Desktop started idle under Xvfb
 	chromium telegram-desktop
+	# the desk: TLS (GnuTLS); its UI tests drive the Chromium above (fonts with Arabic glyphs
+	# for their screenshots: fonts-noto-core above); raqibctl export --pdf prints with it too
+	libgnutls28-dev fonts-dejavu-core
 )
 # npm for playwright-core: Debian's nodejs and npm, unless a node with its own npm is there
 if ! command -v npm >/dev/null; then
