@@ -73,7 +73,12 @@ async function go(page, hash, pageName, ready) {
   if (ready) await page.waitForSelector(ready);
 }
 
+// Every page is photographed, and first read as a person would: no value the code forgot to
+// turn into text ("[object HTMLElement]", "undefined", "NaN") may show.
 async function shot(page, lang, name) {
+  const text = await page.evaluate(() => document.body.innerText);
+  const leak = /\[object [A-Za-z]+\]|\bundefined\b|\bNaN\b/.exec(text);
+  if (leak) throw new Error(`${name} (${lang}) shows "${leak[0]}"`);
   await page.screenshot({ path: path.join(SHOTS, `${name}-${lang}.png`), fullPage: true });
 }
 
